@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { describeIssues } from './errors';
+
+// Every setting the product reads from the environment, in one place, parsed once.
+const Env = z.object({
+  TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('disputes'),
+  TEMPORAL_UI_PORT: z.coerce.number().int().min(1).max(65535).default(8233),
+  TEMPORAL_DB_FILE: z.string().min(1).default('.data/temporal.sqlite'),
+  TEMPORAL_CLI_PATH: z.string().min(1).optional(),
+  TEMPORAL_TEST_SERVER_PATH: z.string().min(1).optional(),
+  POLICY_DIR: z.string().min(1).optional(),
+  DIRECTORY_FILE: z.string().min(1).optional(),
+  HOLIDAYS_FILE: z.string().min(1).optional(),
+  BANK_HOLIDAYS_FEED_FILE: z.string().min(1).optional(),
+});
+export type Config = z.infer<typeof Env>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    throw new Error(`Invalid configuration in the environment: ${describeIssues(parsed.error)}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,11 @@
+import type { z } from 'zod';
+
+/** Turns a zod error into one line a person can act on: which field, what was expected. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const field = issue.path.length ? issue.path.map(String).join('.') : '(the whole value)';
+      return `${field}: ${issue.message}`;
+    })
+    .join('; ');
+}

@@ -1,0 +1,100 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { Connection } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { parse } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { registerWhenReady } from '../runtime/register-search-attributes';
+import { temporalCliPath } from '../runtime/temporal-binaries';
+import { searchAttributes } from '../workflows/search-attributes';
+
+interface Service {
+  image?: string;
+  build?: string;
+  command?: string[];
+  ports?: string[];
+  environment?: Record<string, string | number>;
+  depends_on?: Record<string, { condition: string }> | string[];
+}
+
+// No Docker engine runs on our machines: the file is checked, the code it runs is run for real.
+const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true }) as {
+  services: Record<string, Service>;
+};
+const services = compose.services;
+
+function service(name: string): Service {
+  const found = services[name];
+  if (!found) throw new Error(`docker-compose.yml has no service '${name}'`);
+  return found;
+}
+
+describe('docker-compose.yml', () => {
+  it('has PostgreSQL, the Temporal server, its Web UI, the search-attribute set-up and our worker', () => {
+    expect(Object.keys(services).sort()).toEqual(['postgresql', 'setup', 'temporal', 'temporal-ui', 'worker']);
+  });
+
+  it('pins every image to a version tag', () => {
+    for (const [name, { image }] of Object.entries(services)) {
+      expect(image, name).toBeDefined();
+      expect(image, name).toMatch(/^[\w./-]+:[\w.-]+$/);
+      expect(image, name).not.toMatch(/:latest$/);
+    }
+    expect(service('temporal').image).toMatch(/^temporalio\/auto-setup:\d+\.\d+\.\d+$/);
+    expect(service('temporal-ui').image).toMatch(/^temporalio\/ui:\d+\.\d+\.\d+$/);
+    expect(service('postgresql').image).toMatch(/^postgres:\d+\.\d+$/);
+  });
+
+  it('publishes the gRPC port and the Web UI on the ports npm start uses', () => {
+    expect(service('temporal').ports).toContain('7233:7233');
+    expect(service('temporal-ui').ports).toContain('8233:8080');
+  });
+
+  it('wires the Temporal server to PostgreSQL and every client to the Temporal server', () => {
+    const temporal = service('temporal').environment ?? {};
+    expect(temporal.DB).toBe('postgres12');
+    expect(temporal.POSTGRES_SEEDS).toBe('postgresql');
+    expect(temporal.POSTGRES_USER).toBe(service('postgresql').environment?.POSTGRES_USER);
+    expect(service('temporal-ui').environment?.TEMPORAL_ADDRESS).toBe('temporal:7233');
+    for (const name of ['setup', 'worker']) {
+      const environment = service(name).environment ?? {};
+      expect(environment.TEMPORAL_ADDRESS, name).toBe('temporal:7233');
+      expect(environment.TEMPORAL_TASK_QUEUE, name).toBe('disputes');
+    }
+  });
+
+  it('starts the worker only after the search attributes are registered', () => {
+    expect(service('worker').depends_on).toEqual({ setup: { condition: 'service_completed_successfully' } });
+    expect(service('setup').depends_on).toEqual({ temporal: { condition: 'service_healthy' } });
+  });
+
+  it('runs entry points that exist in this repository, from the image the Dockerfile builds', () => {
+    expect(existsSync('Dockerfile')).toBe(true);
+    for (const name of ['setup', 'worker']) {
+      const { build, command } = service(name);
+      expect(build, name).toBe('.');
+      const entry = command?.[1];
+      expect(entry && existsSync(entry), `${name} runs ${entry}`).toBe(true);
+    }
+  });
+});
+
+describe('the set-up service', () => {
+  it('registers every search attribute on a server that has none of them', async () => {
+    const env = await TestWorkflowEnvironment.createLocal({
+      server: { executable: { type: 'existing-path', path: temporalCliPath() }, ip: '127.0.0.1' },
+    });
+    try {
+      const address = env.connection.options.address;
+      await registerWhenReady(address, 'default');
+      await registerWhenReady(address, 'default'); // a restarted deployment registers again
+      const connection = await Connection.connect({ address });
+      const listed = await connection.operatorService.listSearchAttributes({ namespace: 'default' });
+      expect(Object.keys(listed.customAttributes)).toEqual(
+        expect.arrayContaining(searchAttributes.map((key) => key.name)),
+      );
+      await connection.close();
+    } finally {
+      await env.teardown();
+    }
+  });
+});

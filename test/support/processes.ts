@@ -1,0 +1,47 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createServer } from 'node:net';
+
+/** A TCP port nobody is listening on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+export interface Launched {
+  child: ChildProcessWithoutNullStreams;
+  output: () => string;
+  waitFor: (text: string, timeoutMs?: number) => Promise<void>;
+  /** Sends SIGINT to the whole process group, as a terminal's Ctrl-C does, and waits for the exit. */
+  interrupt: () => Promise<number | null>;
+}
+
+/** Starts a command in its own process group, collecting its output. */
+export function launch(command: string, args: string[], env: NodeJS.ProcessEnv): Launched {
+  const child = spawn(command, args, { env, detached: true });
+  let output = '';
+  child.stdout.on('data', (chunk) => (output += chunk));
+  child.stderr.on('data', (chunk) => (output += chunk));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    child,
+    output: () => output,
+    async waitFor(text, timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!output.includes(text)) {
+        if (child.exitCode !== null) throw new Error(`exited ${child.exitCode} before '${text}':\n${output}`);
+        if (Date.now() > deadline) throw new Error(`no '${text}' within ${timeoutMs} ms:\n${output}`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    },
+    async interrupt() {
+      if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, 'SIGINT');
+      return exited;
+    },
+  };
+}

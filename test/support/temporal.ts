@@ -1,0 +1,56 @@
+import { randomUUID } from 'node:crypto';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime, type Worker, type WorkerOptions } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { registerSearchAttributes } from '../../runtime/search-attributes';
+import { temporalCliPath, temporalTestServerPath } from '../../runtime/temporal-binaries';
+import { searchAttributes } from '../../workflows/search-attributes';
+import { createWorker } from '../../worker/create';
+
+let runtimeInstalled = false;
+function quietRuntime(): void {
+  // Worker lifecycle chatter drowns test output; warnings and errors still show.
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+}
+
+/** The real time-skipping test server, with our search attributes registered. */
+export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  quietRuntime();
+  // No extraArgs: the test server takes only its port, and time-skipping flags break the TS client.
+  const env = await TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: temporalTestServerPath() } },
+  });
+  await registerSearchAttributes(env.connection, env.namespace ?? 'default');
+  return env;
+}
+
+/** The real dev server (`temporal server start-dev`, in-memory SQLite), with our search attributes. */
+export async function devServerEnv(): Promise<TestWorkflowEnvironment> {
+  quietRuntime();
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: temporalCliPath() },
+      ip: '127.0.0.1',
+      searchAttributes: [...searchAttributes],
+      log: { format: 'pretty', level: 'error' },
+    },
+  });
+}
+
+/** A worker on a fresh task queue, running the workflow bundle built once for this test run. */
+export async function testWorker(
+  env: TestWorkflowEnvironment,
+  activities: WorkerOptions['activities'] = {},
+): Promise<{ worker: Worker; taskQueue: string }> {
+  const taskQueue = `test-${randomUUID()}`;
+  const worker = await createWorker({
+    connection: env.nativeConnection,
+    namespace: env.namespace ?? 'default',
+    taskQueue,
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+    activities,
+  });
+  return { worker, taskQueue };
+}

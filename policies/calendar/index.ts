@@ -1,0 +1,3 @@
+export * from './calendar';
+export { Division, HolidayChange, BankHolidaysFeed, builtInChanges, ruleBasedHolidays, easterSunday } from './holidays';
+export { DAY, HOUR, MINUTE } from './civil';

@@ -9,3 +9,8 @@ export function describeIssues(error: z.ZodError): string {
     })
     .join('; ');
 }
+
+/** A deployment's file or setting is wrong: the message says which and what was expected. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}

@@ -27,7 +27,7 @@ export type HolidayChange = z.infer<typeof HolidayChange>;
 export type HolidayChangeInput = z.input<typeof HolidayChange>;
 
 /** The UK government's bank-holidays feed: one entry per division, each with its events. */
-export const BankHolidaysFeed = z.record(
+export const BankHolidaysFeed = z.partialRecord(
   Division,
   z.object({
     division: Division,

@@ -1,0 +1,35 @@
+import { DirectoryError } from '../../policies/directory';
+import { PolicyError } from '../../policies/load';
+import { ConfigError } from '../../runtime/errors';
+import { UsageError } from './errors';
+import { policyCommand } from './policy';
+
+const usage = `usage: dispute <command>
+  policy list | show <id> | timeline <id> --from <instant> [--risk …] [--json]`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const out = (text: string) => process.stdout.write(`${text}\n`);
+  try {
+    switch (command) {
+      case 'policy':
+        policyCommand(rest, out);
+        return 0;
+      case undefined:
+      case 'help':
+      case '--help':
+        out(usage);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command '${command}'\n${usage}`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof PolicyError || error instanceof ConfigError || error instanceof DirectoryError) {
+      process.stderr.write(`dispute: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

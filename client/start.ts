@@ -1,5 +1,6 @@
 import { NativeConnection } from '@temporalio/worker';
-import { loadConfig } from '../runtime/config';
+import { createActivities } from '../activities';
+import { loadConfig, mailSettings } from '../runtime/config';
 import { startDevServer } from '../runtime/dev-server';
 import { createWorker } from '../worker/create';
 
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
+    activities: createActivities({ mail: mailSettings(config) }),
   });
 
   console.log(`

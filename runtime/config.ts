@@ -14,6 +14,13 @@ const Env = z.object({
   DIRECTORY_FILE: z.string().min(1).optional(),
   HOLIDAYS_FILE: z.string().min(1).optional(),
   BANK_HOLIDAYS_FEED_FILE: z.string().min(1).optional(),
+  SMTP_HOST: z.string().min(1).default('127.0.0.1'),
+  SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(1025),
+  SMTP_SECURE: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+  SMTP_USER: z.string().min(1).optional(),
+  SMTP_PASSWORD: z.string().min(1).optional(),
+  MAIL_FROM: z.string().min(3).default('Safeguarding disputes <disputes@localhost>'),
+  MAIL_DOMAIN: z.string().min(1).default('localhost'),
 });
 export type Config = z.infer<typeof Env>;
 
@@ -23,4 +30,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error(`Invalid configuration in the environment: ${describeIssues(parsed.error)}`);
   }
   return parsed.data;
+}
+
+export function mailSettings(config: Config) {
+  return {
+    host: config.SMTP_HOST,
+    port: config.SMTP_PORT,
+    secure: config.SMTP_SECURE,
+    user: config.SMTP_USER,
+    password: config.SMTP_PASSWORD,
+    from: config.MAIL_FROM,
+    messageIdDomain: config.MAIL_DOMAIN,
+  };
 }

@@ -1,5 +1,6 @@
 import { NativeConnection } from '@temporalio/worker';
-import { loadConfig } from '../runtime/config';
+import { createActivities } from '../activities';
+import { loadConfig, mailSettings } from '../runtime/config';
 import { createWorker } from './create';
 
 /** Runs the worker against the configured Temporal until SIGINT/SIGTERM; used by docker-compose. */
@@ -10,6 +11,7 @@ async function main(): Promise<void> {
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
+    activities: createActivities({ mail: mailSettings(config) }),
   });
   console.log(`worker polling task queue '${config.TEMPORAL_TASK_QUEUE}' on ${config.TEMPORAL_ADDRESS}`);
   await worker.run(); // the SDK shuts down gracefully on SIGINT/SIGTERM

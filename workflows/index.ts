@@ -1,2 +1,3 @@
 // The worker's workflow bundle: every workflow type the task queue serves.
 export { probe } from './probe';
+export { dispute } from './dispute/workflow';

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { calendarConfigFor, createCalendar, formatLondon, loadHolidaySources } from '../../policies/calendar';
+import { createCalendar, formatLondon } from '../../policies/calendar';
+import { calendarConfigFor, loadHolidaySources } from '../../policies/calendar/sources';
 import { timeline } from '../../policies/deadlines';
 import { describePolicy } from '../../policies/describe';
 import { PolicyRegistry } from '../../policies/load';

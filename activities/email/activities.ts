@@ -1,0 +1,80 @@
+import { createHash } from 'node:crypto';
+import { activityInfo, ApplicationFailure, heartbeat } from '@temporalio/activity';
+import nodemailer from 'nodemailer';
+import { renderEmail } from './templates';
+import type { EmailBatch, EmailBatchResult } from './types';
+
+export interface MailSettings {
+  host: string;
+  port: number;
+  secure: boolean;
+  user?: string | undefined;
+  password?: string | undefined;
+  from: string;
+  /** The right-hand side of Message-IDs, e.g. the deployment's mail domain. */
+  messageIdDomain: string;
+}
+
+/** The same (dispute, stage, kind, sequence, recipient) always gives the same Message-ID. */
+export function messageIdFor(batch: EmailBatch, recipient: string, domain: string): string {
+  const who = createHash('sha256').update(recipient.toLowerCase()).digest('hex').slice(0, 16);
+  const { disputeId, stage } = batch.facts;
+  return `<${disputeId}.s${stage}.${batch.kind}.${batch.sequence}.${who}@${domain}>`;
+}
+
+/** SMTP's permanent failures (5xx): retrying will not help, so the address is recorded as rejected. */
+function isPermanent(error: unknown): error is { responseCode: number; response?: string; message: string } {
+  const code = (error as { responseCode?: unknown })?.responseCode;
+  return typeof code === 'number' && code >= 500 && code < 600;
+}
+
+export function createEmailActivities(settings: MailSettings) {
+  const transport = nodemailer.createTransport({
+    host: settings.host,
+    port: settings.port,
+    secure: settings.secure,
+    ...(settings.user ? { auth: { user: settings.user, pass: settings.password ?? '' } } : {}),
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 20_000,
+  });
+
+  return {
+    /**
+     * Sends one email per recipient. Progress is kept in heartbeats, so a retry after a transient
+     * failure sends only to those not yet reached; a permanent rejection is reported, not retried.
+     */
+    async sendEmails(batch: EmailBatch): Promise<EmailBatchResult> {
+      const progress = (activityInfo().heartbeatDetails as EmailBatchResult | undefined) ?? { sent: [], rejected: [] };
+      const done = new Set([...progress.sent, ...progress.rejected.map((r) => r.to)]);
+      const result: EmailBatchResult = { sent: [...progress.sent], rejected: [...progress.rejected] };
+      for (const recipient of batch.recipients) {
+        if (done.has(recipient.email)) continue;
+        const email = renderEmail(batch, recipient.name);
+        try {
+          await transport.sendMail({
+            from: settings.from,
+            to: { name: recipient.name, address: recipient.email },
+            subject: email.subject,
+            text: email.text,
+            html: email.html,
+            messageId: messageIdFor(batch, recipient.email, settings.messageIdDomain),
+            headers: { 'X-Dispute-Id': batch.facts.disputeId, 'X-Dispute-Stage': String(batch.facts.stage), 'Auto-Submitted': 'auto-generated' },
+          });
+          result.sent.push(recipient.email);
+        } catch (error) {
+          if (!isPermanent(error)) throw error; // transient: the activity is retried with backoff
+          result.rejected.push({ to: recipient.email, reason: (error.response ?? error.message).slice(0, 300) });
+        }
+        done.add(recipient.email);
+        heartbeat(result);
+      }
+      if (result.sent.length === 0 && result.rejected.length === 0 && batch.recipients.length > 0) {
+        throw ApplicationFailure.nonRetryable('nothing was sent', 'NothingSent');
+      }
+      return result;
+    },
+  };
+}
+
+export type EmailActivities = ReturnType<typeof createEmailActivities>;

@@ -1,0 +1,93 @@
+import { formatLondon } from '../../policies/calendar/format';
+import type { EmailKind } from '../../workflows/dispute/model';
+import type { EmailBatch } from './types';
+
+export interface RenderedEmail {
+  subject: string;
+  text: string;
+  html: string;
+}
+
+const headlines: Record<EmailKind, (stage: number) => string> = {
+  'stage-entered': (stage) => `stage ${stage}: your decision is needed`,
+  escalated: (stage) => `escalated to stage ${stage}`,
+  'officer-notice': (stage) => `stage ${stage}: notice to the board`,
+  reminder: (stage) => `stage ${stage}: reminder`,
+  overdue: (stage) => `stage ${stage}: overdue`,
+  resolved: (stage) => `resolved at stage ${stage}`,
+  decided: (stage) => `decided at stage ${stage}`,
+  'closed-unresolved': (stage) => `closed unresolved at stage ${stage}`,
+  withdrawn: (stage) => `withdrawn at stage ${stage}`,
+  'immediate-harm': (stage) => `stage ${stage}: immediate harm`,
+  confirmation: (stage) => `stage ${stage}: decision recorded`,
+};
+
+const openings: Record<EmailKind, string> = {
+  'stage-entered': 'A professional difference between agencies has reached your tier, and a decision is needed from you.',
+  escalated: 'The professional difference you were involved in has moved up to the next stage.',
+  'officer-notice': 'The board’s procedure asks that you are told of this professional difference.',
+  reminder: 'A reminder: this stage has not yet been concluded.',
+  overdue: 'This stage’s time has run out and no decision has been recorded.',
+  resolved: 'The professional difference has been resolved. These are the agreed actions, in writing, for everyone involved.',
+  decided: 'The board has decided the professional difference. Its decision is binding on all agencies concerned.',
+  'closed-unresolved': 'The professional difference could not be resolved and has been closed as unresolved.',
+  withdrawn: 'The agency that raised this professional difference has withdrawn it.',
+  'immediate-harm': 'The adult is thought to be at risk of immediate harm. The procedure says you must be informed at once.',
+  confirmation: 'Your decision has been recorded.',
+};
+
+/** Subject lines carry the dispute reference and stage only: never a name. */
+export function subjectFor(batch: EmailBatch): string {
+  const { facts, kind } = batch;
+  return `[${facts.board.shortName}] Dispute ${facts.disputeId} — ${headlines[kind](facts.stage)}`;
+}
+
+export function deadlineSentence(batch: EmailBatch): string | null {
+  const { concludeBy, escalateAt } = batch.facts;
+  if (['resolved', 'decided', 'closed-unresolved', 'withdrawn', 'confirmation'].includes(batch.kind)) return null;
+  const parts: string[] = [];
+  if (concludeBy) parts.push(`Stage ${batch.facts.stage} must be concluded by ${formatLondon(new Date(concludeBy))}.`);
+  if (escalateAt && escalateAt !== concludeBy) {
+    parts.push(`If no decision is recorded, the dispute moves on at ${formatLondon(new Date(escalateAt))}.`);
+  }
+  return parts.length ? parts.join(' ') : null;
+}
+
+export function renderEmail(batch: EmailBatch, recipientName: string): RenderedEmail {
+  const { facts } = batch;
+  const paragraphs: [string, string][] = []; // [label, body]
+  paragraphs.push(['', `Dear ${recipientName},`]);
+  paragraphs.push(['', openings[batch.kind]]);
+  if (facts.reason) paragraphs.push(['Why', facts.reason]);
+  if (facts.purpose) paragraphs.push(['The procedure', facts.purpose]);
+  const deadline = deadlineSentence(batch);
+  if (deadline) paragraphs.push(['Deadline', deadline]);
+  paragraphs.push(['Dispute', `${facts.disputeId} — ${facts.board.name}, stage ${facts.stage}: ${facts.stageTitle}`]);
+  paragraphs.push(['Adult (reference)', facts.personReference]);
+  paragraphs.push(['Agencies', facts.agencies.join('; ')]);
+  paragraphs.push(['Summary', facts.summary]);
+  if (facts.agreedActions) paragraphs.push(['Agreed actions', facts.agreedActions]);
+  if (facts.decisionText) paragraphs.push(['Decision', facts.decisionText]);
+  if (facts.asksForDecision) {
+    paragraphs.push(['', 'Record the outcome — resolved, with the agreed actions, or unresolved, with the reason — in your case system or with the dispute CLI.']);
+  }
+  const text = paragraphs.map(([label, body]) => (label ? `${label}: ${body}` : body)).join('\n\n');
+  const recordText = facts.record
+    ? `\n\n${facts.record.name}\n${facts.record.fields.map((field) => `- ${field.label}: ${field.value || '(to complete)'}`).join('\n')}`
+    : '';
+  const html = [
+    '<!doctype html><html><body style="font-family: sans-serif">',
+    ...paragraphs.map(([label, body]) => `<p>${label ? `<strong>${escape(label)}:</strong> ` : ''}${escape(body)}</p>`),
+    facts.record
+      ? `<h3>${escape(facts.record.name)}</h3><table>${facts.record.fields
+          .map((field) => `<tr><th align="left">${escape(field.label)}</th><td>${escape(field.value || '(to complete)')}</td></tr>`)
+          .join('')}</table>`
+      : '',
+    '</body></html>',
+  ].join('\n');
+  return { subject: subjectFor(batch), text: text + recordText, html };
+}
+
+function escape(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}

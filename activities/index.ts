@@ -1,0 +1,10 @@
+import { createEmailActivities, type MailSettings } from './email/activities';
+
+export interface ActivityDependencies {
+  mail: MailSettings;
+}
+
+/** Everything that touches the world, built from real settings (the worker) or test ones. */
+export function createActivities(deps: ActivityDependencies) {
+  return { ...createEmailActivities(deps.mail) };
+}

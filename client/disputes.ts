@@ -1,0 +1,128 @@
+import { randomInt } from 'node:crypto';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { z } from 'zod';
+import { calendarConfigFor, type HolidaySources } from '../policies/calendar/sources';
+import { agenciesOfBoard, type Directory } from '../policies/directory';
+import type { PolicyRegistry } from '../policies/load';
+import { Category, Contact, Risk } from '../policies/schema';
+import { describeIssues } from '../runtime/errors';
+import { DisputeStart, type DisputeRecord } from '../workflows/dispute/model';
+import { DisputeAgencies, DisputeBoard, DisputePolicy, DisputeRisk, DisputeStage, DisputeStatus } from '../workflows/search-attributes';
+
+// Starting a dispute: what a caller says, checked against the policy and the agency directory,
+// turned into the workflow's start input (a snapshot: later edits never change a running dispute).
+
+export const NewDispute = z.object({
+  policy: z.string().min(1),
+  policyVersion: z.number().int().min(1).optional(),
+  concernAt: z.iso.datetime({ offset: true }),
+  category: Category,
+  risk: Risk.default('standard'),
+  /** Raising agency first. */
+  agencies: z.array(z.object({ agencyId: z.string().min(1), practitioner: Contact })).min(2),
+  personReference: z.string().trim().min(1).max(64),
+  summary: z.string().trim().min(1).max(2000),
+  startStage: z.number().int().min(1).optional(),
+  safeguardingPlanLead: Contact.optional(),
+});
+export type NewDispute = z.input<typeof NewDispute>;
+
+export class DisputeInputError extends Error {
+  override name = 'DisputeInputError';
+  constructor(
+    message: string,
+    readonly field: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface DisputeContext {
+  policies: PolicyRegistry;
+  directory: Directory;
+  holidays: HolidaySources;
+}
+
+const alphabet = 'abcdefghjkmnpqrstvwxyz23456789';
+
+/** Board and a short random id, e.g. `rsab-k3m9qz`: readable, unique enough, never a name. */
+export function newDisputeId(boardShortName: string): string {
+  const board = boardShortName.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  const suffix = Array.from({ length: 6 }, () => alphabet[randomInt(alphabet.length)]).join('');
+  return `${board}-${suffix}`;
+}
+
+export function buildDisputeStart(raw: NewDispute, context: DisputeContext, options: { disputeId?: string; previewClockOffsetMs?: number } = {}): DisputeStart {
+  const parsed = NewDispute.safeParse(raw);
+  if (!parsed.success) {
+    const first = parsed.error.issues[0];
+    throw new DisputeInputError(describeIssues(parsed.error), first?.path.map(String).join('.') ?? '');
+  }
+  const input = parsed.data;
+  const policy = context.policies.find(input.policy, input.policyVersion);
+  if (!policy) throw new DisputeInputError(`unknown policy '${input.policy}'`, 'policy');
+  const agencies = agenciesOfBoard(context.directory, policy.board.id);
+  const parties = input.agencies.map(({ agencyId, practitioner }, index) => {
+    const agency = agencies.find((candidate) => candidate.id === agencyId);
+    if (!agency) throw new DisputeInputError(`agency '${agencyId}' is not an agency of ${policy.board.name}`, `agencies.${index}.agencyId`);
+    return { agency, practitioner };
+  });
+  if (new Set(parties.map((party) => party.agency.id)).size !== parties.length) {
+    throw new DisputeInputError('each agency may appear once', 'agencies');
+  }
+  if (input.startStage !== undefined) {
+    if (!policy.imminentRisk.chooseStartStage || input.risk !== 'imminent') {
+      throw new DisputeInputError(`${policy.board.shortName}'s policy lets the raiser choose the starting stage only at imminent risk`, 'startStage');
+    }
+    if (!policy.stages.some((stage) => stage.stage === input.startStage)) {
+      throw new DisputeInputError(`the policy has no stage ${input.startStage}`, 'startStage');
+    }
+  }
+  const boardOfficers = context.directory.boards[policy.board.id]?.officers ?? {};
+  const officers = Object.fromEntries(
+    Object.entries(policy.officers).flatMap(([id, officer]) => {
+      const contact = boardOfficers[id] ?? (officer.email ? { name: officer.title, email: officer.email, title: officer.title } : undefined);
+      return contact ? [[id, contact]] : [];
+    }),
+  );
+  const start = {
+    disputeId: options.disputeId ?? newDisputeId(policy.board.shortName),
+    policy,
+    calendar: calendarConfigFor(policy.board.division, context.holidays),
+    officers,
+    concernAt: input.concernAt,
+    category: input.category,
+    risk: input.risk,
+    parties,
+    personReference: input.personReference,
+    summary: input.summary,
+    ...(input.startStage !== undefined ? { startStage: input.startStage } : {}),
+    ...(input.safeguardingPlanLead ? { safeguardingPlanLead: input.safeguardingPlanLead } : {}),
+    ...(options.previewClockOffsetMs !== undefined ? { previewClockOffsetMs: options.previewClockOffsetMs } : {}),
+  };
+  const checked = DisputeStart.safeParse(start);
+  if (!checked.success) throw new DisputeInputError(describeIssues(checked.error), checked.error.issues[0]?.path.join('.') ?? '');
+  return checked.data;
+}
+
+export function startDispute(client: Client, taskQueue: string, start: DisputeStart): Promise<WorkflowHandle<(input: DisputeStart) => Promise<DisputeRecord>>> {
+  const { policy } = start;
+  return client.workflow.start<(input: DisputeStart) => Promise<DisputeRecord>>('dispute', {
+    taskQueue,
+    workflowId: start.disputeId,
+    args: [start],
+    typedSearchAttributes: [
+      { key: DisputeBoard, value: policy.board.id },
+      { key: DisputePolicy, value: `${policy.id}@${policy.version}` },
+      { key: DisputeStage, value: 1 },
+      { key: DisputeStatus, value: 'open' },
+      { key: DisputeRisk, value: start.risk },
+      { key: DisputeAgencies, value: start.parties.map((party) => party.agency.id) },
+    ],
+    staticSummary: `${policy.board.shortName} dispute ${start.disputeId} (${start.category}, ${start.risk} risk)`,
+    staticDetails:
+      `**${policy.board.name}** — policy ${policy.id} v${policy.version}\n\n` +
+      `Agencies: ${start.parties.map((party, index) => `${party.agency.name}${index === 0 ? ' (raising)' : ''}`).join('; ')}\n\n` +
+      `Concern raised: ${start.concernAt}`,
+  });
+}

@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { Contact, Slug } from './schema';
+
+// Who is who: each agency's escalation route and the named people at each stage, and each
+// board's officers. Deployment data, validated like a policy. Pure: the workflow imports it.
+
+export const AgencyType = z.enum([
+  'adult-social-care',
+  'gp-practice',
+  'acute-hospital-trust',
+  'mental-health',
+  'police',
+  'voluntary-sector',
+  'community-health',
+  'probation',
+]);
+
+export const Agency = z.object({
+  id: Slug,
+  name: z.string().min(1),
+  type: AgencyType,
+  boards: z.array(Slug).min(1),
+  /** The agency's escalation route, lowest first, as its board lists it (e.g. NSAB Appendix 2). */
+  route: z.array(z.string().min(1)).min(2),
+  tiers: z
+    .array(z.object({ stage: z.number().int().min(1), role: z.string().min(1), contacts: z.array(Contact).min(1) }))
+    .min(1),
+  designatedSafeguardingLead: Contact,
+  boardRepresentative: Contact,
+});
+export type Agency = z.infer<typeof Agency>;
+
+export const Directory = z
+  .object({
+    version: z.number().int().min(1),
+    boards: z.record(Slug, z.object({ officers: z.record(Slug, Contact) })),
+    agencies: z.array(Agency).min(1),
+  })
+  .superRefine((directory, context) => {
+    const seen = new Set<string>();
+    directory.agencies.forEach((agency, index) => {
+      if (seen.has(agency.id)) context.addIssue({ code: 'custom', path: ['agencies', index, 'id'], message: `agency id '${agency.id}' is used twice` });
+      seen.add(agency.id);
+      const stages = agency.tiers.map((tier) => tier.stage);
+      if (new Set(stages).size !== stages.length) {
+        context.addIssue({ code: 'custom', path: ['agencies', index, 'tiers'], message: 'each stage may appear once' });
+      }
+      agency.boards.forEach((board, boardIndex) => {
+        if (!directory.boards[board]) {
+          context.addIssue({ code: 'custom', path: ['agencies', index, 'boards', boardIndex], message: `board '${board}' is not in this directory's boards` });
+        }
+      });
+    });
+  });
+export type Directory = z.infer<typeof Directory>;

@@ -1,0 +1,36 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { Status } from './model';
+import type { DisputeView } from './model';
+
+// Declared once; the workflow and every client import these, so no one spells a name twice.
+// Updates answer at once (accepted, or rejected with the reason); signals are for callers that
+// cannot wait (the Web UI, queues): a bad signal is recorded as rejected and changes nothing.
+
+export interface Accepted {
+  status: Status;
+  stage: number;
+  concludeBy: string | null;
+}
+
+export const recordOutcome = defineUpdate<Accepted, [unknown]>('recordOutcome');
+export const raiseRisk = defineUpdate<Accepted, [unknown]>('raiseRisk');
+export const withdraw = defineUpdate<Accepted, [unknown]>('withdraw');
+export const changeContact = defineUpdate<Accepted, [unknown]>('changeContact');
+export const addNote = defineUpdate<Accepted, [unknown]>('addNote');
+
+export const recordOutcomeSignal = defineSignal<[unknown]>('recordOutcomeSignal');
+export const raiseRiskSignal = defineSignal<[unknown]>('raiseRiskSignal');
+export const withdrawSignal = defineSignal<[unknown]>('withdrawSignal');
+export const changeContactSignal = defineSignal<[unknown]>('changeContactSignal');
+export const addNoteSignal = defineSignal<[unknown]>('addNoteSignal');
+
+export const disputeState = defineQuery<DisputeView>('disputeState');
+
+/** The type `ApplicationFailure`s of rejected messages carry, so clients can map them (e.g. to 409). */
+export const RejectionType = {
+  invalidPayload: 'InvalidPayload',
+  staleStage: 'StaleStage',
+  notAParty: 'NotAParty',
+  closed: 'DisputeClosed',
+  notAllowed: 'NotAllowed',
+} as const;

@@ -1,0 +1,154 @@
+import { z } from 'zod';
+import type { CalendarConfig } from '../../policies/calendar/calendar';
+import { Agency } from '../../policies/directory-schema';
+import { Category, Contact, Policy, Risk } from '../../policies/schema';
+
+// The dispute's data: what starts it, what may be sent to it, what it records. Clients parse with
+// these schemas before they call; the workflow parses again, so a bad message never changes it.
+
+const Email = z.email().transform((email) => email.toLowerCase());
+const IsoInstant = z.iso.datetime({ offset: true });
+const Text = (max: number) => z.string().trim().min(1).max(max);
+
+/** An agency that is party to the dispute, with the practitioner who deals with it at stage 1. */
+export const Party = z.object({
+  agency: Agency,
+  practitioner: Contact,
+});
+export type Party = z.infer<typeof Party>;
+
+export const DisputeStart = z.object({
+  /** Readable, no personal data: board and a short id. Also the workflow ID. */
+  disputeId: z.string().regex(/^[a-z0-9-]{6,80}$/, 'expected a lower-case id of letters, digits and dashes'),
+  policy: Policy,
+  calendar: z.custom<CalendarConfig>((value) => typeof value === 'object' && value !== null && 'division' in value, 'expected a calendar config'),
+  /** The board's officers, with the contacts this deployment uses. */
+  officers: z.record(z.string(), Contact),
+  concernAt: IsoInstant,
+  category: Category,
+  risk: Risk,
+  /** Raising agency first; at least one other. */
+  parties: z.array(Party).min(2),
+  /** Pseudonymous reference for the adult, e.g. a case-system id; never a name. */
+  personReference: Text(64),
+  summary: Text(2000),
+  startStage: z.number().int().min(1).optional(),
+  /** CWAC stage 2: the lead of the adult's existing safeguarding plan, if there is one. */
+  safeguardingPlanLead: Contact.optional(),
+  /** Preview runs only (`dispute simulate`): shifts the workflow's clock so a preview can start at any concern instant. */
+  previewClockOffsetMs: z.number().int().optional(),
+});
+export type DisputeStart = z.infer<typeof DisputeStart>;
+export type DisputeStartInput = z.input<typeof DisputeStart>;
+
+export const Decision = z.enum(['resolved', 'unresolved', 'decided']);
+export type Decision = z.infer<typeof Decision>;
+
+export const OutcomeInput = z
+  .object({
+    stage: z.number().int().min(1),
+    decision: Decision,
+    by: Email,
+    agreedActions: Text(4000).optional(),
+    reason: Text(4000).optional(),
+    safetyMeasuresConfirmed: z.boolean().optional(),
+    /** When escalating: an earlier date by which the next stage should conclude. */
+    reviewBy: IsoInstant.optional(),
+  })
+  .superRefine((input, context) => {
+    if (input.decision !== 'unresolved' && !input.agreedActions) {
+      context.addIssue({ code: 'custom', path: ['agreedActions'], message: `a '${input.decision}' decision needs the agreed actions` });
+    }
+    if (input.decision === 'unresolved' && !input.reason) {
+      context.addIssue({ code: 'custom', path: ['reason'], message: "an 'unresolved' decision needs the reason" });
+    }
+  });
+export type OutcomeInput = z.infer<typeof OutcomeInput>;
+
+export const RaiseRiskInput = z.object({ risk: z.enum(['high', 'imminent']), by: Email, reason: Text(2000) });
+export type RaiseRiskInput = z.infer<typeof RaiseRiskInput>;
+
+export const WithdrawInput = z.object({ by: Email, reason: Text(2000) });
+export type WithdrawInput = z.infer<typeof WithdrawInput>;
+
+export const ChangeContactInput = z.object({
+  agencyId: z.string().min(1),
+  stage: z.number().int().min(1),
+  contacts: z.array(Contact).min(1),
+  by: Email,
+  reason: Text(500),
+});
+export type ChangeContactInput = z.infer<typeof ChangeContactInput>;
+
+export const NoteInput = z.object({ by: Email, text: Text(4000) });
+export type NoteInput = z.infer<typeof NoteInput>;
+
+export type Status = 'open' | 'resolved' | 'unresolved' | 'decided' | 'withdrawn';
+export type Outcome = Exclude<Status, 'open'>;
+
+export type EmailKind =
+  | 'stage-entered'
+  | 'escalated'
+  | 'officer-notice'
+  | 'reminder'
+  | 'overdue'
+  | 'resolved'
+  | 'decided'
+  | 'closed-unresolved'
+  | 'withdrawn'
+  | 'immediate-harm'
+  | 'confirmation';
+
+export type DisputeEvent = { seq: number; at: string; stage: number; by?: string } & (
+  | { type: 'started'; risk: Risk; category: Category }
+  | { type: 'stage-entered'; reason: 'started' | 'unresolved' | 'deadline' | 'imminent-risk'; deadline: string | null }
+  | { type: 'reminder'; deadline: string }
+  | { type: 'overdue'; concludeBy: string; notice: number }
+  | { type: 'email'; kind: EmailKind; to: string[] }
+  | { type: 'email-rejected'; kind: EmailKind; to: string; reason: string }
+  | { type: 'email-failed'; kind: EmailKind; to: string[]; reason: string }
+  | { type: 'outcome'; decision: Decision; agreedActions?: string; reason?: string }
+  | { type: 'risk-raised'; from: Risk; risk: Risk; reason: string; effect: string }
+  | { type: 'contact-changed'; agencyId: string; contacts: string[]; reason: string }
+  | { type: 'note'; text: string }
+  | { type: 'rejected'; operation: string; reason: string }
+  | { type: 'withdrawn'; reason: string }
+  | { type: 'closed'; outcome: Outcome }
+);
+export type DisputeEventType = DisputeEvent['type'];
+
+/** What the query returns: the dispute as it stands. */
+export interface DisputeView {
+  disputeId: string;
+  policy: { id: string; version: number };
+  board: string;
+  personReference: string;
+  status: Status;
+  stage: number;
+  tier: string;
+  risk: Risk;
+  category: Category;
+  concernAt: string;
+  enteredStageAt: string;
+  deadlines: { startBy: string | null; concludeBy: string | null; escalateAt: string | null; remindAt: string | null };
+  awaiting: { agencyId: string; agency: string; contacts: Contact[] }[];
+  agencies: { id: string; name: string; raising: boolean }[];
+  events: DisputeEvent[];
+}
+
+/** The dispute's record, returned when it closes: what the boards' forms ask for. */
+export interface DisputeRecord {
+  disputeId: string;
+  policy: { id: string; version: number };
+  board: string;
+  personReference: string;
+  outcome: Outcome;
+  endedAtStage: number;
+  concernAt: string;
+  closedAt: string;
+  timeTaken: { workingDays: number; calendarDays: number };
+  agreedActions: string | null;
+  decisions: { stage: number; decision: Decision; by: string; at: string; text: string }[];
+  form: { name: string; reference: string; fields: { id: string; label: string; value: string }[] } | null;
+  events: DisputeEvent[];
+}

@@ -1,0 +1,29 @@
+import type { Risk } from '../../policies/schema';
+import type { Decision, DisputeEvent, Status } from './model';
+import type { ContactOverrides } from './parties';
+
+/** The workflow's own memory of one dispute; instants as epoch milliseconds. */
+export interface DisputeState {
+  status: Status;
+  stage: number;
+  risk: Risk;
+  enteredAt: number;
+  stagesEntered: number[];
+  startBy: number | null;
+  concludeBy: number | null;
+  escalateAt: number | null;
+  remindAt: number | null;
+  reminded: boolean;
+  nextOverdueAt: number | null;
+  overdueSent: number;
+  overrides: ContactOverrides;
+  decisions: { stage: number; decision: Decision; by: string; at: number; text: string }[];
+  agreedActions: string | null;
+  notes: { by: string; at: number; text: string }[];
+  /** Everyone a notice went to, for the record's "copied to". */
+  copiedTo: string[];
+  closedAt: number | null;
+  events: DisputeEvent[];
+  /** Bumped by every change, so the main loop re-plans its timers. */
+  version: number;
+}

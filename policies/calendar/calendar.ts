@@ -29,6 +29,8 @@ export interface Calendar {
   endOfDay(from: Date, day: number): Date;
   /** Real elapsed time. */
   addElapsedHours(from: Date, hours: number): Date;
+  /** `at` itself on a working day; otherwise 00:00 London of the next working day. */
+  nextWorkingInstant(at: Date): Date;
   /** Working time between two instants, in milliseconds; negative when `to` is before `from`. */
   workingTimeBetween(from: Date, to: Date): number;
   /** Working days between two instants (working time / 24 h), fractional. */
@@ -106,6 +108,10 @@ export function createCalendar(config: CalendarConfig): Calendar {
       return new Date(fromLondon((Math.floor(toLondon(from.getTime()) / DAY) + day) * DAY));
     },
     addElapsedHours: (from, hours) => new Date(from.getTime() + hours * HOUR),
+    nextWorkingInstant: (at) => {
+      const day = Math.floor(toLondon(at.getTime()) / DAY);
+      return isWorking(day) ? new Date(at.getTime()) : new Date(fromLondon(nextWorkingDay(day) * DAY));
+    },
     workingTimeBetween,
     workingDaysBetween: (from, to) => workingTimeBetween(from, to) / DAY,
     holidays: (year) => table.holidaysOf(year).map(isoDate),

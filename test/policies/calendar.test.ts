@@ -79,6 +79,12 @@ describe('calendar days, "by day N" and elapsed hours', () => {
     // Sun 29 Mar 2026 23:30 BST is 22:30 UTC: day 1 is Sunday, the end of day 1 is Monday 00:00 BST.
     expect(england.endOfDay(at('2026-03-29T22:30:00Z'), 1).toISOString()).toBe('2026-03-29T23:00:00.000Z');
   });
+  it('the next working instant: itself on a working day, else 00:00 London of the next working day', () => {
+    expect(england.nextWorkingInstant(at('2026-04-02T16:00:00Z')).toISOString()).toBe('2026-04-02T16:00:00.000Z');
+    // Sat 18 Apr 2026 00:00 BST → Mon 20 Apr 00:00 BST; Good Friday → Tue 7 Apr, past Easter Monday.
+    expect(england.nextWorkingInstant(at('2026-04-17T23:00:00Z')).toISOString()).toBe('2026-04-19T23:00:00.000Z');
+    expect(england.nextWorkingInstant(at('2026-04-03T09:00:00Z')).toISOString()).toBe('2026-04-06T23:00:00.000Z');
+  });
   it('adds calendar days at the same London clock time', () => {
     expect(england.addCalendarDays(at('2026-03-27T10:30:00Z'), 5).toISOString()).toBe('2026-04-01T09:30:00.000Z');
     // 01:30 on 29 Mar 2026 does not exist in London: the clock jumps to 02:30 BST.

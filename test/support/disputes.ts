@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { buildDisputeStart, startDispute, type NewDispute } from '../../client/disputes';
 import { loadDirectory } from '../../policies/directory';
 import { PolicyRegistry } from '../../policies/load';
-import { disputeState } from '../../workflows/dispute/messages';
+import { disputeState, withdraw } from '../../workflows/dispute/messages';
 import type { DisputeEvent } from '../../workflows/dispute/model';
 import { startSmtpSink, type SmtpSink } from './smtp-sink';
 import { testWorker, timeSkippingEnv } from './temporal';
@@ -17,8 +18,8 @@ export interface DisputeKit {
   sink: SmtpSink;
   start(input: NewDispute): Promise<RunningDispute>;
   /**
-   * Terminates every dispute still open. A dispute left open keeps sending overdue notices, and
-   * the next test that awaits a result would make the server skip through them without end.
+   * Ends every dispute still open. A dispute left open keeps sending overdue notices, and the
+   * next test that awaits a result would make the server skip through them without end.
    */
   endAll(): Promise<void>;
   close(): Promise<void>;
@@ -42,15 +43,18 @@ export async function disputeKit(): Promise<DisputeKit> {
   const started: RunningDispute[] = [];
   const endAll = async () => {
     for (const dispute of started.splice(0)) {
-      // Let in-flight emails finish first: the test server keeps time locked for an activity
-      // whose workflow was terminated under it.
-      const deadline = Date.now() + 10_000;
-      let description = await dispute.handle.describe();
-      while (description.status.name === 'RUNNING' && description.raw.pendingActivities.length > 0 && Date.now() < deadline) {
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        description = await dispute.handle.describe();
-      }
-      if (description.status.name === 'RUNNING') await dispute.handle.terminate('test finished');
+      // Withdrawn in-band, not terminated: the test server can keep time locked for a task whose
+      // workflow was terminated under it, and the next test's clock would never move.
+      if ((await dispute.handle.describe()).status.name !== 'RUNNING') continue;
+      const raiser = dispute.start.parties[0]!.practitioner.email;
+      await dispute.handle.executeUpdate(withdraw, { args: [{ by: raiser, reason: 'The test has finished.' }] }).catch(() => undefined);
+      let timer: NodeJS.Timeout | undefined;
+      const ended = await Promise.race([
+        dispute.handle.result().then(() => true, () => true),
+        new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), 20_000))),
+      ]);
+      clearTimeout(timer);
+      if (!ended) await dispute.handle.terminate('test finished');
     }
   };
   return {
@@ -72,6 +76,43 @@ export async function disputeKit(): Promise<DisputeKit> {
   };
 }
 
+/**
+ * The kit a test file shares: created before its first test, every dispute ended after each test,
+ * torn down after the last.
+ */
+export function useDisputeKit(): DisputeKit {
+  let kit: DisputeKit | undefined;
+  beforeAll(async () => {
+    kit = await disputeKit();
+  });
+  afterEach(async () => {
+    await kit?.endAll();
+  });
+  afterAll(async () => {
+    await kit?.close();
+  });
+  const current = () => {
+    if (!kit) throw new Error('the dispute kit is only there inside tests');
+    return kit;
+  };
+  return {
+    get env() {
+      return current().env;
+    },
+    get sink() {
+      return current().sink;
+    },
+    start: (input) => current().start(input),
+    endAll: () => current().endAll(),
+    close: () => current().close(),
+  };
+}
+
+/** A test file's usual dispute, with per-test changes laid over it. */
+export function concernWith(usual: NewDispute) {
+  return (changes: Partial<Record<keyof NewDispute, unknown>> = {}): NewDispute => ({ ...usual, ...changes }) as NewDispute;
+}
+
 async function runDispute(env: TestWorkflowEnvironment, sink: SmtpSink, _worker: Worker, taskQueue: string, input: NewDispute) {
   const offset = Date.parse(input.concernAt) - (await env.currentTimeMs());
   const disputeId = `test-${randomUUID().slice(0, 8)}`;
@@ -82,7 +123,21 @@ async function runDispute(env: TestWorkflowEnvironment, sink: SmtpSink, _worker:
     async at(instant: string) {
       const target = Date.parse(instant) - offset;
       const now = await env.currentTimeMs();
-      if (target > now) await env.sleep(target - now);
+      if (target <= now) return;
+      // A hang here means something holds the server's time: say what, rather than time out.
+      let timer: NodeJS.Timeout | undefined;
+      const stuck = new Promise<never>((_, reject) => {
+        timer = setTimeout(async () => {
+          const raw = (await handle.describe()).raw;
+          const pending = JSON.stringify({ activities: raw.pendingActivities, workflowTask: raw.pendingWorkflowTask });
+          reject(new Error(`time did not reach ${instant} within 30 s of real time; ${disputeId} has pending ${pending}`));
+        }, 30_000);
+      });
+      try {
+        await Promise.race([env.sleep(target - now), stuck]);
+      } finally {
+        clearTimeout(timer);
+      }
     },
     async now() {
       return new Date((await env.currentTimeMs()) + offset).toISOString();

@@ -1,6 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { raiseRisk } from '../../workflows/dispute/messages';
-import { contactsAt, disputeKit, officer, twoAgencies, type DisputeKit } from '../support/disputes';
+import { contactsAt, officer, twoAgencies, concernWith, useDisputeKit } from '../support/disputes';
 import { decide, enteredStages, mailMatching, nobodyDecides, plusHours, recipientsOf, resolvedAtEachStage, saveHistory, subjectHas, toMinute, unresolvedEarly, utc } from './scenarios';
 
 // Rotherham: cumulative from the concern — 48 working hours, 5, 7, 10 working days.
@@ -16,18 +16,9 @@ const ENTRIES: [number, string][] = [
 ];
 const OVERDUE = ['2026-04-14T10:30+01:00', '2026-04-15T10:30+01:00']; // 10 working days (Fri 10, Mon 13, Tue 14), then each working day
 
-let kit: DisputeKit;
-beforeAll(async () => {
-  kit = await disputeKit();
-});
-afterEach(async () => {
-  await kit.endAll();
-});
-afterAll(async () => {
-  await kit?.close();
-});
+const kit = useDisputeKit();
 
-const concern = (overrides: Record<string, unknown> = {}) => ({
+const concern = concernWith({
   policy: 'rotherham-rsab',
   concernAt: T0,
   category: 'neglect' as const,
@@ -35,7 +26,6 @@ const concern = (overrides: Record<string, unknown> = {}) => ({
   agencies: twoAgencies(BOARD),
   personReference: 'RMBC-000123',
   summary: 'Disagreement over whether a care package review is needed before discharge.',
-  ...overrides,
 });
 
 describe('Rotherham', () => {

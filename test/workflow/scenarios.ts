@@ -51,7 +51,7 @@ export async function decide(dispute: RunningDispute, stage: number, decision: '
       {
         stage,
         decision,
-        by: partyOf(dispute, stage),
+        by: typeof extra.by === 'string' ? extra.by : partyOf(dispute, stage),
         ...(decision === 'unresolved' ? { reason: `No agreement at stage ${stage}.` } : { agreedActions: `Agreed at stage ${stage}: review the care plan by Friday.` }),
         ...extra,
       },

@@ -300,7 +300,8 @@ export async function dispute(input: DisputeStartInput): Promise<DisputeRecord> 
       });
       state.nextOverdueAt =
         state.stage === last
-          ? calendar.addWorkingDays(new Date(state.nextOverdueAt), policy.overdue.repeatEvery.amount).getTime()
+          ? // A notice a working day after Friday's midnight would otherwise land on Saturday.
+            calendar.nextWorkingInstant(calendar.addWorkingDays(new Date(state.nextOverdueAt), policy.overdue.repeatEvery.amount)).getTime()
           : null;
       publish();
     }

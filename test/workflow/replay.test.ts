@@ -1,0 +1,45 @@
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import proto from '@temporalio/proto';
+import { bundleWorkflowCode, Worker, type ReplayResult } from '@temporalio/worker';
+import { describe, expect, inject, it } from 'vitest';
+
+// Histories recorded from the time-skipping tests (`RECORD_HISTORIES=1 npm test` refreshes them)
+// replayed against the current workflow code: a change that would break running disputes fails here.
+const DIR = 'test/fixtures/histories';
+
+function recordedHistories() {
+  return readdirSync(DIR)
+    .filter((file) => file.endsWith('.history.bin'))
+    .sort()
+    .map((file) => ({ workflowId: file.replace('.history.bin', ''), history: proto.temporal.api.history.v1.History.decode(readFileSync(`${DIR}/${file}`)) }));
+}
+
+async function replay(codePath: string, histories: ReturnType<typeof recordedHistories>): Promise<ReplayResult[]> {
+  const results: ReplayResult[] = [];
+  for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath } }, histories)) results.push(result);
+  return results;
+}
+
+describe('replay', () => {
+  it('every recorded dispute history replays against the current workflow code', async () => {
+    const histories = recordedHistories();
+    expect(histories.map((history) => history.workflowId)).toEqual(
+      expect.arrayContaining(['rotherham-nobody-decides', 'leeds-abuse-nobody-decides', 'contact-changed-then-resolved', 'smtp-outage-retried']),
+    );
+    const results = await replay(inject('workflowBundlePath'), histories);
+    expect(results.map((result) => [result.workflowId, result.error?.message ?? 'ok'])).toEqual(histories.map((history) => [history.workflowId, 'ok']));
+  });
+
+  it('a workflow change that would break running disputes fails the replay', async () => {
+    const { code } = await bundleWorkflowCode({
+      workflowsPath: resolve('test/fixtures/changed-dispute-workflow.ts'),
+      logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
+    });
+    const path = `${process.cwd()}/.cache/changed-workflow-bundle.js`;
+    writeFileSync(path, code);
+    const [result] = await replay(path, recordedHistories().slice(0, 1));
+    expect(result!.error).toBeDefined();
+    expect(result!.error!.name).toMatch(/DeterminismViolation/);
+  }, 60_000);
+});

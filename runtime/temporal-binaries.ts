@@ -1,13 +1,14 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from './config';
+import { ConfigError } from './errors';
 
 const installed = fileURLToPath(new URL('../.temporal/venv/bin/', import.meta.url));
 
 function locate(override: string | undefined, name: string, variable: string): string {
   const path = override ?? `${installed}${name}`;
   if (!existsSync(path)) {
-    throw new Error(
+    throw new ConfigError(
       `${name} not found at ${path}. Run 'bash scripts/setup.sh' (npm start and npm test do it for you), ` +
         `or set ${variable} to an existing binary.`,
     );

@@ -3,9 +3,11 @@ import { PolicyError } from '../../policies/load';
 import { ConfigError } from '../../runtime/errors';
 import { UsageError } from './errors';
 import { policyCommand } from './policy';
+import { simulateCommand } from './simulate';
 
 const usage = `usage: dispute <command>
-  policy list | show <id> | timeline <id> --from <instant> [--risk …] [--json]`;
+  policy list | show <id> | timeline <id> --from <instant> [--risk …] [--json]
+  simulate --policy <id> --concern-at <instant> [--category …] [--risk …] [--resolve-at-stage <n>] [--json]`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -14,6 +16,9 @@ async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'policy':
         policyCommand(rest, out);
+        return 0;
+      case 'simulate':
+        await simulateCommand(rest, out);
         return 0;
       case undefined:
       case 'help':

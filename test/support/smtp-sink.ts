@@ -1,14 +1,6 @@
-import { simpleParser } from 'mailparser';
-import { SMTPServer } from 'smtp-server';
+import { startMailCatcher, type CaughtMail } from '../../runtime/mail-catcher';
 
-export interface CaughtMail {
-  envelopeTo: string[];
-  subject: string;
-  text: string;
-  html: string;
-  messageId: string;
-  headers: Map<string, unknown>;
-}
+export type { CaughtMail };
 
 export interface SmtpSink {
   port: number;
@@ -20,46 +12,12 @@ export interface SmtpSink {
   close(): Promise<void>;
 }
 
-/** A real SMTP server on loopback that keeps what it receives. */
+/** The product's mail catcher, with switches a test flips to make delivery fail. */
 export async function startSmtpSink(): Promise<SmtpSink> {
-  const sink: Omit<SmtpSink, 'port' | 'close'> = { messages: [], rejectRecipients: new Set(), failing: false };
-  const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onRcptTo(address, _session, callback) {
-      if (sink.rejectRecipients.has(address.address.toLowerCase())) {
-        return callback(Object.assign(new Error('5.1.1 No such mailbox here'), { responseCode: 550 }));
-      }
-      callback();
-    },
-    onData(stream, session, callback) {
-      if (sink.failing) {
-        stream.resume();
-        stream.on('end', () => callback(Object.assign(new Error('4.3.0 Try again later'), { responseCode: 451 })));
-        return;
-      }
-      simpleParser(stream).then(
-        (parsed) => {
-          sink.messages.push({
-            envelopeTo: session.envelope.rcptTo.map((rcpt) => rcpt.address.toLowerCase()),
-            subject: parsed.subject ?? '',
-            text: parsed.text ?? '',
-            html: typeof parsed.html === 'string' ? parsed.html : '',
-            messageId: parsed.messageId ?? '',
-            headers: parsed.headers,
-          });
-          callback();
-        },
-        (error) => callback(error),
-      );
-    },
+  const switches = { rejectRecipients: new Set<string>(), failing: false };
+  const catcher = await startMailCatcher({
+    refuses: (address) => switches.rejectRecipients.has(address),
+    defers: () => switches.failing,
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.server.address();
-  const port = typeof address === 'object' && address ? address.port : 0;
-  return Object.assign(sink, {
-    port,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  });
+  return Object.assign(switches, { port: catcher.port, messages: catcher.messages, close: catcher.close });
 }

@@ -1,30 +1,21 @@
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, type Worker, type WorkerOptions } from '@temporalio/worker';
+import type { Worker, WorkerOptions } from '@temporalio/worker';
+import { installQuietRuntime } from '../../runtime/quiet-runtime';
 import { inject } from 'vitest';
-import { registerSearchAttributes } from '../../runtime/search-attributes';
-import { temporalCliPath, temporalTestServerPath } from '../../runtime/temporal-binaries';
+import { temporalCliPath } from '../../runtime/temporal-binaries';
+import { startTimeSkippingEnv } from '../../runtime/time-skipping';
 import { searchAttributes } from '../../workflows/search-attributes';
 import { createWorker } from '../../worker/create';
 
-let runtimeInstalled = false;
-function quietRuntime(): void {
-  // Worker chatter drowns test output: the email tests make SMTP fail on purpose, and every retried
-  // attempt is a warning. Errors still show.
-  if (runtimeInstalled) return;
-  runtimeInstalled = true;
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
-}
+// Worker chatter drowns test output: the email tests make SMTP fail on purpose, and every retried
+// attempt is a warning. Errors still show.
+const quietRuntime = installQuietRuntime;
 
 /** The real time-skipping test server, with our search attributes registered. */
 export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   quietRuntime();
-  // No extraArgs: the test server takes only its port, and time-skipping flags break the TS client.
-  const env = await TestWorkflowEnvironment.createTimeSkipping({
-    server: { executable: { type: 'existing-path', path: temporalTestServerPath() } },
-  });
-  await registerSearchAttributes(env.connection, env.namespace ?? 'default');
-  return env;
+  return startTimeSkippingEnv();
 }
 
 /** The real dev server (`temporal server start-dev`, in-memory SQLite), with our search attributes. */

@@ -103,7 +103,10 @@ export async function dispute(input: DisputeStartInput): Promise<DisputeRecord> 
   // The record
 
   /** Timer-driven events carry the instant they were due, so the record reads to the millisecond. */
-  function record(event: DistributiveOmit<DisputeEvent, 'seq' | 'at' | 'stage'> & { stage?: number }, at = now()): void {
+  /** While a deadline is being handled: its due instant, which everything it causes is recorded at. */
+  let dueInstant: number | null = null;
+
+  function record(event: DistributiveOmit<DisputeEvent, 'seq' | 'at' | 'stage'> & { stage?: number }, at = dueInstant ?? now()): void {
     state.events.push({ seq: state.events.length + 1, at: iso(at), stage: state.stage, ...event } as DisputeEvent);
     state.version += 1;
   }
@@ -280,19 +283,30 @@ export async function dispute(input: DisputeStartInput): Promise<DisputeRecord> 
   }
 
   function onTime(): void {
+    try {
+      handleDeadlines();
+    } finally {
+      dueInstant = null;
+    }
+  }
+
+  function handleDeadlines(): void {
     const at = now();
     if (state.escalateAt !== null && at >= state.escalateAt) {
+      dueInstant = state.escalateAt;
       escalate('deadline', undefined, undefined, state.escalateAt);
       return;
     }
     if (state.remindAt !== null && !state.reminded && at >= state.remindAt) {
       state.reminded = true;
-      record({ type: 'reminder', deadline: deadlineOf() ?? '' }, state.remindAt);
+      dueInstant = state.remindAt;
+      record({ type: 'reminder', deadline: deadlineOf() ?? '' });
       email('reminder', stageContacts(view(), state.stage), { reason: 'Half of this stage’s time has passed.', asksForDecision: true });
     }
     if (state.nextOverdueAt !== null && at >= state.nextOverdueAt) {
       state.overdueSent += 1;
-      record({ type: 'overdue', concludeBy: iso(state.concludeBy!), notice: state.overdueSent }, state.nextOverdueAt);
+      dueInstant = state.nextOverdueAt;
+      record({ type: 'overdue', concludeBy: iso(state.concludeBy!), notice: state.overdueSent });
       const officers = policy.overdue.to.flatMap((to) => recipientsOf(view(), to));
       email('overdue', [...stageContacts(view(), state.stage), ...officers], {
         reason: state.stage === last ? 'The last stage has passed its conclude-by; the board must record its decision.' : 'This stage has passed its conclude-by.',

@@ -1,15 +1,38 @@
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { loadHolidaySources } from '../policies/calendar/sources';
+import { agenciesOfBoard, loadDirectory } from '../policies/directory';
+import { PolicyRegistry } from '../policies/load';
 import { loadConfig, mailSettings } from '../runtime/config';
 import { startDevServer } from '../runtime/dev-server';
+import { startMailInbox, type MailInbox } from '../runtime/mail-inbox';
 import { createWorker } from '../worker/create';
+import { ApiKeys } from './api/keys';
+import { buildApi } from './api/server';
+import { openDispute, type Disputes } from './operations';
 
 /**
- * `npm start`: the embedded Temporal dev server and our worker in one command. Ctrl-C stops the
- * worker gracefully, then the server, and leaves no process behind.
+ * `npm start`: the local mail inbox, the embedded Temporal dev server, our worker and the API in
+ * one command. `npm start -- --demo` also starts one demo dispute per policy. Ctrl-C stops the API
+ * and the worker gracefully, then the server and the inbox, and leaves no process behind.
  */
 async function main(): Promise<void> {
   const config = loadConfig();
+  const demo = process.argv.includes('--demo');
+  const context = {
+    policies: PolicyRegistry.fromDirectory(config.POLICY_DIR),
+    directory: loadDirectory(config.DIRECTORY_FILE),
+    holidays: loadHolidaySources({ holidaysFile: config.HOLIDAYS_FILE, feedFile: config.BANK_HOLIDAYS_FEED_FILE }),
+  };
+  const configuredKeys = ApiKeys.fromEnvironment(config, context.directory);
+  const demoKeys = configuredKeys ? null : ApiKeys.demo(context.directory);
+
+  // The inbox only stands in for a local SMTP server; a configured relay is used as it is.
+  const localSmtp = ['127.0.0.1', 'localhost'].includes(config.SMTP_HOST);
+  const inbox: MailInbox | null =
+    localSmtp && config.MAIL_INBOX_WEB_PORT > 0 ? await startMailInbox({ host: '127.0.0.1', smtpPort: config.SMTP_PORT, webPort: config.MAIL_INBOX_WEB_PORT }) : null;
+
   const [host, portText] = config.TEMPORAL_ADDRESS.split(':');
   const server = await startDevServer({
     host: host ?? '127.0.0.1',
@@ -26,21 +49,39 @@ async function main(): Promise<void> {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     activities: createActivities({ mail: mailSettings(config) }),
   });
+  const clientConnection = await Connection.connect({ address: server.address });
+  const disputes: Disputes = { client: new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE }), taskQueue: config.TEMPORAL_TASK_QUEUE, context };
+  const api = buildApi({ disputes, keys: configuredKeys ?? demoKeys!.keys, log: (line) => console.log(`[api] ${line}`) });
+  const apiUrl = await api.listen({ host: config.API_HOST, port: config.API_PORT });
 
   console.log(`
   Temporal server   ${server.address}  (namespace '${config.TEMPORAL_NAMESPACE}', data in ${config.TEMPORAL_DB_FILE})
   Temporal Web UI   ${server.uiUrl}
   Worker            polling task queue '${config.TEMPORAL_TASK_QUEUE}'
-
-  Ctrl-C stops everything.
-`);
+  API               ${apiUrl}  (OpenAPI: ${apiUrl}/openapi.json)
+  Mail              ${inbox ? `${inbox.webUrl}  (MailDev; SMTP on ${config.SMTP_HOST}:${config.SMTP_PORT})` : `via ${config.SMTP_HOST}:${config.SMTP_PORT}`}`);
+  if (demoKeys) {
+    console.log('\n  Demo API keys (no API_KEYS_FILE set; for trying it out only):');
+    for (const boardId of Object.keys(context.directory.boards)) {
+      const agencies = agenciesOfBoard(context.directory, boardId).map((agency) => `demo-${agency.id}`);
+      console.log(`    ${boardId.padEnd(32)} board: demo-board-${boardId}   agencies: ${agencies.join(', ')}`);
+    }
+  }
+  if (demo) {
+    console.log('\n  Demo disputes:');
+    for (const line of await seedDemo(disputes)) console.log(`    ${line}`);
+  }
+  console.log('\n  Ctrl-C stops everything.\n');
 
   let stopping = false;
   const stop = () => {
     if (stopping) return;
     stopping = true;
     console.log('stopping…');
-    worker.shutdown();
+    // The SDK's own signal handling may have begun the worker's shutdown already.
+    void api.close().finally(() => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+    });
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
@@ -48,10 +89,38 @@ async function main(): Promise<void> {
   try {
     await worker.run();
   } finally {
+    await clientConnection.close();
     await connection.close();
     await server.stop();
+    await inbox?.stop();
     console.log('stopped');
   }
+}
+
+/** One dispute per policy, between the first two agencies of its board; started once, however often this runs. */
+async function seedDemo(disputes: Disputes): Promise<string[]> {
+  const lines = [];
+  for (const policy of disputes.context.policies.list()) {
+    const [raising, other] = agenciesOfBoard(disputes.context.directory, policy.board.id);
+    if (!raising || !other) continue;
+    const { disputeId, created } = await openDispute(
+      disputes,
+      {
+        policy: policy.id,
+        concernAt: new Date().toISOString(),
+        category: 'neglect',
+        agencies: [
+          { agencyId: raising.id, practitioner: { name: 'Alex Practitioner', email: `practitioner@${raising.id}.example.org` } },
+          { agencyId: other.id, practitioner: { name: 'Sam Practitioner', email: `practitioner@${other.id}.example.org` } },
+        ],
+        personReference: `DEMO-${policy.board.shortName}`,
+        summary: `A demo dispute under ${policy.board.shortName}'s procedure.`,
+      },
+      { caller: 'npm start --demo', key: policy.id },
+    );
+    lines.push(`${disputeId.padEnd(22)} ${policy.id}${created ? '' : ' (already there)'}`);
+  }
+  return lines;
 }
 
 main().catch((error) => {

@@ -21,6 +21,15 @@ const Env = z.object({
   SMTP_PASSWORD: z.string().min(1).optional(),
   MAIL_FROM: z.string().min(3).default('Safeguarding disputes <disputes@localhost>'),
   MAIL_DOMAIN: z.string().min(1).default('localhost'),
+  API_HOST: z.string().min(1).default('127.0.0.1'),
+  API_PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  /** The key file's content (YAML or JSON); wins over API_KEYS_FILE. */
+  API_KEYS: z.string().min(1).optional(),
+  API_KEYS_FILE: z.string().min(1).optional(),
+  /** `npm start` only: accept the demo keys when no keys are configured. */
+  API_DEMO_KEYS: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+  /** `npm start` only: run MailDev on SMTP_PORT, with its web inbox on this port (0: no inbox). */
+  MAIL_INBOX_WEB_PORT: z.coerce.number().int().min(0).max(65535).default(1080),
 });
 export type Config = z.infer<typeof Env>;
 

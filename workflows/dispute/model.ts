@@ -132,7 +132,7 @@ export interface DisputeView {
   enteredStageAt: string;
   deadlines: { startBy: string | null; concludeBy: string | null; escalateAt: string | null; remindAt: string | null };
   awaiting: { agencyId: string; agency: string; contacts: Contact[] }[];
-  agencies: { id: string; name: string; raising: boolean }[];
+  agencies: { id: string; name: string; raising: boolean; people: string[] }[];
   events: DisputeEvent[];
 }
 

@@ -44,13 +44,13 @@ import {
 import { buildForm, buildRecord, disputeDetails } from './record';
 import type { DisputeState } from './state';
 
-const { sendEmails } = proxyActivities<EmailActivities>({
+const emailOptions = {
   startToCloseTimeout: '1 minute',
   // A failing SMTP server never holds the dispute up: sends retry in the background for days.
   scheduleToCloseTimeout: '3 days',
   retry: { initialInterval: '30 seconds', backoffCoefficient: 2, maximumInterval: '30 minutes' },
-  summary: 'Send escalation emails',
-});
+} as const;
+const { sendEmails } = proxyActivities<EmailActivities>(emailOptions);
 
 const riskRank: Record<Risk, number> = { standard: 0, high: 1, imminent: 2 };
 
@@ -140,7 +140,8 @@ export async function dispute(input: DisputeStartInput): Promise<DisputeRecord> 
     const stage = state.stage;
     record({ type: 'email', kind, to: recipients.map((contact) => contact.email) });
     pendingEmails.push(
-      sendEmails(batch).then(
+      // The summary the Web UI shows names the kind and how many, never who.
+      sendEmails.executeWithOptions({ ...emailOptions, summary: `Email: ${kind}, stage ${stage}, ${recipients.length} recipient(s)` }, [batch]).then(
         (result) => {
           for (const rejected of result.rejected) record({ type: 'email-rejected', stage, kind, to: rejected.to, reason: rejected.reason });
         },
@@ -282,6 +283,12 @@ export async function dispute(input: DisputeStartInput): Promise<DisputeRecord> 
     return times.length ? Math.min(...times) : null;
   }
 
+  /** What the Web UI shows on the timer: "Stage 2 deadline — Tue 7 Apr 2026 10:30 BST". */
+  function wakeSummary(wake: number): string {
+    const what = wake === state.escalateAt ? 'deadline' : wake === state.nextOverdueAt ? 'overdue notice' : 'reminder';
+    return `Stage ${state.stage} ${what} — ${formatLondon(new Date(wake))}`;
+  }
+
   function onTime(): void {
     try {
       handleDeadlines();
@@ -373,7 +380,19 @@ export async function dispute(input: DisputeStartInput): Promise<DisputeRecord> 
         state.status === 'open'
           ? start.parties.map((party) => ({ agencyId: party.agency.id, agency: party.agency.name, contacts: tierContacts(view(), party, state.stage) }))
           : [],
-      agencies: start.parties.map((party, index) => ({ id: party.agency.id, name: party.agency.name, raising: index === 0 })),
+      agencies: start.parties.map((party, index) => ({
+        id: party.agency.id,
+        name: party.agency.name,
+        raising: index === 0,
+        // Who may act for the agency: lets an agency's system be held to its own people.
+        people: unique([
+          party.practitioner,
+          ...party.agency.tiers.flatMap((tier) => tier.contacts),
+          ...Object.values(state.overrides[party.agency.id] ?? {}).flat(),
+          party.agency.designatedSafeguardingLead,
+          party.agency.boardRepresentative,
+        ]).map((contact) => contact.email.toLowerCase()),
+      })),
       events: state.events,
     };
   }
@@ -593,7 +612,7 @@ export async function dispute(input: DisputeStartInput): Promise<DisputeRecord> 
       onTime();
       continue;
     }
-    const changed = await condition(() => state.version !== seen, wake === null ? undefined : wake - now());
+    const changed = wake === null ? await condition(() => state.version !== seen).then(() => true) : await condition(() => state.version !== seen, wake - now(), { summary: wakeSummary(wake) });
     if (!changed) onTime();
   }
 

@@ -1,0 +1,176 @@
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { describeIssues } from '../../runtime/errors';
+import { ChangeContactInput, NoteInput, OutcomeInput, RaiseRiskInput, WithdrawInput, type DisputeView } from '../../workflows/dispute/model';
+import { NewDispute } from '../disputes';
+import { act, DisputeFailure, listDisputes, ListFilter, openDispute, readDispute, translate, type Disputes, type FailureKind, type Operation } from '../operations';
+import type { ApiKeys, Caller } from './keys';
+import { openApiDocument, type RouteDoc } from './openapi';
+
+// The HTTP API agency case systems call. JSON in and out; every body parsed with zod; every error a
+// JSON object that names the field; nothing a caller can send gives a 500.
+
+export interface ApiOptions {
+  disputes: Disputes;
+  keys: ApiKeys;
+  /** One line per request: method, route pattern, status, time. No bodies, no personal data. */
+  log?: (line: string) => void;
+}
+
+const statusOf: Record<FailureKind, number> = { invalid: 400, forbidden: 403, 'not-found': 404, conflict: 409, 'not-allowed': 422 };
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly field?: string,
+  ) {
+    super(message);
+  }
+}
+
+const DisputeParams = z.object({ disputeId: z.string().regex(/^[a-z0-9-]{6,80}$/, 'expected a dispute id such as rsab-k3m9qz') });
+
+function parse<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
+  const parsed = schema.safeParse(value ?? {});
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new HttpError(400, 'invalid_request', `${where}: ${describeIssues(parsed.error)}`, issue?.path.map(String).join('.') || undefined);
+  }
+  return parsed.data;
+}
+
+function callerOf(request: FastifyRequest, keys: ApiKeys): Caller {
+  const header = request.headers.authorization;
+  const key = typeof header === 'string' && /^Bearer \S+$/.test(header) ? header.slice(7) : undefined;
+  if (!key) throw new HttpError(401, 'unauthenticated', 'an API key is needed: send "Authorization: Bearer <key>"');
+  const caller = keys.identify(key);
+  if (!caller) throw new HttpError(403, 'forbidden', 'this API key is not recognised');
+  return caller;
+}
+
+function idempotencyKey(request: FastifyRequest): string | undefined {
+  const value = request.headers['idempotency-key'];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string' || !/^[\x21-\x7e]{1,200}$/.test(value)) {
+    throw new HttpError(400, 'invalid_request', 'Idempotency-Key: expected 1–200 printable characters', 'Idempotency-Key');
+  }
+  return value;
+}
+
+const callerId = (caller: Caller) => (caller.kind === 'agency' ? `agency:${caller.agencyId}` : `board:${caller.boardId}`);
+
+/** A dispute this caller may see: an agency's own, or any of a board's. Others do not exist for it. */
+async function visibleDispute(disputes: Disputes, caller: Caller, disputeId: string): Promise<DisputeView> {
+  const view = await readDispute(disputes, disputeId);
+  const visible = caller.kind === 'agency' ? view.agencies.some((agency) => agency.id === caller.agencyId) : view.board === caller.boardId;
+  if (!visible) throw new DisputeFailure('not-found', `no dispute '${disputeId}'`);
+  return view;
+}
+
+/** The person named in `by` must be one the caller speaks for: its agency's people, or its board's officers. */
+function mustSpeakFor(disputes: Disputes, caller: Caller, view: DisputeView, by: string): void {
+  const person = by.toLowerCase();
+  if (caller.kind === 'agency') {
+    const agency = view.agencies.find((candidate) => candidate.id === caller.agencyId);
+    if (!agency?.people.includes(person)) throw new HttpError(403, 'forbidden', `by: ${by} is not one of ${caller.name}'s people in this dispute`, 'by');
+    return;
+  }
+  const officers = Object.values(disputes.context.directory.boards[caller.boardId]?.officers ?? {}).map((officer) => officer.email.toLowerCase());
+  if (!officers.includes(person)) throw new HttpError(403, 'forbidden', `by: ${by} is not an officer of ${caller.boardId}`, 'by');
+}
+
+export function buildApi(options: ApiOptions): FastifyInstance {
+  const { disputes, keys } = options;
+  const app = Fastify({ logger: false, bodyLimit: 256 * 1024 });
+  const docs: RouteDoc[] = [];
+  // JSON only: anything else is a 415, not a string for zod to puzzle over.
+  app.removeContentTypeParser('text/plain');
+
+  app.addHook('onResponse', async (request, reply) => {
+    options.log?.(`${request.method} ${request.routeOptions.url ?? '(no route)'} ${reply.statusCode} ${reply.elapsedTime.toFixed(0)}ms`);
+  });
+
+  app.setErrorHandler((error: unknown, _request, reply) => {
+    if (error instanceof HttpError) return send(reply, error.status, error.code, error.message, error.field);
+    if (error instanceof DisputeFailure) return send(reply, statusOf[error.kind], error.kind.replace('-', '_'), error.message, error.field);
+    const status = (error as { statusCode?: number }).statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      return send(reply, status, 'invalid_request', (error as Error).message);
+    }
+    options.log?.(`internal error: ${(error as Error)?.name ?? 'unknown'}`);
+    return send(reply, 500, 'internal', 'the request could not be completed; nothing was changed by it, try again');
+  });
+  app.setNotFoundHandler((request, reply) => send(reply, 404, 'not_found', `no route ${request.method} ${request.url.split('?')[0]}`));
+
+  function route<B, Q>(doc: RouteDoc & { body?: z.ZodType<B>; query?: z.ZodType<Q> }, handler: (context: { caller: Caller; body: B; query: Q; params: { disputeId: string }; request: FastifyRequest; reply: FastifyReply }) => Promise<unknown>) {
+    docs.push(doc);
+    app.route({
+      method: doc.method,
+      url: doc.path.replace(/\{(\w+)\}/g, ':$1'),
+      handler: async (request, reply) => {
+        const caller = callerOf(request, keys);
+        const params = doc.path.includes('{disputeId}') ? parse(DisputeParams, request.params, 'path') : { disputeId: '' };
+        const body = doc.body ? parse(doc.body, request.body, 'body') : (undefined as B);
+        const query = doc.query ? parse(doc.query, request.query, 'query') : (undefined as Q);
+        return handler({ caller, body, query, params, request, reply });
+      },
+    });
+  }
+
+  route({ method: 'POST', path: '/disputes', summary: 'Start a dispute', body: NewDispute, idempotent: true, responses: { 201: 'started', 200: 'already started by this Idempotency-Key' } }, async ({ caller, body, request, reply }) => {
+    const agencies = body.agencies.map((agency) => agency.agencyId);
+    if (caller.kind === 'agency' && !agencies.includes(caller.agencyId)) {
+      throw new HttpError(403, 'forbidden', `agencies: ${caller.name} may only start a dispute it is party to`, 'agencies');
+    }
+    if (caller.kind === 'board' && disputes.context.policies.find(body.policy)?.board.id !== caller.boardId) {
+      throw new HttpError(403, 'forbidden', `policy: this key may only start disputes under ${caller.boardId}'s policy`, 'policy');
+    }
+    const key = idempotencyKey(request);
+    const { disputeId, created } = await openDispute(disputes, body, key ? { caller: callerId(caller), key } : undefined);
+    reply.code(created ? 201 : 200).header('location', `/disputes/${disputeId}`);
+    return { disputeId, created };
+  });
+
+  route({ method: 'GET', path: '/disputes', summary: 'List disputes (by board, stage, status, agency, overdue)', query: ListFilter, responses: { 200: 'the disputes' } }, async ({ caller, query }) => {
+    // An agency sees its own disputes; a board, its board's.
+    if (caller.kind === 'agency' && query.agency && query.agency !== caller.agencyId) return { disputes: [] };
+    if (caller.kind === 'board' && query.board && query.board !== caller.boardId) return { disputes: [] };
+    const scoped = caller.kind === 'agency' ? { ...query, agency: caller.agencyId } : { ...query, board: caller.boardId };
+    const found = await listDisputes(disputes, scoped);
+    return { disputes: found };
+  });
+
+  route({ method: 'GET', path: '/disputes/{disputeId}', summary: 'One dispute: state, deadlines, who is awaited, event log', responses: { 200: 'the dispute' } }, async ({ caller, params }) =>
+    visibleDispute(disputes, caller, params.disputeId),
+  );
+
+  const action = (path: string, summary: string, operation: Operation, body: z.ZodType<{ by: string }>) =>
+    route({ method: 'POST', path: `/disputes/{disputeId}/${path}`, summary, body, idempotent: true, responses: { 200: 'accepted: the dispute as it now stands' } }, async ({ caller, body: input, params, request }) => {
+      const view = await visibleDispute(disputes, caller, params.disputeId);
+      mustSpeakFor(disputes, caller, view, input.by);
+      if (operation === 'changeContact' && caller.kind === 'agency' && (input as unknown as { agencyId: string }).agencyId !== caller.agencyId) {
+        throw new HttpError(403, 'forbidden', `agencyId: ${caller.name} may change only its own contacts`, 'agencyId');
+      }
+      const key = idempotencyKey(request);
+      try {
+        return await act(disputes, params.disputeId, operation, request.body, key ? `${callerId(caller)}:${operation}:${key}` : undefined);
+      } catch (error) {
+        translate(error, params.disputeId);
+      }
+    });
+  action('outcome', 'Record an outcome: resolved (agreed actions), unresolved (reason), or the board’s decision', 'recordOutcome', OutcomeInput);
+  action('risk', 'Raise the risk', 'raiseRisk', RaiseRiskInput);
+  action('withdraw', 'Withdraw the concern (raising agency)', 'withdraw', WithdrawInput);
+  action('contacts', 'Change a tier’s contact for this dispute', 'changeContact', ChangeContactInput);
+  action('notes', 'Add a note', 'addNote', NoteInput);
+
+  app.get('/openapi.json', async () => openApiDocument(docs));
+  app.get('/health', async () => ({ ok: true }));
+  return app;
+}
+
+function send(reply: FastifyReply, status: number, code: string, message: string, field?: string) {
+  return reply.code(status).send({ error: code, message, ...(field ? { field } : {}) });
+}

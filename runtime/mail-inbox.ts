@@ -1,0 +1,54 @@
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { connect } from 'node:net';
+
+// MailDev (from npm) as the local inbox of `npm start`: it takes the escalation emails over SMTP and
+// shows them in a browser. A child process, because in-process it would take over Ctrl-C.
+
+export interface MailInbox {
+  webUrl: string;
+  stop(): Promise<void>;
+}
+
+export async function startMailInbox(options: { host: string; smtpPort: number; webPort: number }): Promise<MailInbox> {
+  const bin = createRequire(import.meta.url).resolve('maildev/bin/maildev');
+  const child = spawn(
+    process.execPath,
+    [bin, '--ip', options.host, '--smtp', String(options.smtpPort), '--web', String(options.webPort), '--silent'],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let errors = '';
+  child.stderr.on('data', (chunk) => (errors += chunk));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  const deadline = Date.now() + 20_000;
+  while (!(await listening(options.host, options.webPort)) || !(await listening(options.host, options.smtpPort))) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`the mail inbox (MailDev) did not start on ports ${options.smtpPort}/${options.webPort}: ${errors.trim() || `exit ${child.exitCode}`}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    webUrl: `http://localhost:${options.webPort}`,
+    async stop() {
+      process.removeListener('exit', killOnExit);
+      if (child.exitCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
+function listening(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}

@@ -4,10 +4,12 @@ import { ConfigError } from '../../runtime/errors';
 import { UsageError } from './errors';
 import { policyCommand } from './policy';
 import { simulateCommand } from './simulate';
+import { disputeCommand, disputeCommands, disputeUsage } from './disputes';
 
 const usage = `usage: dispute <command>
   policy list | show <id> | timeline <id> --from <instant> [--risk …] [--json]
-  simulate --policy <id> --concern-at <instant> [--category …] [--risk …] [--resolve-at-stage <n>] [--json]`;
+  simulate --policy <id> --concern-at <instant> [--category …] [--risk …] [--resolve-at-stage <n>] [--json]
+  start | show | list | outcome | risk | withdraw | note   (against a running Temporal; \`dispute help\` for each)`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -20,10 +22,19 @@ async function main(argv: string[]): Promise<number> {
       case 'simulate':
         await simulateCommand(rest, out);
         return 0;
+      case 'start':
+      case 'show':
+      case 'list':
+      case 'outcome':
+      case 'risk':
+      case 'withdraw':
+      case 'note':
+        await disputeCommand(command, rest, out);
+        return 0;
       case undefined:
       case 'help':
       case '--help':
-        out(usage);
+        out(command === undefined ? usage : `${usage}\n\n${disputeUsage}`);
         return command === undefined ? 2 : 0;
       default:
         throw new UsageError(`unknown command '${command}'\n${usage}`);

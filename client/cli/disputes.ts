@@ -1,0 +1,195 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { Client, Connection } from '@temporalio/client';
+import { formatLondon } from '../../policies/calendar';
+import { loadHolidaySources } from '../../policies/calendar/sources';
+import { loadDirectory } from '../../policies/directory';
+import { PolicyRegistry } from '../../policies/load';
+import { loadConfig } from '../../runtime/config';
+import type { DisputeEvent, DisputeView } from '../../workflows/dispute/model';
+import { act, DisputeFailure, listDisputes, ListFilter, openDispute, readDispute, type Disputes, type Operation } from '../operations';
+import { UsageError } from './errors';
+import { Instant } from './instant';
+
+// The operators' commands: the same operations as the API, straight to Temporal (address and task
+// queue from the environment; by default the ones `npm start` uses). --json everywhere for scripts.
+
+export const disputeUsage = `usage:
+  dispute start --policy <id> --concern-at <instant> --category <c> [--risk <r>] --agency <agencyId>:<name>:<email> (raising first, repeat)
+                --reference <pseudonymous ref> --summary <text> [--json]
+  dispute show <id> [--json]
+  dispute list [--board <id>] [--stage <n>] [--status <s>] [--agency <id>] [--overdue] [--json]
+  dispute outcome <id> resolved|unresolved|decided --by <email> [--stage <n>] [--actions <text> | --reason <text>] [--safety-confirmed] [--json]
+  dispute risk <id> high|imminent --by <email> --reason <text> [--json]
+  dispute withdraw <id> --by <email> --reason <text> [--json]
+  dispute note <id> --by <email> --text <text> [--json]`;
+
+export const disputeCommands = ['start', 'show', 'list', 'outcome', 'risk', 'withdraw', 'note'] as const;
+
+type Values = Record<string, string | boolean | string[] | undefined>;
+
+function parse(args: string[], options: ParseArgsConfig['options']): { values: Values; positionals: string[] } {
+  try {
+    const parsed = parseArgs({ args, options: { ...options, json: { type: 'boolean' } }, allowPositionals: true });
+    return { values: parsed.values as Values, positionals: parsed.positionals };
+  } catch (error) {
+    throw new UsageError(`${error instanceof Error ? error.message : error}\n${disputeUsage}`);
+  }
+}
+
+function needed(value: unknown, flag: string): string {
+  if (typeof value !== 'string' || value.length === 0) throw new UsageError(`--${flag} is needed\n${disputeUsage}`);
+  return value;
+}
+
+async function connect(): Promise<{ disputes: Disputes; close: () => Promise<void> }> {
+  const config = loadConfig();
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS, connectTimeout: 5_000 });
+  } catch {
+    throw new UsageError(`cannot reach Temporal at ${config.TEMPORAL_ADDRESS}: is \`npm start\` running, or TEMPORAL_ADDRESS set?`);
+  }
+  const context = {
+    policies: PolicyRegistry.fromDirectory(config.POLICY_DIR),
+    directory: loadDirectory(config.DIRECTORY_FILE),
+    holidays: loadHolidaySources({ holidaysFile: config.HOLIDAYS_FILE, feedFile: config.BANK_HOLIDAYS_FEED_FILE }),
+  };
+  return {
+    disputes: { client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }), taskQueue: config.TEMPORAL_TASK_QUEUE, context },
+    close: () => connection.close(),
+  };
+}
+
+export async function disputeCommand(command: (typeof disputeCommands)[number], args: string[], out: (text: string) => void): Promise<void> {
+  const { disputes, close } = await connect();
+  try {
+    await run(disputes, command, args, out);
+  } catch (error) {
+    if (error instanceof DisputeFailure) throw new UsageError(`${error.kind}: ${error.message}`);
+    throw error;
+  } finally {
+    await close();
+  }
+}
+
+async function run(disputes: Disputes, command: (typeof disputeCommands)[number], args: string[], out: (text: string) => void): Promise<void> {
+  const print = (json: boolean | undefined, value: unknown, text: () => string) => out(json ? JSON.stringify(value) : text());
+  switch (command) {
+    case 'start': {
+      const { values } = parse(args, {
+        policy: { type: 'string' },
+        'concern-at': { type: 'string' },
+        category: { type: 'string' },
+        risk: { type: 'string' },
+        agency: { type: 'string', multiple: true },
+        reference: { type: 'string' },
+        summary: { type: 'string' },
+      });
+      const concernAt = Instant.safeParse(needed(values['concern-at'], 'concern-at'));
+      if (!concernAt.success) throw new UsageError(`--concern-at: ${concernAt.error.issues[0]?.message}`);
+      const agencies = ((values.agency as string[] | undefined) ?? []).map((text) => {
+        const [agencyId, name, email] = text.split(':');
+        if (!agencyId || !name || !email) throw new UsageError(`--agency: expected <agencyId>:<practitioner name>:<email>, not '${text}'`);
+        return { agencyId, practitioner: { name, email } };
+      });
+      const { disputeId, created } = await openDispute(disputes, {
+        policy: needed(values.policy, 'policy'),
+        concernAt: concernAt.data.toISOString(),
+        category: needed(values.category, 'category') as never,
+        ...(values.risk ? { risk: values.risk as never } : {}),
+        agencies,
+        personReference: needed(values.reference, 'reference'),
+        summary: needed(values.summary, 'summary'),
+      });
+      print(values.json as boolean, { disputeId, created }, () => `started ${disputeId}`);
+      return;
+    }
+    case 'show': {
+      const { values, positionals } = parse(args, {});
+      const view = await readDispute(disputes, needed(positionals[0], 'dispute id (first argument)'));
+      print(values.json as boolean, view, () => describeDispute(view));
+      return;
+    }
+    case 'list': {
+      const { values } = parse(args, { board: { type: 'string' }, stage: { type: 'string' }, status: { type: 'string' }, agency: { type: 'string' }, overdue: { type: 'boolean' } });
+      const filter = ListFilter.safeParse({ ...values, json: undefined, overdue: values.overdue ? 'true' : undefined });
+      if (!filter.success) throw new UsageError(`--${String(filter.error.issues[0]?.path[0])}: ${filter.error.issues[0]?.message}`);
+      const found = await listDisputes(disputes, filter.data);
+      print(values.json as boolean, { disputes: found }, () =>
+        found.length === 0
+          ? 'no disputes'
+          : found
+              .map((d) => `${d.disputeId.padEnd(22)} ${d.board.padEnd(32)} stage ${d.stage ?? '?'}  ${d.status.padEnd(10)} ${d.risk.padEnd(9)} ${d.deadline ? formatLondon(new Date(d.deadline)) : ''}`)
+              .join('\n'),
+      );
+      return;
+    }
+    default: {
+      const { values, positionals } = parse(args, {
+        by: { type: 'string' },
+        stage: { type: 'string' },
+        actions: { type: 'string' },
+        reason: { type: 'string' },
+        text: { type: 'string' },
+        'safety-confirmed': { type: 'boolean' },
+      });
+      const disputeId = needed(positionals[0], 'dispute id (first argument)');
+      const by = needed(values.by, 'by');
+      let operation: Operation;
+      let payload: Record<string, unknown>;
+      if (command === 'outcome') {
+        const decision = needed(positionals[1], 'decision (resolved, unresolved or decided, after the id)');
+        const stage = values.stage === undefined ? (await readDispute(disputes, disputeId)).stage : Number(values.stage);
+        operation = 'recordOutcome';
+        payload = {
+          stage,
+          decision,
+          by,
+          ...(values.actions ? { agreedActions: values.actions } : {}),
+          ...(values.reason ? { reason: values.reason } : {}),
+          ...(values['safety-confirmed'] ? { safetyMeasuresConfirmed: true } : {}),
+        };
+      } else if (command === 'risk') {
+        operation = 'raiseRisk';
+        payload = { risk: needed(positionals[1], 'risk (high or imminent, after the id)'), by, reason: needed(values.reason, 'reason') };
+      } else if (command === 'withdraw') {
+        operation = 'withdraw';
+        payload = { by, reason: needed(values.reason, 'reason') };
+      } else {
+        operation = 'addNote';
+        payload = { by, text: needed(values.text, 'text') };
+      }
+      const accepted = await act(disputes, disputeId, operation, payload);
+      print(values.json as boolean, accepted, () => `accepted: ${disputeId} is ${accepted.status} at stage ${accepted.stage}${accepted.concludeBy ? `, deadline ${formatLondon(new Date(accepted.concludeBy))}` : ''}`);
+    }
+  }
+}
+
+function describeDispute(view: DisputeView): string {
+  const lines = [
+    `${view.disputeId} — ${view.board} (policy ${view.policy.id} v${view.policy.version}); person ${view.personReference}`,
+    `${view.status === 'open' ? 'open' : `closed: ${view.status}`} at stage ${view.stage} (${view.tier}), ${view.risk} risk, ${view.category}`,
+    `agencies: ${view.agencies.map((agency) => `${agency.name}${agency.raising ? ' (raising)' : ''}`).join('; ')}`,
+  ];
+  if (view.status === 'open') {
+    lines.push(`stage entered ${formatLondon(new Date(view.enteredStageAt))}`);
+    const { concludeBy, escalateAt, remindAt } = view.deadlines;
+    if (concludeBy) lines.push(`concluded by  ${formatLondon(new Date(concludeBy))}`);
+    if (escalateAt && escalateAt !== concludeBy) lines.push(`escalates at  ${formatLondon(new Date(escalateAt))}`);
+    if (remindAt) lines.push(`reminder at   ${formatLondon(new Date(remindAt))}`);
+    lines.push(`awaiting: ${view.awaiting.map((party) => `${party.agency}: ${party.contacts.map((c) => c.email).join(', ')}`).join('; ')}`);
+  }
+  lines.push('', 'timeline:');
+  for (const event of view.events) lines.push(`  ${formatLondon(new Date(event.at)).padEnd(27)} stage ${event.stage}  ${eventLine(event)}`);
+  return lines.join('\n');
+}
+
+function eventLine(event: DisputeEvent): string {
+  const { seq: _seq, at: _at, stage: _stage, type, ...rest } = event;
+  const by = 'by' in rest && rest.by ? ` by ${rest.by}` : '';
+  const details = Object.entries(rest)
+    .filter(([key]) => key !== 'by')
+    .map(([key, value]) => `${key}=${Array.isArray(value) ? value.join(',') : String(value)}`)
+    .join(' ');
+  return `${type}${by}${details ? `  ${details}` : ''}`;
+}

@@ -1,0 +1,104 @@
+import { execFile } from 'node:child_process';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createActivities } from '../activities';
+import { startSmtpSink, type SmtpSink } from './support/smtp-sink';
+import { devServerEnv, testWorker } from './support/temporal';
+
+// The operators' commands as a person runs them, against a real dev server and worker.
+let env: TestWorkflowEnvironment;
+let sink: SmtpSink;
+let worker: Worker;
+let running: Promise<void>;
+let taskQueue: string;
+
+beforeAll(async () => {
+  env = await devServerEnv();
+  sink = await startSmtpSink();
+  const made = await testWorker(env, createActivities({ mail: { host: '127.0.0.1', port: sink.port, secure: false, from: 'd@test.example.org', messageIdDomain: 'test.example.org' } }));
+  worker = made.worker;
+  taskQueue = made.taskQueue;
+  running = worker.run();
+});
+
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+  await env?.teardown();
+  await sink?.close();
+});
+
+function dispute(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      'node',
+      ['bin/dispute.js', ...args],
+      { encoding: 'utf8', timeout: 60_000, env: { ...process.env, TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: taskQueue } },
+      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+const OTHER = 'robin.other@norfolk-asc.example.org';
+
+describe('dispute start | show | list | outcome | risk | withdraw | note', () => {
+  it('starts a dispute, shows it in London time, moves it on, and lists it', async () => {
+    // Real time on the dev server: the concern is now, so every deadline is ahead.
+    const now = new Date().toISOString();
+    const started = await dispute(
+      'start', '--policy', 'norfolk-nsab', '--concern-at', now, '--category', 'abuse',
+      '--agency', 'norfolk-gp:Pat Raiser:pat.raiser@norfolk-gp.example.org', '--agency', `norfolk-asc:Robin Other:${OTHER}`,
+      '--reference', 'NCC-CLI-1', '--summary', 'A GP challenges a closed referral.', '--json',
+    );
+    expect(started.stderr).toBe('');
+    const { disputeId } = JSON.parse(started.stdout) as { disputeId: string };
+    expect(disputeId).toMatch(/^nsab-/);
+
+    const shown = await dispute('show', disputeId);
+    expect(shown.code).toBe(0);
+    expect(shown.stdout).toContain(`${disputeId} — norfolk-nsab`);
+    expect(shown.stdout).toContain('open at stage 1');
+    expect(shown.stdout).toMatch(/concluded by {2}(Mon|Tue|Wed|Thu|Fri) \d{1,2} \w{3} \d{4} \d\d:\d\d (GMT|BST)\n/);
+    expect(shown.stdout).toMatch(/timeline:\n {2}\w{3} \d{1,2} \w{3} \d{4} \d\d:\d\d (GMT|BST) +stage 1 {2}started/);
+
+    const unresolved = await dispute('outcome', disputeId, 'unresolved', '--by', OTHER, '--reason', 'No agreement on the enquiry.', '--json');
+    expect(JSON.parse(unresolved.stdout)).toMatchObject({ status: 'open', stage: 2 });
+    const note = await dispute('note', disputeId, '--by', OTHER, '--text', 'Called the practice.');
+    expect(note.stdout).toMatch(/^accepted: .* is open at stage 2/);
+    const risk = await dispute('risk', disputeId, 'high', '--by', OTHER, '--reason', 'Further concerns.', '--json');
+    expect(JSON.parse(risk.stdout).stage).toBe(2);
+
+    const stale = await dispute('outcome', disputeId, 'resolved', '--stage', '1', '--by', OTHER, '--actions', 'x');
+    expect(stale.code).toBe(2);
+    expect(stale.stderr.trim()).toBe('dispute: conflict: stage 1 is not current: the dispute is at stage 2');
+
+    const listed = await (async () => {
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        const result = await dispute('list', '--board', 'norfolk-nsab', '--stage', '2', '--json');
+        const ids = (JSON.parse(result.stdout) as { disputes: { disputeId: string }[] }).disputes.map((d) => d.disputeId);
+        if (ids.includes(disputeId) || Date.now() > deadline) return ids;
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+    })();
+    expect(listed).toContain(disputeId);
+    const table = await dispute('list', '--agency', 'norfolk-gp');
+    expect(table.stdout).toMatch(new RegExp(`${disputeId} +norfolk-nsab +stage 2 +open +high`));
+
+    const withdrawn = await dispute('withdraw', disputeId, '--by', 'pat.raiser@norfolk-gp.example.org', '--reason', 'Agreed outside the procedure.', '--json');
+    expect(JSON.parse(withdrawn.stdout).status).toBe('withdrawn');
+  }, 90_000);
+
+  it('bad input and unknown disputes: one line on stderr, exit code 2', async () => {
+    const unknown = await dispute('show', 'nsab-nothere');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr.trim()).toBe("dispute: not-found: no dispute 'nsab-nothere'");
+    const badAgency = await dispute('start', '--policy', 'norfolk-nsab', '--concern-at', '2026-11-23T10:30', '--category', 'abuse', '--agency', 'norfolk-gp', '--reference', 'x', '--summary', 'y');
+    expect(badAgency.code).toBe(2);
+    expect(badAgency.stderr).toMatch(/^dispute: --agency: expected <agencyId>:<practitioner name>:<email>/);
+    const badStage = await dispute('list', '--stage', 'two');
+    expect(badStage.code).toBe(2);
+    expect(badStage.stderr).toMatch(/^dispute: --stage: /);
+  }, 60_000);
+});

@@ -1,14 +1,17 @@
 import { calendarBench } from './calendar';
+import { apiBench } from './api';
 import { historyBench, suiteBench } from './workflow';
 
 // `npm run bench`: prints each benchmark's figures; the README keeps the latest ones.
 const benches: [string, () => { name: string; value: string }[] | Promise<{ name: string; value: string }[]>][] = [
   ['calendar', calendarBench],
   ['dispute history', historyBench],
+  ['API against the dev server', apiBench],
   ['time-skipping suite', suiteBench],
 ];
 
-for (const [title, bench] of benches) {
+const only = process.argv[2];
+for (const [title, bench] of benches.filter(([title]) => !only || title.startsWith(only))) {
   console.log(`\n${title}`);
   for (const row of await bench()) console.log(`  ${row.name.padEnd(56)} ${row.value}`);
 }

@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { z } from 'zod';
+import { formatLondon } from '../policies/calendar';
 import { calendarConfigFor, type HolidaySources } from '../policies/calendar/sources';
 import { agenciesOfBoard, type Directory } from '../policies/directory';
 import type { PolicyRegistry } from '../policies/load';
@@ -123,6 +124,6 @@ export function startDispute(client: Client, taskQueue: string, start: DisputeSt
     staticDetails:
       `**${policy.board.name}** — policy ${policy.id} v${policy.version}\n\n` +
       `Agencies: ${start.parties.map((party, index) => `${party.agency.name}${index === 0 ? ' (raising)' : ''}`).join('; ')}\n\n` +
-      `Concern raised: ${start.concernAt}`,
+      `Concern raised: ${formatLondon(new Date(start.concernAt))}`,
   });
 }

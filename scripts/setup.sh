@@ -80,5 +80,24 @@ temporal_binaries() {
   echo "$wanted" > "$stamp"
 }
 
+browser() {
+  # Only for the tests: the browser test drives the Temporal Web UI in Debian's Chromium.
+  # Test tools cannot download their own browsers here; Debian's package is on the registry.
+  local path="${CHROMIUM_PATH:-/usr/bin/chromium}"
+  if [ -x "$path" ]; then return; fi
+  say "installing Chromium from Debian's packages (for the browser test)"
+  local sudo=""
+  if [ "$(id -u)" != 0 ]; then
+    if command -v sudo >/dev/null && sudo -n true 2>/dev/null; then sudo="sudo -n"; else
+      shout "Chromium is missing and this user cannot install it: install Debian's 'chromium' package or set CHROMIUM_PATH; the browser test will fail"
+      return
+    fi
+  fi
+  if ! { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null; }; then
+    shout "could not install Chromium with apt-get; install Debian's 'chromium' package or set CHROMIUM_PATH; the browser test will fail"
+  fi
+}
+
 npm_packages
 temporal_binaries
+if [ "${1:-}" = "--browser" ]; then browser; fi

@@ -29,8 +29,8 @@ function service(name: string): Service {
 }
 
 describe('docker-compose.yml', () => {
-  it('has PostgreSQL, the Temporal server, its Web UI, the search-attribute set-up and our worker', () => {
-    expect(Object.keys(services).sort()).toEqual(['postgresql', 'setup', 'temporal', 'temporal-ui', 'worker']);
+  it('has PostgreSQL, the Temporal server, its Web UI, the search-attribute set-up, our worker and the API', () => {
+    expect(Object.keys(services).sort()).toEqual(['api', 'postgresql', 'setup', 'temporal', 'temporal-ui', 'worker']);
   });
 
   it('pins every image to a version tag', () => {
@@ -55,21 +55,28 @@ describe('docker-compose.yml', () => {
     expect(temporal.POSTGRES_SEEDS).toBe('postgresql');
     expect(temporal.POSTGRES_USER).toBe(service('postgresql').environment?.POSTGRES_USER);
     expect(service('temporal-ui').environment?.TEMPORAL_ADDRESS).toBe('temporal:7233');
-    for (const name of ['setup', 'worker']) {
+    for (const name of ['setup', 'worker', 'api']) {
       const environment = service(name).environment ?? {};
       expect(environment.TEMPORAL_ADDRESS, name).toBe('temporal:7233');
       expect(environment.TEMPORAL_TASK_QUEUE, name).toBe('disputes');
     }
   });
 
+  it('publishes the API on 3000, reading its keys from a secret file, and gives the worker its SMTP relay', () => {
+    expect(service('api').ports).toContain('3000:3000');
+    expect(service('api').environment).toMatchObject({ API_HOST: '0.0.0.0', API_PORT: 3000, API_KEYS_FILE: '/run/secrets/api-keys' });
+    expect(Object.keys(service('worker').environment ?? {})).toEqual(expect.arrayContaining(['SMTP_HOST', 'SMTP_PORT', 'MAIL_FROM', 'MAIL_DOMAIN']));
+  });
+
   it('starts the worker only after the search attributes are registered', () => {
     expect(service('worker').depends_on).toEqual({ setup: { condition: 'service_completed_successfully' } });
+    expect(service('api').depends_on).toEqual({ setup: { condition: 'service_completed_successfully' } });
     expect(service('setup').depends_on).toEqual({ temporal: { condition: 'service_healthy' } });
   });
 
   it('runs entry points that exist in this repository, from the image the Dockerfile builds', () => {
     expect(existsSync('Dockerfile')).toBe(true);
-    for (const name of ['setup', 'worker']) {
+    for (const name of ['setup', 'worker', 'api']) {
       const { build, command } = service(name);
       expect(build, name).toBe('.');
       const entry = command?.[1];

@@ -10,10 +10,10 @@ import { ConfigError, describeIssues } from '../../runtime/errors';
 export type Caller = { kind: 'agency'; agencyId: string; name: string } | { kind: 'board'; boardId: string; name: string };
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected the SHA-256 of the key, 64 lower-case hex digits');
-const KeyEntry = z.union([
-  z.object({ name: z.string().min(1), agency: z.string().min(1), sha256: Sha256 }).strict(),
-  z.object({ name: z.string().min(1), board: z.string().min(1), sha256: Sha256 }).strict(),
-]);
+const KeyEntry = z
+  .object({ name: z.string().min(1), agency: z.string().min(1).optional(), board: z.string().min(1).optional(), sha256: Sha256 })
+  .strict()
+  .refine((entry) => (entry.agency === undefined) !== (entry.board === undefined), { message: 'expected one of agency or board', path: ['agency'] });
 export const KeyFile = z.object({ keys: z.array(KeyEntry).min(1) });
 
 export function hashKey(key: string): string {
@@ -35,13 +35,14 @@ export class ApiKeys {
     if (!parsed.success) throw new ConfigError(`${origin}: ${describeIssues(parsed.error)}`);
     return new ApiKeys(
       parsed.data.keys.map((entry, index) => {
-        if ('agency' in entry && !directory.agencies.some((agency) => agency.id === entry.agency)) {
+        if (entry.agency !== undefined && !directory.agencies.some((agency) => agency.id === entry.agency)) {
           throw new ConfigError(`${origin}: keys.${index}.agency: '${entry.agency}' is not in the agency directory`);
         }
-        if ('board' in entry && !directory.boards[entry.board]) {
+        if (entry.board !== undefined && !directory.boards[entry.board]) {
           throw new ConfigError(`${origin}: keys.${index}.board: '${entry.board}' is not in the agency directory`);
         }
-        const caller: Caller = 'agency' in entry ? { kind: 'agency', agencyId: entry.agency, name: entry.name } : { kind: 'board', boardId: entry.board, name: entry.name };
+        const caller: Caller =
+          entry.agency !== undefined ? { kind: 'agency', agencyId: entry.agency, name: entry.name } : { kind: 'board', boardId: entry.board!, name: entry.name };
         return { caller, hash: Buffer.from(entry.sha256, 'hex') };
       }),
     );

@@ -4,11 +4,13 @@ import { ConfigError } from '../../runtime/errors';
 import { UsageError } from './errors';
 import { policyCommand } from './policy';
 import { simulateCommand } from './simulate';
+import { apiKeyCommand } from './api-key';
 import { disputeCommand, disputeCommands, disputeUsage } from './disputes';
 
 const usage = `usage: dispute <command>
   policy list | show <id> | timeline <id> --from <instant> [--risk …] [--json]
   simulate --policy <id> --concern-at <instant> [--category …] [--risk …] [--resolve-at-stage <n>] [--json]
+  api-key --agency <id> | --board <id>   (a new API key, and the line for the keys file)
   start | show | list | outcome | risk | withdraw | note   (against a running Temporal; \`dispute help\` for each)`;
 
 async function main(argv: string[]): Promise<number> {
@@ -18,6 +20,9 @@ async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'policy':
         policyCommand(rest, out);
+        return 0;
+      case 'api-key':
+        apiKeyCommand(rest, out);
         return 0;
       case 'simulate':
         await simulateCommand(rest, out);

@@ -19,12 +19,13 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
 }
 
 /** The real dev server (`temporal server start-dev`, in-memory SQLite), with our search attributes. */
-export async function devServerEnv(): Promise<TestWorkflowEnvironment> {
+export async function devServerEnv(options: { uiPort?: number } = {}): Promise<TestWorkflowEnvironment> {
   quietRuntime();
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: temporalCliPath() },
       ip: '127.0.0.1',
+      ...(options.uiPort ? { ui: true, uiPort: options.uiPort } : {}),
       searchAttributes: [...searchAttributes],
       log: { format: 'pretty', level: 'error' },
     },

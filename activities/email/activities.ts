@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { activityInfo, ApplicationFailure, heartbeat } from '@temporalio/activity';
 import nodemailer from 'nodemailer';
-import { renderEmail } from './templates';
+import { expiryDay, replyAddress, signDecisionToken, type ReplyAddressing } from '../../runtime/decision-token';
+import { renderEmail, type DecisionWays } from './templates';
 import type { EmailBatch, EmailBatchResult } from './types';
 
 export interface MailSettings {
@@ -13,13 +14,45 @@ export interface MailSettings {
   from: string;
   /** The right-hand side of Message-IDs, e.g. the deployment's mail domain. */
   messageIdDomain: string;
+  /** With these, decision emails carry a signed Reply-To and decision links. */
+  decisions?: DecisionSettings | undefined;
 }
 
-/** The same (dispute, stage, kind, sequence, recipient) always gives the same Message-ID. */
-export function messageIdFor(batch: EmailBatch, recipient: string, domain: string): string {
-  const who = createHash('sha256').update(recipient.toLowerCase()).digest('hex').slice(0, 16);
+export interface DecisionSettings {
+  secret: string;
+  addressing: ReplyAddressing;
+  /** The API's public base URL, for the decision links. */
+  linkBase: string;
+  ttlDays: number;
+}
+
+/**
+ * The same (dispute, stage, kind, sequence, recipient) always gives the same Message-ID. A decision
+ * email's carries its token (`.t<token>`), so a reply that lost the Reply-To's plus-part still matches.
+ */
+export function messageIdFor(batch: EmailBatch, recipient: string, domain: string, token?: string): string {
+  const who = token ? `t${token}` : createHash('sha256').update(recipient.toLowerCase()).digest('hex').slice(0, 16);
   const { disputeId, stage } = batch.facts;
   return `<${disputeId}.s${stage}.${batch.kind}.${batch.sequence}.${who}@${domain}>`;
+}
+
+/** The decision token and ways to use it, for one recipient of a decision email. */
+function decisionWays(settings: DecisionSettings, batch: EmailBatch, recipient: string): { token: string; ways: DecisionWays } {
+  // Expiry counts from when the email was first scheduled, so every retry sends the same token.
+  const token = signDecisionToken(settings.secret, {
+    disputeId: batch.facts.disputeId,
+    stage: batch.facts.stage,
+    recipient,
+    expiresDay: expiryDay(activityInfo().scheduledTimestampMs, settings.ttlDays),
+  });
+  const base = settings.linkBase.replace(/\/$/, '');
+  return {
+    token,
+    ways: {
+      replyTo: replyAddress(settings.addressing, token),
+      links: { resolved: `${base}/decisions/${token}/resolved`, unresolved: `${base}/decisions/${token}/unresolved` },
+    },
+  };
 }
 
 /** SMTP's permanent failures (5xx): retrying will not help, so the address is recorded as rejected. */
@@ -50,15 +83,17 @@ export function createEmailActivities(settings: MailSettings) {
       const result: EmailBatchResult = { sent: [...progress.sent], rejected: [...progress.rejected] };
       for (const recipient of batch.recipients) {
         if (done.has(recipient.email)) continue;
-        const email = renderEmail(batch, recipient.name);
+        const decision = batch.facts.asksForDecision && settings.decisions ? decisionWays(settings.decisions, batch, recipient.email) : undefined;
+        const email = renderEmail(batch, recipient.name, decision?.ways);
         try {
           await transport.sendMail({
             from: settings.from,
             to: { name: recipient.name, address: recipient.email },
+            ...(decision ? { replyTo: decision.ways.replyTo } : {}),
             subject: email.subject,
             text: email.text,
             html: email.html,
-            messageId: messageIdFor(batch, recipient.email, settings.messageIdDomain),
+            messageId: messageIdFor(batch, recipient.email, settings.messageIdDomain, decision?.token),
             headers: { 'X-Dispute-Id': batch.facts.disputeId, 'X-Dispute-Stage': String(batch.facts.stage), 'Auto-Submitted': 'auto-generated' },
           });
           result.sent.push(recipient.email);

@@ -53,7 +53,13 @@ export function deadlineSentence(batch: EmailBatch): string | null {
   return parts.length ? parts.join(' ') : null;
 }
 
-export function renderEmail(batch: EmailBatch, recipientName: string): RenderedEmail {
+/** How this recipient can give the decision from the email itself. */
+export interface DecisionWays {
+  replyTo: string;
+  links: { resolved: string; unresolved: string };
+}
+
+export function renderEmail(batch: EmailBatch, recipientName: string, decision?: DecisionWays): RenderedEmail {
   const { facts } = batch;
   const paragraphs: [string, string][] = []; // [label, body]
   paragraphs.push(['', `Dear ${recipientName},`]);
@@ -68,7 +74,14 @@ export function renderEmail(batch: EmailBatch, recipientName: string): RenderedE
   paragraphs.push(['Summary', facts.summary]);
   if (facts.agreedActions) paragraphs.push(['Agreed actions', facts.agreedActions]);
   if (facts.decisionText) paragraphs.push(['Decision', facts.decisionText]);
-  if (facts.asksForDecision) {
+  if (facts.asksForDecision && decision) {
+    paragraphs.push([
+      'To record the outcome',
+      'reply to this email with RESOLVED or UNRESOLVED on the first line, and below it the agreed actions (resolved) or the reason (unresolved). ' +
+        'Only a reply from this address counts.',
+    ]);
+    paragraphs.push(['Or open a link', `resolved: ${decision.links.resolved} — unresolved: ${decision.links.unresolved}`]);
+  } else if (facts.asksForDecision) {
     paragraphs.push(['', 'Record the outcome — resolved, with the agreed actions, or unresolved, with the reason — in your case system or with the dispute CLI.']);
   }
   const text = paragraphs.map(([label, body]) => (label ? `${label}: ${body}` : body)).join('\n\n');

@@ -5,6 +5,7 @@ import { ChangeContactInput, NoteInput, OutcomeInput, RaiseRiskInput, WithdrawIn
 import { NewDispute } from '../disputes';
 import { act, DisputeFailure, listDisputes, ListFilter, openDispute, readDispute, translate, type Disputes, type FailureKind, type Operation } from '../operations';
 import type { ApiKeys, Caller } from './keys';
+import { registerDecisionPages, type DecisionPagesOptions } from './decision-pages';
 import { openApiDocument, type RouteDoc } from './openapi';
 
 // The HTTP API agency case systems call. JSON in and out; every body parsed with zod; every error a
@@ -15,6 +16,8 @@ export interface ApiOptions {
   keys: ApiKeys;
   /** One line per request: method, route pattern, status, time. No bodies, no personal data. */
   log?: (line: string) => void;
+  /** With these, the pages behind decision emails' links are served under /decisions/. */
+  decisions?: Omit<DecisionPagesOptions, 'disputes'>;
 }
 
 const statusOf: Record<FailureKind, number> = { invalid: 400, forbidden: 403, 'not-found': 404, conflict: 409, 'not-allowed': 422 };
@@ -166,6 +169,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   action('contacts', 'Change a tier’s contact for this dispute', 'changeContact', ChangeContactInput);
   action('notes', 'Add a note', 'addNote', NoteInput);
 
+  if (options.decisions) registerDecisionPages(app, { ...options.decisions, disputes });
   app.get('/openapi.json', async () => openApiDocument(docs));
   app.get('/health', async () => ({ ok: true }));
   return app;

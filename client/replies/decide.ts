@@ -1,0 +1,124 @@
+import { checkDecisionToken, readDecisionToken, type DecisionClaim } from '../../runtime/decision-token';
+import type { Accepted } from '../../workflows/dispute/messages';
+import type { DisputeView } from '../../workflows/dispute/model';
+import { act, DisputeFailure, readDispute, type Disputes } from '../operations';
+
+// A decision given from an email, by reply or by link: the token says who was asked about which
+// stage; the dispute says whether that still stands. Every refusal says why, in plain words.
+
+export type Refusal =
+  | 'malformed'
+  | 'forged'
+  | 'not-addressee'
+  | 'expired'
+  | 'no-dispute'
+  | 'closed'
+  | 'stage-passed'
+  | 'used'
+  | 'no-decision'
+  | 'no-text'
+  | 'not-allowed';
+
+export type DecisionResult =
+  | { ok: true; claim: DecisionClaim; accepted: Accepted; decision: 'resolved' | 'unresolved' | 'decided' }
+  | { ok: false; refusal: Refusal; message: string; disputeId?: string };
+
+export const refusalWords: Record<Refusal, string> = {
+  malformed: 'The reply address or link is not one this service issued, so nothing was recorded.',
+  forged: 'The reply address or link has been altered, or was not issued by this service, so nothing was recorded.',
+  'not-addressee': 'Only the person the email was sent to can answer it, from the address it was sent to. Nothing was recorded.',
+  expired: 'This reply address or link has expired. Nothing was recorded; use your case system or ask the board manager.',
+  'no-dispute': 'There is no such dispute. Nothing was recorded.',
+  closed: 'The dispute is already closed. Nothing was recorded.',
+  'stage-passed': 'That stage has already passed, so a decision for it can no longer be recorded. Nothing was recorded.',
+  used: 'This decision has already been recorded. Nothing more was changed.',
+  'no-decision': 'The first line of the reply must be RESOLVED or UNRESOLVED. Nothing was recorded.',
+  'no-text': 'A resolution needs the agreed actions, and "unresolved" needs the reason, below the first line. Nothing was recorded.',
+  'not-allowed': 'The procedure does not allow that decision at this stage. Nothing was recorded.',
+};
+
+const refuse = (refusal: Refusal, detail?: string, disputeId?: string): DecisionResult => ({
+  ok: false,
+  refusal,
+  message: detail ? `${refusalWords[refusal]} (${detail})` : refusalWords[refusal],
+  ...(disputeId ? { disputeId } : {}),
+});
+
+/** Everyone who may have been sent a decision email for this dispute: its agencies' people and its board's officers. */
+export function peopleOf(disputes: Disputes, view: DisputeView): string[] {
+  const officers = Object.values(disputes.context.directory.boards[view.board]?.officers ?? {}).map((officer) => officer.email.toLowerCase());
+  return [...new Set([...view.agencies.flatMap((agency) => agency.people), ...officers])];
+}
+
+/**
+ * Who a link's token was issued to, found among the dispute's people: a link carries no address,
+ * and the token's signature covers it.
+ */
+export async function linkHolder(disputes: Disputes, secret: string, token: string, now: number): Promise<{ ok: true; claim: DecisionClaim; view: DisputeView } | Extract<DecisionResult, { ok: false }>> {
+  const reading = readDecisionToken(token);
+  if (!reading.ok) return refuse('malformed') as Extract<DecisionResult, { ok: false }>;
+  let view: DisputeView;
+  try {
+    view = await readDispute(disputes, reading.claim.disputeId);
+  } catch (error) {
+    if (error instanceof DisputeFailure && error.kind === 'not-found') return refuse('forged') as Extract<DecisionResult, { ok: false }>;
+    throw error;
+  }
+  let expired = false;
+  for (const person of peopleOf(disputes, view)) {
+    const check = checkDecisionToken(secret, token, person, now);
+    if (check.ok) return { ok: true, claim: check.claim, view };
+    if (check.reason === 'expired') expired = true;
+  }
+  return refuse(expired ? 'expired' : 'forged', undefined, reading.claim.disputeId) as Extract<DecisionResult, { ok: false }>;
+}
+
+/** Whether the dispute still takes this person's decision for the token's stage. */
+export function standing(view: DisputeView, claim: DecisionClaim): Extract<DecisionResult, { ok: false }> | null {
+  const used = view.events.some((event) => event.type === 'outcome' && event.stage === claim.stage && event.by?.toLowerCase() === claim.recipient);
+  if (used) return refuse('used', undefined, view.disputeId) as Extract<DecisionResult, { ok: false }>;
+  if (view.status !== 'open') return refuse('closed', `it is ${view.status}`, view.disputeId) as Extract<DecisionResult, { ok: false }>;
+  if (view.stage !== claim.stage) {
+    return refuse('stage-passed', `the email was about stage ${claim.stage}; the dispute is now at stage ${view.stage}`, view.disputeId) as Extract<DecisionResult, { ok: false }>;
+  }
+  return null;
+}
+
+/** Records the decision for a checked claim. `requestId` makes a repeat (a re-polled reply) apply once. */
+export async function recordDecision(
+  disputes: Disputes,
+  view: DisputeView,
+  claim: DecisionClaim,
+  word: 'resolved' | 'unresolved',
+  text: string,
+  options: { safetyMeasuresConfirmed?: boolean; requestId?: string } = {},
+): Promise<DecisionResult> {
+  const refused = standing(view, claim);
+  if (refused) return refused;
+  if (!text.trim()) return refuse('no-text', undefined, view.disputeId);
+  const policy = disputes.context.policies.find(view.policy.id, view.policy.version);
+  const last = policy ? Math.max(...policy.stages.map((stage) => stage.stage)) : Number.POSITIVE_INFINITY;
+  // At the last stage there is nobody higher: "resolved" there is the board's decision.
+  const decision = word === 'resolved' && view.stage === last ? 'decided' : word;
+  try {
+    const accepted = await act(
+      disputes,
+      claim.disputeId,
+      'recordOutcome',
+      {
+        stage: claim.stage,
+        decision,
+        by: claim.recipient,
+        ...(word === 'resolved' ? { agreedActions: text.trim() } : { reason: text.trim() }),
+        ...(options.safetyMeasuresConfirmed ? { safetyMeasuresConfirmed: true } : {}),
+      },
+      options.requestId,
+    );
+    return { ok: true, claim, accepted, decision };
+  } catch (error) {
+    if (!(error instanceof DisputeFailure)) throw error;
+    if (error.kind === 'conflict') return refuse(/not current/.test(error.message) ? 'stage-passed' : 'closed', error.message, claim.disputeId);
+    if (error.kind === 'forbidden') return refuse('not-addressee', error.message, claim.disputeId);
+    return refuse('not-allowed', error.message, claim.disputeId);
+  }
+}

@@ -1,0 +1,160 @@
+import { createHash } from 'node:crypto';
+import { simpleParser, type ParsedMail } from 'mailparser';
+import { checkDecisionToken, tokenFromAddress, tokenFromReferences, type ReplyAddressing } from '../../runtime/decision-token';
+import { DisputeFailure, readDispute, type Disputes } from '../operations';
+import { recordDecision, refusalWords, type DecisionResult, type Refusal } from './decide';
+
+// One inbound reply, from the SMTP server or the IMAP poller: matched to the email it answers,
+// checked, recorded, and answered. Auto-replies and bounces are answered with nothing.
+
+export interface ReplySettings {
+  secret: string;
+  addressing: ReplyAddressing;
+  maxBytes: number;
+}
+
+export interface InboundMail {
+  raw: Buffer;
+  /** SMTP envelope, where known (the IMAP path reads the headers instead). */
+  envelopeFrom?: string | undefined;
+  envelopeTo?: string[] | undefined;
+}
+
+export interface Answer {
+  to: string;
+  subject: string;
+  text: string;
+  inReplyTo?: string | undefined;
+}
+
+export type Handled =
+  | { outcome: 'recorded'; disputeId: string; answer: Answer }
+  | { outcome: 'refused'; refusal: Refusal | 'too-large' | 'unreadable'; answer: Answer | null }
+  | { outcome: 'ignored'; why: 'auto-reply' | 'no-sender' };
+
+export interface ReplyDeps {
+  disputes: Disputes;
+  settings: ReplySettings;
+  /** Sends the answer (a real SMTP send in the product). */
+  answer: (answer: Answer) => Promise<void>;
+  now?: () => number;
+  /** One line per reply: the outcome, never the content. */
+  log?: (line: string) => void;
+}
+
+const decisionLine = /^\s*(un)?resolved\b[\s.:;,!\-–—]*(.*)$/i;
+
+export async function handleReply(deps: ReplyDeps, mail: InboundMail): Promise<Handled> {
+  const handled = await handle(deps, mail);
+  deps.log?.(`reply ${handled.outcome}${'refusal' in handled ? ` (${handled.refusal})` : 'why' in handled ? ` (${handled.why})` : ''}`);
+  if (handled.outcome !== 'ignored' && handled.answer) await deps.answer(handled.answer);
+  return handled;
+}
+
+async function handle(deps: ReplyDeps, mail: InboundMail): Promise<Handled> {
+  const { settings } = deps;
+  let parsed: ParsedMail;
+  try {
+    parsed = await simpleParser(mail.raw.subarray(0, settings.maxBytes * 4));
+  } catch {
+    return { outcome: 'ignored', why: 'no-sender' };
+  }
+  const sender = parsed.from?.value[0]?.address?.toLowerCase();
+  if (!sender) return { outcome: 'ignored', why: 'no-sender' };
+  if (isAutomatic(parsed, mail.envelopeFrom, sender)) return { outcome: 'ignored', why: 'auto-reply' };
+
+  const inReplyTo = parsed.messageId;
+  const refusal = (refusal: Refusal | 'too-large' | 'unreadable', message: string, disputeId?: string): Handled => ({
+    outcome: 'refused',
+    refusal,
+    answer: { to: sender, subject: subjectFor(disputeId, 'nothing was recorded'), text: explain(message), inReplyTo },
+  });
+
+  if (mail.raw.length > settings.maxBytes) {
+    return refusal('too-large', `Your reply is larger than ${Math.round(settings.maxBytes / 1024)} KB, so it was not read. Nothing was recorded. Reply without attachments.`);
+  }
+  const token = findToken(settings.addressing, mail, parsed);
+  if (!token) return refusal('malformed', refusalWords.malformed);
+  const check = checkDecisionToken(settings.secret, token, sender, deps.now?.() ?? Date.now());
+  if (!check.ok) return refusal(check.reason, refusalWords[check.reason]);
+  const { claim } = check;
+
+  if (!parsed.text?.trim() && !parsed.html) return refusal('unreadable', 'Your reply has no text that could be read. Nothing was recorded.', claim.disputeId);
+  const { word, text } = readDecision(parsed.text ?? '');
+  if (!word) return refusal('no-decision', refusalWords['no-decision'], claim.disputeId);
+
+  let result: DecisionResult;
+  try {
+    const view = await readDispute(deps.disputes, claim.disputeId);
+    // The reply's Message-ID makes a reply read twice (IMAP re-polled) count once.
+    const requestId = `reply:${createHash('sha256').update(parsed.messageId ?? mail.raw).digest('hex').slice(0, 32)}`;
+    result = await recordDecision(deps.disputes, view, claim, word, text, { requestId });
+  } catch (error) {
+    if (error instanceof DisputeFailure && error.kind === 'not-found') return refusal('no-dispute', refusalWords['no-dispute'], claim.disputeId);
+    throw error;
+  }
+  if (!result.ok) return refusal(result.refusal, result.message, claim.disputeId);
+  const recorded = result.decision === 'unresolved' ? `unresolved at stage ${claim.stage}; the dispute is now at stage ${result.accepted.stage}` : `${result.decision} at stage ${claim.stage}`;
+  return {
+    outcome: 'recorded',
+    disputeId: claim.disputeId,
+    answer: {
+      to: sender,
+      subject: subjectFor(claim.disputeId, `recorded: ${result.decision}`),
+      text: `Your decision has been recorded: ${recorded}.\n\n${result.decision === 'unresolved' ? 'Reason' : 'Agreed actions'}:\n${text.trim()}\n`,
+      inReplyTo,
+    },
+  };
+}
+
+/** Subjects carry the dispute reference only; never the subject the sender wrote (it may name the person). */
+function subjectFor(disputeId: string | undefined, what: string): string {
+  return disputeId ? `Dispute ${disputeId} — your reply: ${what}` : `Your email to the disputes service: ${what}`;
+}
+
+function explain(message: string): string {
+  return `${message}\n\nThis is an automatic answer from the safeguarding disputes service.\n`;
+}
+
+function findToken(addressing: ReplyAddressing, mail: InboundMail, parsed: ParsedMail): string | null {
+  const headerAddresses = [parsed.to, parsed.cc]
+    .flatMap((field) => (field ? (Array.isArray(field) ? field : [field]) : []))
+    .flatMap((field) => field.value.map((value) => value.address ?? ''));
+  const deliveredTo = [parsed.headers.get('delivered-to'), parsed.headers.get('x-original-to')].flat().map(String);
+  for (const address of [...(mail.envelopeTo ?? []), ...deliveredTo, ...headerAddresses]) {
+    const token = tokenFromAddress(addressing, address);
+    if (token) return token;
+  }
+  // The plus-part was lost on the way: our Message-ID, which carries the token, is in the thread.
+  const references = [parsed.inReplyTo ?? '', ...(Array.isArray(parsed.references) ? parsed.references : [parsed.references ?? ''])].join(' ');
+  return tokenFromReferences(references);
+}
+
+/** Auto-replies, out-of-office notices and bounces (RFC 3834 and the usual signs): never answered. */
+function isAutomatic(parsed: ParsedMail, envelopeFrom: string | undefined, sender: string): boolean {
+  const header = (name: string) => String(parsed.headers.get(name) ?? '').toLowerCase();
+  const autoSubmitted = header('auto-submitted');
+  if (autoSubmitted && autoSubmitted !== 'no') return true;
+  if (parsed.headers.has('x-autoreply') || parsed.headers.has('x-autorespond') || parsed.headers.has('x-auto-response')) return true;
+  if (['bulk', 'junk', 'list', 'auto_reply'].includes(header('precedence'))) return true;
+  const contentType = parsed.headers.get('content-type') as { value?: string; params?: Record<string, string> } | undefined;
+  if (contentType?.value === 'multipart/report') return true;
+  if (envelopeFrom !== undefined && (envelopeFrom === '' || envelopeFrom === '<>')) return true;
+  return /^(mailer-daemon|postmaster)@/i.test(sender);
+}
+
+/** The decision word on the first line of the unquoted reply, and the text that follows it. */
+export function readDecision(body: string): { word: 'resolved' | 'unresolved' | null; text: string } {
+  const lines = body.replace(/\r\n/g, '\n').split('\n');
+  const own: string[] = [];
+  for (const line of lines) {
+    if (/^\s*>/.test(line) || /^On .{1,200} wrote:\s*$/.test(line) || /^-{2,}\s*Original Message/i.test(line) || /^_{5,}\s*$/.test(line) || /^From: .+/.test(line) || line === '-- ') break;
+    own.push(line);
+  }
+  const first = own.findIndex((line) => line.trim() !== '');
+  if (first < 0) return { word: null, text: '' };
+  const match = decisionLine.exec(own[first]!);
+  if (!match) return { word: null, text: '' };
+  const text = [match[2] ?? '', ...own.slice(first + 1)].join('\n').trim();
+  return { word: match[1] ? 'unresolved' : 'resolved', text };
+}

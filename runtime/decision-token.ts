@@ -1,0 +1,150 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+
+// The token a decision email carries, in its Reply-To, its Message-ID and its links: who was asked
+// (dispute, stage, recipient) and until when, signed with the server's secret. Base32 in lower case,
+// because mail systems may change the case of an address.
+
+const DAY = 86_400_000;
+const MAC_BYTES = 8;
+const TAG_BYTES = 3;
+const VERSION = 1;
+
+export interface DecisionClaim {
+  disputeId: string;
+  stage: number;
+  /** The address the email was sent to. */
+  recipient: string;
+  /** The last London-agnostic UTC day (days since 1970-01-01) on which the token is good. */
+  expiresDay: number;
+}
+
+export type TokenReading =
+  | { ok: true; claim: Omit<DecisionClaim, 'recipient'>; recipientTag: string; mac: Buffer; signed: Buffer }
+  | { ok: false; reason: 'malformed' };
+
+export type TokenCheck =
+  | { ok: true; claim: DecisionClaim }
+  | { ok: false; reason: 'malformed' | 'forged' | 'not-addressee' | 'expired'; claim?: Omit<DecisionClaim, 'recipient'> };
+
+const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
+
+export function base32(bytes: Uint8Array): string {
+  let bits = 0;
+  let value = 0;
+  let out = '';
+  for (const byte of bytes) {
+    value = ((value << 8) | byte) & 0xffff;
+    bits += 8;
+    while (bits >= 5) {
+      out += alphabet[(value >>> (bits - 5)) & 31];
+      bits -= 5;
+    }
+  }
+  if (bits > 0) out += alphabet[(value << (5 - bits)) & 31];
+  return out;
+}
+
+function unbase32(text: string): Buffer | null {
+  const bytes: number[] = [];
+  let bits = 0;
+  let value = 0;
+  for (const char of text.toLowerCase()) {
+    const index = alphabet.indexOf(char);
+    if (index < 0) return null;
+    value = ((value << 5) | index) & 0xffff;
+    bits += 5;
+    if (bits >= 8) {
+      bytes.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(bytes);
+}
+
+const tagOf = (recipient: string) => createHash('sha256').update(recipient.trim().toLowerCase()).digest().subarray(0, TAG_BYTES);
+
+function macOf(secret: string, signed: Buffer, recipient: string): Buffer {
+  return createHmac('sha256', secret).update(signed).update('\n').update(recipient.trim().toLowerCase()).digest().subarray(0, MAC_BYTES);
+}
+
+export function expiryDay(from: number, days: number): number {
+  return Math.floor(from / DAY) + days;
+}
+
+export function signDecisionToken(secret: string, claim: DecisionClaim): string {
+  const id = Buffer.from(claim.disputeId, 'utf8');
+  if (id.length > 80) throw new RangeError('dispute id too long for a token');
+  const signed = Buffer.concat([
+    Buffer.from([VERSION, id.length]),
+    id,
+    Buffer.from([claim.stage & 0xff, (claim.expiresDay >>> 8) & 0xff, claim.expiresDay & 0xff]),
+    tagOf(claim.recipient),
+  ]);
+  return base32(Buffer.concat([signed, macOf(secret, signed, claim.recipient)]));
+}
+
+/** Reads a token's claims without trusting them: the MAC is checked against a sender by `checkDecisionToken`. */
+export function readDecisionToken(token: string): TokenReading {
+  const bytes = unbase32(token);
+  if (!bytes || bytes.length < 2 || bytes[0] !== VERSION) return { ok: false, reason: 'malformed' };
+  const idLength = bytes[1]!;
+  const expected = 2 + idLength + 3 + TAG_BYTES + MAC_BYTES;
+  if (bytes.length !== expected) return { ok: false, reason: 'malformed' };
+  const disputeId = bytes.subarray(2, 2 + idLength).toString('utf8');
+  if (!/^[a-z0-9-]{6,80}$/.test(disputeId)) return { ok: false, reason: 'malformed' };
+  const at = 2 + idLength;
+  const stage = bytes[at]!;
+  const expiresDay = (bytes[at + 1]! << 8) | bytes[at + 2]!;
+  const signed = bytes.subarray(0, at + 3 + TAG_BYTES);
+  return {
+    ok: true,
+    claim: { disputeId, stage, expiresDay },
+    recipientTag: bytes.subarray(at + 3, at + 3 + TAG_BYTES).toString('hex'),
+    mac: bytes.subarray(at + 3 + TAG_BYTES),
+    signed,
+  };
+}
+
+/**
+ * Checks a token for the person now using it (the reply's sender, or the address a link was sent
+ * to): well-formed, signed by us for that person, and not expired.
+ */
+export function checkDecisionToken(secret: string, token: string, sender: string, now: number): TokenCheck {
+  const reading = readDecisionToken(token);
+  if (!reading.ok) return reading;
+  if (tagOf(sender).toString('hex') !== reading.recipientTag) {
+    // Either a different person, or an altered token: only the MAC can tell, and it needs the addressee.
+    return { ok: false, reason: 'not-addressee', claim: reading.claim };
+  }
+  const mac = macOf(secret, reading.signed, sender);
+  if (!timingSafeEqual(mac, reading.mac)) return { ok: false, reason: 'forged', claim: reading.claim };
+  if (Math.floor(now / DAY) > reading.claim.expiresDay) return { ok: false, reason: 'expired', claim: reading.claim };
+  return { ok: true, claim: { ...reading.claim, recipient: sender.trim().toLowerCase() } };
+}
+
+/** Whether the token is one we could have issued to someone (the MAC needs the addressee, so not checked). */
+export function plausibleToken(token: string): boolean {
+  return readDecisionToken(token).ok;
+}
+
+export interface ReplyAddressing {
+  localPart: string;
+  domain: string;
+}
+
+export function replyAddress(addressing: ReplyAddressing, token: string): string {
+  return `${addressing.localPart}+${token}@${addressing.domain}`;
+}
+
+/** The token in one of our reply addresses, or null if the address is not one of ours. */
+export function tokenFromAddress(addressing: ReplyAddressing, address: string): string | null {
+  const match = /^([^+@\s]+)\+([a-z2-7]+)@([^@\s]+)$/i.exec(address.trim());
+  if (!match || match[1]!.toLowerCase() !== addressing.localPart.toLowerCase() || match[3]!.toLowerCase() !== addressing.domain.toLowerCase()) return null;
+  return match[2]!.toLowerCase();
+}
+
+/** Our Message-IDs carry the token as `.t<token>@`: a reply that lost the plus-part names it in In-Reply-To or References. */
+export function tokenFromReferences(headers: string): string | null {
+  const match = /\.t([a-z2-7]{16,})@/i.exec(headers);
+  return match ? match[1]!.toLowerCase() : null;
+}

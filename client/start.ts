@@ -4,10 +4,14 @@ import { createActivities } from '../activities';
 import { loadHolidaySources } from '../policies/calendar/sources';
 import { agenciesOfBoard, loadDirectory } from '../policies/directory';
 import { PolicyRegistry } from '../policies/load';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { loadConfig, mailSettings } from '../runtime/config';
 import { startDevServer } from '../runtime/dev-server';
 import { startMailInbox, type MailInbox } from '../runtime/mail-inbox';
 import { createWorker } from '../worker/create';
+import { startReplyServices } from './replies/service';
 import { ApiKeys } from './api/keys';
 import { buildApi } from './api/server';
 import { openDispute, type Disputes } from './operations';
@@ -25,6 +29,7 @@ async function main(): Promise<void> {
     directory: loadDirectory(config.DIRECTORY_FILE),
     holidays: loadHolidaySources({ holidaysFile: config.HOLIDAYS_FILE, feedFile: config.BANK_HOLIDAYS_FEED_FILE }),
   };
+  const secret = config.REPLY_SECRET ?? localReplySecret(config.TEMPORAL_DB_FILE);
   const configuredKeys = ApiKeys.fromEnvironment(config, context.directory);
   const demoKeys = configuredKeys ? null : ApiKeys.demo(context.directory);
 
@@ -47,18 +52,20 @@ async function main(): Promise<void> {
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    activities: createActivities({ mail: mailSettings(config) }),
+    activities: createActivities({ mail: mailSettings(config, secret) }),
   });
   const clientConnection = await Connection.connect({ address: server.address });
   const disputes: Disputes = { client: new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE }), taskQueue: config.TEMPORAL_TASK_QUEUE, context };
-  const api = buildApi({ disputes, keys: configuredKeys ?? demoKeys!.keys, log: (line) => console.log(`[api] ${line}`) });
+  const api = buildApi({ disputes, keys: configuredKeys ?? demoKeys!.keys, log: (line) => console.log(`[api] ${line}`), decisions: { secret } });
   const apiUrl = await api.listen({ host: config.API_HOST, port: config.API_PORT });
+  const replies = await startReplyServices(config, disputes, secret, (line) => console.log(`[replies] ${line}`));
 
   console.log(`
   Temporal server   ${server.address}  (namespace '${config.TEMPORAL_NAMESPACE}', data in ${config.TEMPORAL_DB_FILE})
   Temporal Web UI   ${server.uiUrl}
   Worker            polling task queue '${config.TEMPORAL_TASK_QUEUE}'
   API               ${apiUrl}  (OpenAPI: ${apiUrl}/openapi.json)
+  Replies           ${replies.describe()}
   Mail              ${inbox ? `${inbox.webUrl}  (MailDev; SMTP on ${config.SMTP_HOST}:${config.SMTP_PORT})` : `via ${config.SMTP_HOST}:${config.SMTP_PORT}`}`);
   if (demoKeys) {
     console.log('\n  Demo API keys (no API_KEYS_FILE set; for trying it out only):');
@@ -79,7 +86,7 @@ async function main(): Promise<void> {
     stopping = true;
     console.log('stopping…');
     // The SDK's own signal handling may have begun the worker's shutdown already.
-    void api.close().finally(() => {
+    void Promise.all([api.close(), replies.stop()]).finally(() => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
     });
   };
@@ -95,6 +102,16 @@ async function main(): Promise<void> {
     await inbox?.stop();
     console.log('stopped');
   }
+}
+
+/** A secret for signing reply addresses, kept beside the dev server's data so links survive a restart. */
+function localReplySecret(dbFile: string): string {
+  const file = `${dirname(dbFile)}/reply-secret`;
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dirname(file), { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  return secret;
 }
 
 /** One dispute per policy, between the first two agencies of its board; started once, however often this runs. */

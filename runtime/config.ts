@@ -30,6 +30,23 @@ const Env = z.object({
   API_DEMO_KEYS: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
   /** `npm start` only: run MailDev on SMTP_PORT, with its web inbox on this port (0: no inbox). */
   MAIL_INBOX_WEB_PORT: z.coerce.number().int().min(0).max(65535).default(1080),
+  /** Signs reply addresses and links. `npm start` makes one in .data/ when unset. */
+  REPLY_SECRET: z.string().min(16, 'expected at least 16 characters').optional(),
+  REPLY_LOCAL_PART: z.string().regex(/^[a-z0-9._-]+$/i).default('reply'),
+  REPLY_DOMAIN: z.string().min(1).default('localhost'),
+  REPLY_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  REPLY_MAX_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
+  /** The API as managers' browsers reach it, for decision links. Default: http://<API_HOST>:<API_PORT>. */
+  PUBLIC_URL: z.url().optional(),
+  INBOUND_SMTP_HOST: z.string().min(1).default('127.0.0.1'),
+  INBOUND_SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(2525),
+  IMAP_HOST: z.string().min(1).optional(),
+  IMAP_PORT: z.coerce.number().int().min(1).max(65535).default(993),
+  IMAP_SECURE: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
+  IMAP_USER: z.string().min(1).optional(),
+  IMAP_PASSWORD: z.string().min(1).optional(),
+  IMAP_MAILBOX: z.string().min(1).default('INBOX'),
+  IMAP_POLL_SECONDS: z.coerce.number().int().min(5).default(30),
 });
 export type Config = z.infer<typeof Env>;
 
@@ -41,8 +58,40 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return parsed.data;
 }
 
-export function mailSettings(config: Config) {
+export function publicUrl(config: Config): string {
+  return config.PUBLIC_URL ?? `http://${config.API_HOST === '0.0.0.0' ? '127.0.0.1' : config.API_HOST}:${config.API_PORT}`;
+}
+
+/** Reply settings, when a secret is given: decision emails then carry a Reply-To and links. */
+export function replySettings(config: Config, secret = config.REPLY_SECRET) {
+  if (!secret) return undefined;
   return {
+    secret,
+    addressing: { localPart: config.REPLY_LOCAL_PART, domain: config.REPLY_DOMAIN },
+    linkBase: publicUrl(config),
+    ttlDays: config.REPLY_TTL_DAYS,
+    maxBytes: config.REPLY_MAX_BYTES,
+  };
+}
+
+/** The IMAP mailbox to read replies from, when one is configured. */
+export function imapSettings(config: Config) {
+  if (!config.IMAP_HOST) return undefined;
+  if (!config.IMAP_USER || !config.IMAP_PASSWORD) throw new Error('Invalid configuration in the environment: IMAP_USER and IMAP_PASSWORD go with IMAP_HOST');
+  return {
+    host: config.IMAP_HOST,
+    port: config.IMAP_PORT,
+    secure: config.IMAP_SECURE,
+    user: config.IMAP_USER,
+    password: config.IMAP_PASSWORD,
+    mailbox: config.IMAP_MAILBOX,
+    everyMs: config.IMAP_POLL_SECONDS * 1000,
+  };
+}
+
+export function mailSettings(config: Config, secret = config.REPLY_SECRET) {
+  return {
+    decisions: replySettings(config, secret),
     host: config.SMTP_HOST,
     port: config.SMTP_PORT,
     secure: config.SMTP_SECURE,

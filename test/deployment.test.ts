@@ -29,8 +29,8 @@ function service(name: string): Service {
 }
 
 describe('docker-compose.yml', () => {
-  it('has PostgreSQL, the Temporal server, its Web UI, the search-attribute set-up, our worker and the API', () => {
-    expect(Object.keys(services).sort()).toEqual(['api', 'postgresql', 'setup', 'temporal', 'temporal-ui', 'worker']);
+  it('has PostgreSQL, the Temporal server, its Web UI, the search-attribute set-up, our worker, the API and the inbound mail service', () => {
+    expect(Object.keys(services).sort()).toEqual(['api', 'inbound-mail', 'postgresql', 'setup', 'temporal', 'temporal-ui', 'worker']);
   });
 
   it('pins every image to a version tag', () => {
@@ -55,7 +55,7 @@ describe('docker-compose.yml', () => {
     expect(temporal.POSTGRES_SEEDS).toBe('postgresql');
     expect(temporal.POSTGRES_USER).toBe(service('postgresql').environment?.POSTGRES_USER);
     expect(service('temporal-ui').environment?.TEMPORAL_ADDRESS).toBe('temporal:7233');
-    for (const name of ['setup', 'worker', 'api']) {
+    for (const name of ['setup', 'worker', 'api', 'inbound-mail']) {
       const environment = service(name).environment ?? {};
       expect(environment.TEMPORAL_ADDRESS, name).toBe('temporal:7233');
       expect(environment.TEMPORAL_TASK_QUEUE, name).toBe('disputes');
@@ -68,6 +68,15 @@ describe('docker-compose.yml', () => {
     expect(Object.keys(service('worker').environment ?? {})).toEqual(expect.arrayContaining(['SMTP_HOST', 'SMTP_PORT', 'MAIL_FROM', 'MAIL_DOMAIN']));
   });
 
+  it('gives the worker, the API and the inbound mail service the same reply secret, and publishes SMTP for replies', () => {
+    for (const name of ['worker', 'api', 'inbound-mail']) {
+      expect(String(service(name).environment?.REPLY_SECRET), name).toMatch(/^\$\{REPLY_SECRET:\?/);
+      expect(service(name).environment?.REPLY_DOMAIN, name).toBeDefined();
+    }
+    expect(service('inbound-mail').ports).toContain('25:2525');
+    expect(service('inbound-mail').environment?.INBOUND_SMTP_PORT).toBe(2525);
+  });
+
   it('starts the worker only after the search attributes are registered', () => {
     expect(service('worker').depends_on).toEqual({ setup: { condition: 'service_completed_successfully' } });
     expect(service('api').depends_on).toEqual({ setup: { condition: 'service_completed_successfully' } });
@@ -76,7 +85,7 @@ describe('docker-compose.yml', () => {
 
   it('runs entry points that exist in this repository, from the image the Dockerfile builds', () => {
     expect(existsSync('Dockerfile')).toBe(true);
-    for (const name of ['setup', 'worker', 'api']) {
+    for (const name of ['setup', 'worker', 'api', 'inbound-mail']) {
       const { build, command } = service(name);
       expect(build, name).toBe('.');
       const entry = command?.[1];

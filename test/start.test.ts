@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,10 +14,11 @@ interface Ports {
   api: number;
   smtp: number;
   inbox: number;
+  replies: number;
 }
 
 async function freePorts(): Promise<Ports> {
-  return { temporal: await freePort(), ui: await freePort(), api: await freePort(), smtp: await freePort(), inbox: await freePort() };
+  return { temporal: await freePort(), ui: await freePort(), api: await freePort(), smtp: await freePort(), inbox: await freePort(), replies: await freePort() };
 }
 
 async function startProduct(dataDir: string, ports: Ports, ...args: string[]) {
@@ -30,6 +31,7 @@ async function startProduct(dataDir: string, ports: Ports, ...args: string[]) {
     API_PORT: String(ports.api),
     SMTP_PORT: String(ports.smtp),
     MAIL_INBOX_WEB_PORT: String(ports.inbox),
+    INBOUND_SMTP_PORT: String(ports.replies),
   });
   await product.waitFor('Ctrl-C stops everything', 90_000);
   return product;
@@ -45,12 +47,23 @@ async function eventuallyListed(apiPort: number, disputeId: string): Promise<str
   }
 }
 
-async function eventuallyInInbox(inboxPort: number, disputeId: string): Promise<{ subject: string }[]> {
+async function eventuallyAtStage(apiPort: number, disputeId: string, stage: number): Promise<number> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const response = await fetch(`http://127.0.0.1:${apiPort}/disputes/${disputeId}`, { headers: { authorization: 'Bearer demo-board-rotherham-rsab' } });
+    const current = ((await response.json()) as { stage: number }).stage;
+    if (current === stage || Date.now() > deadline) return current;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** The first mail in MailDev about this dispute that matches; emails go out one by one, so it polls. */
+async function eventuallyInInbox(inboxPort: number, disputeId: string, match: (mail: { subject: string }) => boolean): Promise<{ subject: string } | undefined> {
   const deadline = Date.now() + 20_000;
   for (;;) {
     const mails = (await (await fetch(`http://127.0.0.1:${inboxPort}/email`)).json()) as { subject: string }[];
-    const ours = mails.filter((mail) => mail.subject.includes(disputeId));
-    if (ours.length > 0 || Date.now() > deadline) return ours;
+    const found = mails.find((mail) => mail.subject.includes(disputeId) && match(mail));
+    if (found || Date.now() > deadline) return found;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
@@ -79,8 +92,22 @@ describe('npm start', () => {
       expect(listed).toContain(demoId);
       // Its stage-1 emails reached the MailDev inbox, readable in a browser and over its REST API.
       expect((await fetch(`http://localhost:${ports.inbox}/`)).status).toBe(200);
-      const inbox = await eventuallyInInbox(ports.inbox, demoId!);
-      expect(inbox.some((mail) => mail.subject.includes('stage 1: your decision is needed'))).toBe(true);
+      const asked = await eventuallyInInbox(
+        ports.inbox,
+        demoId!,
+        (mail) => mail.subject.includes('stage 1: your decision is needed') && JSON.stringify(mail).includes('practitioner@rotherham-nhs'),
+      );
+      expect(asked).toBeDefined();
+      // A manager answers by email: `dispute reply` sends it to the inbound server npm start runs.
+      const replyTo = /reply\+[a-z2-7]+@localhost/.exec(JSON.stringify(asked))?.[0];
+      expect(replyTo).toBeDefined();
+      const reply = spawnSync('node', ['bin/dispute.js', 'reply', '--to', replyTo!, '--from', 'practitioner@rotherham-nhs.example.org', '--text', 'UNRESOLVED\\nWe cannot agree.'], {
+        encoding: 'utf8',
+        env: { ...process.env, INBOUND_SMTP_PORT: String(ports.replies) },
+      });
+      expect(reply.stderr).toBe('');
+      expect(reply.status).toBe(0);
+      expect(await eventuallyAtStage(ports.api, demoId!, 2)).toBe(2);
 
       const connection = await Connection.connect({ address });
       const registered = await connection.operatorService.listSearchAttributes({ namespace: 'default' });

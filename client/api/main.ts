@@ -26,6 +26,7 @@ async function main(): Promise<void> {
     disputes: { client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }), taskQueue: config.TEMPORAL_TASK_QUEUE, context },
     keys,
     log: (line) => console.log(line),
+    ...(config.REPLY_SECRET ? { decisions: { secret: config.REPLY_SECRET } } : {}),
   });
   const url = await api.listen({ host: config.API_HOST, port: config.API_PORT });
   console.log(`API listening on ${url}`);

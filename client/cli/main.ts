@@ -5,12 +5,14 @@ import { UsageError } from './errors';
 import { policyCommand } from './policy';
 import { simulateCommand } from './simulate';
 import { apiKeyCommand } from './api-key';
+import { replyCommand } from './reply';
 import { disputeCommand, disputeCommands, disputeUsage } from './disputes';
 
 const usage = `usage: dispute <command>
   policy list | show <id> | timeline <id> --from <instant> [--risk …] [--json]
   simulate --policy <id> --concern-at <instant> [--category …] [--risk …] [--resolve-at-stage <n>] [--json]
   api-key --agency <id> | --board <id>   (a new API key, and the line for the keys file)
+  reply <reply.eml> | --to <address> --from <email> --text <text>   (try a reply by email, by hand)
   start | show | list | outcome | risk | withdraw | note   (against a running Temporal; \`dispute help\` for each)`;
 
 async function main(argv: string[]): Promise<number> {
@@ -20,6 +22,9 @@ async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'policy':
         policyCommand(rest, out);
+        return 0;
+      case 'reply':
+        await replyCommand(rest, out);
         return 0;
       case 'api-key':
         apiKeyCommand(rest, out);

@@ -2,9 +2,8 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../activities';
 import { ApiKeys } from '../client/api/keys';
 import { buildApi } from '../client/api/server';
-import { loadHolidaySources } from '../policies/calendar/sources';
-import { loadDirectory } from '../policies/directory';
-import { PolicyRegistry } from '../policies/load';
+import { disputeContext } from '../client/disputes';
+import { loadConfig } from '../runtime/config';
 import { startMailCatcher } from '../runtime/mail-catcher';
 import { installQuietRuntime } from '../runtime/quiet-runtime';
 import { temporalCliPath } from '../runtime/temporal-binaries';
@@ -29,7 +28,7 @@ export async function apiBench(): Promise<{ name: string; value: string }[]> {
     taskQueue: 'bench',
     activities: createActivities({ mail: { host: catcher.host, port: catcher.port, secure: false, from: 'bench@example.org', messageIdDomain: 'bench.example.org' } }),
   });
-  const context = { policies: PolicyRegistry.fromDirectory(), directory: loadDirectory(), holidays: loadHolidaySources({}) };
+  const context = disputeContext(loadConfig());
   const api = buildApi({ disputes: { client: env.client, taskQueue: 'bench', context }, keys: ApiKeys.demo(context.directory).keys });
   const base = await api.listen({ host: '127.0.0.1', port: 0 });
   const post = async (path: string, key: string, body: unknown) => {

@@ -1,15 +1,14 @@
 import { spawn } from 'node:child_process';
-import { loadHolidaySources } from '../policies/calendar/sources';
-import { loadDirectory } from '../policies/directory';
-import { PolicyRegistry } from '../policies/load';
+import { disputeContext } from '../client/disputes';
 import { simulate } from '../client/simulate';
+import { loadConfig } from '../runtime/config';
 
 // What a dispute costs Temporal: history events for a full four-stage escalation (every stage
 // runs to its deadline, then the board decides an hour into stage 4), per policy. And what the
 // time-skipping proof of every timescale costs in wall time.
 
 export async function historyBench(): Promise<{ name: string; value: string }[]> {
-  const context = { policies: PolicyRegistry.fromDirectory(), directory: loadDirectory(), holidays: loadHolidaySources({}) };
+  const context = disputeContext(loadConfig());
   const rows = [];
   for (const policy of context.policies.list()) {
     const started = performance.now();

@@ -2,9 +2,10 @@ import { randomInt } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { z } from 'zod';
 import { formatLondon } from '../policies/calendar';
-import { calendarConfigFor, type HolidaySources } from '../policies/calendar/sources';
-import { agenciesOfBoard, type Directory } from '../policies/directory';
-import type { PolicyRegistry } from '../policies/load';
+import { calendarConfigFor, loadHolidaySources, type HolidaySources } from '../policies/calendar/sources';
+import { agenciesOfBoard, loadDirectory, type Directory } from '../policies/directory';
+import { PolicyRegistry } from '../policies/load';
+import type { Config } from '../runtime/config';
 import { Category, Contact, Risk } from '../policies/schema';
 import { describeIssues } from '../runtime/errors';
 import { DisputeStart, type DisputeRecord } from '../workflows/dispute/model';
@@ -44,12 +45,23 @@ export interface DisputeContext {
   holidays: HolidaySources;
 }
 
+/** The policies, agency directory and holiday sources a deployment's configuration names. */
+export function disputeContext(config: Config): DisputeContext {
+  return {
+    policies: PolicyRegistry.fromDirectory(config.POLICY_DIR),
+    directory: loadDirectory(config.DIRECTORY_FILE),
+    holidays: loadHolidaySources({ holidaysFile: config.HOLIDAYS_FILE, feedFile: config.BANK_HOLIDAYS_FEED_FILE }),
+  };
+}
+
 const alphabet = 'abcdefghjkmnpqrstvwxyz23456789';
 
-/** Board and a short random id, e.g. `rsab-k3m9qz`: readable, unique enough, never a name. */
-export function newDisputeId(boardShortName: string): string {
+/**
+ * Board and a short random id, e.g. `rsab-k3m9qz`: readable, unique enough, never a name. A caller
+ * that must find the same dispute again (an idempotent start) gives its own suffix.
+ */
+export function newDisputeId(boardShortName: string, suffix = Array.from({ length: 6 }, () => alphabet[randomInt(alphabet.length)]).join('')): string {
   const board = boardShortName.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
-  const suffix = Array.from({ length: 6 }, () => alphabet[randomInt(alphabet.length)]).join('');
   return `${board}-${suffix}`;
 }
 

@@ -1,16 +1,19 @@
 import { createHash } from 'node:crypto';
 import {
+  Client,
+  Connection,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
-  type Client,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import * as messages from '../workflows/dispute/messages';
 import type { DisputeView } from '../workflows/dispute/model';
 import { DisputeAgencies, DisputeBoard, DisputeDeadline, DisputePolicy, DisputeRisk, DisputeStage, DisputeStatus } from '../workflows/search-attributes';
-import { buildDisputeStart, DisputeInputError, startDispute, type DisputeContext, type NewDispute } from './disputes';
+import { base32 } from '../runtime/base32';
+import type { Config } from '../runtime/config';
+import { buildDisputeStart, disputeContext, DisputeInputError, newDisputeId, startDispute, type DisputeContext, type NewDispute } from './disputes';
 
 // What the API and the CLI both do to disputes, over a Temporal client. Errors come out as
 // DisputeFailure, whose kind each interface maps to its own words (HTTP status, exit code).
@@ -34,6 +37,19 @@ export interface Disputes {
   context: DisputeContext;
 }
 
+/** Disputes on the configured Temporal, with the configured policies and directory. */
+export async function connectDisputes(
+  config: Config,
+  options: { connectTimeoutMs?: number; context?: DisputeContext } = {},
+): Promise<{ disputes: Disputes; close: () => Promise<void> }> {
+  const context = options.context ?? disputeContext(config);
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS, ...(options.connectTimeoutMs ? { connectTimeout: options.connectTimeoutMs } : {}) });
+  return {
+    disputes: { client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }), taskQueue: config.TEMPORAL_TASK_QUEUE, context },
+    close: () => connection.close(),
+  };
+}
+
 const rejectionKinds: Record<string, FailureKind> = {
   [messages.RejectionType.invalidPayload]: 'invalid',
   [messages.RejectionType.staleStage]: 'conflict',
@@ -49,7 +65,7 @@ export function translate(error: unknown, disputeId?: string): never {
   if (error instanceof WorkflowNotFoundError) throw new DisputeFailure('not-found', `no dispute '${disputeId ?? error.workflowId}'`);
   if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
     const kind = rejectionKinds[error.cause.type ?? ''] ?? 'invalid';
-    const field = /^([A-Za-z.]+\d*[A-Za-z.]*): /.exec(error.cause.message)?.[1];
+    const field = /^([\w.]+): /.exec(error.cause.message)?.[1];
     throw new DisputeFailure(kind, error.cause.message, kind === 'invalid' ? field : undefined);
   }
   const text = error instanceof Error ? error.message : String(error);
@@ -67,7 +83,7 @@ export async function openDispute(disputes: Disputes, input: NewDispute, idempot
     const policy = disputes.context.policies.find(String((input as { policy?: unknown }).policy ?? ''));
     const disputeId =
       idempotency && policy
-        ? `${policy.board.shortName.toLowerCase().replace(/[^a-z0-9]+/g, '-')}-${base32(createHash('sha256').update(`${idempotency.caller}\n${idempotency.key}`).digest()).slice(0, 10)}`
+        ? newDisputeId(policy.board.shortName, base32(createHash('sha256').update(`${idempotency.caller}\n${idempotency.key}`).digest()).slice(0, 10))
         : undefined;
     const start = buildDisputeStart(input, disputes.context, disputeId ? { disputeId } : {});
     try {
@@ -153,20 +169,4 @@ export async function listDisputes(disputes: Disputes, filter: ListFilter, now =
     if (found.length >= filter.limit) break;
   }
   return found;
-}
-
-const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
-function base32(bytes: Uint8Array): string {
-  let bits = 0;
-  let value = 0;
-  let out = '';
-  for (const byte of bytes) {
-    value = (value << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      out += alphabet[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  return out;
 }

@@ -1,20 +1,18 @@
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
-import { createActivities } from '../activities';
-import { loadHolidaySources } from '../policies/calendar/sources';
-import { agenciesOfBoard, loadDirectory } from '../policies/directory';
-import { PolicyRegistry } from '../policies/load';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { NativeConnection } from '@temporalio/worker';
+import { createActivities } from '../activities';
+import { agenciesOfBoard } from '../policies/directory';
 import { loadConfig, mailSettings } from '../runtime/config';
 import { startDevServer } from '../runtime/dev-server';
 import { startMailInbox, type MailInbox } from '../runtime/mail-inbox';
 import { createWorker } from '../worker/create';
-import { startReplyServices } from './replies/service';
 import { ApiKeys } from './api/keys';
 import { buildApi } from './api/server';
-import { openDispute, type Disputes } from './operations';
+import { disputeContext } from './disputes';
+import { connectDisputes, openDispute, type Disputes } from './operations';
+import { startReplyServices } from './replies/service';
 
 /**
  * `npm start`: the local mail inbox, the embedded Temporal dev server, our worker and the API in
@@ -24,11 +22,7 @@ import { openDispute, type Disputes } from './operations';
 async function main(): Promise<void> {
   const config = loadConfig();
   const demo = process.argv.includes('--demo');
-  const context = {
-    policies: PolicyRegistry.fromDirectory(config.POLICY_DIR),
-    directory: loadDirectory(config.DIRECTORY_FILE),
-    holidays: loadHolidaySources({ holidaysFile: config.HOLIDAYS_FILE, feedFile: config.BANK_HOLIDAYS_FEED_FILE }),
-  };
+  const context = disputeContext(config);
   const secret = config.REPLY_SECRET ?? localReplySecret(config.TEMPORAL_DB_FILE);
   const configuredKeys = ApiKeys.fromEnvironment(config, context.directory);
   const demoKeys = configuredKeys ? null : ApiKeys.demo(context.directory);
@@ -54,8 +48,7 @@ async function main(): Promise<void> {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     activities: createActivities({ mail: mailSettings(config, secret) }),
   });
-  const clientConnection = await Connection.connect({ address: server.address });
-  const disputes: Disputes = { client: new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE }), taskQueue: config.TEMPORAL_TASK_QUEUE, context };
+  const { disputes, close: closeClient } = await connectDisputes({ ...config, TEMPORAL_ADDRESS: server.address }, { context });
   const api = buildApi({ disputes, keys: configuredKeys ?? demoKeys!.keys, log: (line) => console.log(`[api] ${line}`), decisions: { secret } });
   const apiUrl = await api.listen({ host: config.API_HOST, port: config.API_PORT });
   const replies = await startReplyServices(config, disputes, secret, (line) => console.log(`[replies] ${line}`));
@@ -96,7 +89,7 @@ async function main(): Promise<void> {
   try {
     await worker.run();
   } finally {
-    await clientConnection.close();
+    await closeClient();
     await connection.close();
     await server.stop();
     await inbox?.stop();

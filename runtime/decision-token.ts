@@ -1,4 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { base32, unbase32 } from './base32';
 
 // The token a decision email carries, in its Reply-To, its Message-ID and its links: who was asked
 // (dispute, stage, recipient) and until when, signed with the server's secret. Base32 in lower case,
@@ -25,41 +26,6 @@ export type TokenReading =
 export type TokenCheck =
   | { ok: true; claim: DecisionClaim }
   | { ok: false; reason: 'malformed' | 'forged' | 'not-addressee' | 'expired'; claim?: Omit<DecisionClaim, 'recipient'> };
-
-const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
-
-export function base32(bytes: Uint8Array): string {
-  let bits = 0;
-  let value = 0;
-  let out = '';
-  for (const byte of bytes) {
-    value = ((value << 8) | byte) & 0xffff;
-    bits += 8;
-    while (bits >= 5) {
-      out += alphabet[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  if (bits > 0) out += alphabet[(value << (5 - bits)) & 31];
-  return out;
-}
-
-function unbase32(text: string): Buffer | null {
-  const bytes: number[] = [];
-  let bits = 0;
-  let value = 0;
-  for (const char of text.toLowerCase()) {
-    const index = alphabet.indexOf(char);
-    if (index < 0) return null;
-    value = ((value << 5) | index) & 0xffff;
-    bits += 5;
-    if (bits >= 8) {
-      bytes.push((value >>> (bits - 8)) & 0xff);
-      bits -= 8;
-    }
-  }
-  return Buffer.from(bytes);
-}
 
 const tagOf = (recipient: string) => createHash('sha256').update(recipient.trim().toLowerCase()).digest().subarray(0, TAG_BYTES);
 

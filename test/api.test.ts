@@ -1,20 +1,14 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createActivities } from '../activities';
 import { ApiKeys } from '../client/api/keys';
 import { buildApi } from '../client/api/server';
+import { startDevWorker, type DevWorker } from './support/dev-worker';
 import { context } from './support/disputes';
-import { startSmtpSink, type SmtpSink } from './support/smtp-sink';
-import { devServerEnv, testWorker } from './support/temporal';
+import { eventually } from './support/eventually';
 
 // The agency API over real HTTP, against the real dev server, with a worker and a real SMTP sink.
 
-let env: TestWorkflowEnvironment;
-let sink: SmtpSink;
-let worker: Worker;
-let running: Promise<void>;
+let dev: DevWorker;
 let app: FastifyInstance;
 let base: string;
 
@@ -26,24 +20,14 @@ const RAISER = 'pat.raiser@rotherham-asc.example.org';
 const OTHER = 'robin.other@rotherham-nhs.example.org';
 
 beforeAll(async () => {
-  env = await devServerEnv();
-  sink = await startSmtpSink();
-  const activities = createActivities({
-    mail: { host: '127.0.0.1', port: sink.port, secure: false, from: 'Disputes <disputes@test.example.org>', messageIdDomain: 'test.example.org' },
-  });
-  const made = await testWorker(env, activities);
-  worker = made.worker;
-  running = worker.run();
-  app = buildApi({ disputes: { client: env.client, taskQueue: made.taskQueue, context }, keys: ApiKeys.demo(context.directory).keys });
+  dev = await startDevWorker();
+  app = buildApi({ disputes: { client: dev.env.client, taskQueue: dev.taskQueue, context }, keys: ApiKeys.demo(context.directory).keys });
   base = await app.listen({ port: 0, host: '127.0.0.1' });
 });
 
 afterAll(async () => {
   await app?.close();
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
-  await sink?.close();
+  await dev?.close();
 });
 
 async function call(method: string, path: string, options: { key?: string | null; body?: unknown; raw?: string; headers?: Record<string, string> } = {}) {
@@ -74,15 +58,6 @@ async function started(overrides: Record<string, unknown> = {}): Promise<string>
   const response = await call('POST', '/disputes', { body: newDispute(overrides) });
   expect(response.status).toBe(201);
   return response.body.disputeId;
-}
-
-async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const value = await read();
-    if (check(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 describe('the agency API', () => {

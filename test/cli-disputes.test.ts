@@ -1,44 +1,20 @@
-import { execFile } from 'node:child_process';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createActivities } from '../activities';
-import { startSmtpSink, type SmtpSink } from './support/smtp-sink';
-import { devServerEnv, testWorker } from './support/temporal';
+import { startDevWorker, type DevWorker } from './support/dev-worker';
+import { eventually } from './support/eventually';
+import { runCli } from './support/processes';
 
 // The operators' commands as a person runs them, against a real dev server and worker.
-let env: TestWorkflowEnvironment;
-let sink: SmtpSink;
-let worker: Worker;
-let running: Promise<void>;
-let taskQueue: string;
+let dev: DevWorker;
 
 beforeAll(async () => {
-  env = await devServerEnv();
-  sink = await startSmtpSink();
-  const made = await testWorker(env, createActivities({ mail: { host: '127.0.0.1', port: sink.port, secure: false, from: 'd@test.example.org', messageIdDomain: 'test.example.org' } }));
-  worker = made.worker;
-  taskQueue = made.taskQueue;
-  running = worker.run();
+  dev = await startDevWorker();
 });
 
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
-  await sink?.close();
+  await dev?.close();
 });
 
-function dispute(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(
-      'node',
-      ['bin/dispute.js', ...args],
-      { encoding: 'utf8', timeout: 60_000, env: { ...process.env, TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: taskQueue } },
-      (error, stdout, stderr) => resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr }),
-    );
-  });
-}
+const dispute = (...args: string[]) => runCli(args, { TEMPORAL_ADDRESS: dev.env.address, TEMPORAL_TASK_QUEUE: dev.taskQueue });
 
 const OTHER = 'robin.other@norfolk-asc.example.org';
 
@@ -73,15 +49,11 @@ describe('dispute start | show | list | outcome | risk | withdraw | note', () =>
     expect(stale.code).toBe(2);
     expect(stale.stderr.trim()).toBe('dispute: conflict: stage 1 is not current: the dispute is at stage 2');
 
-    const listed = await (async () => {
-      const deadline = Date.now() + 15_000;
-      for (;;) {
-        const result = await dispute('list', '--board', 'norfolk-nsab', '--stage', '2', '--json');
-        const ids = (JSON.parse(result.stdout) as { disputes: { disputeId: string }[] }).disputes.map((d) => d.disputeId);
-        if (ids.includes(disputeId) || Date.now() > deadline) return ids;
-        await new Promise((resolve) => setTimeout(resolve, 300));
-      }
-    })();
+    const listIds = async () => {
+      const result = await dispute('list', '--board', 'norfolk-nsab', '--stage', '2', '--json');
+      return (JSON.parse(result.stdout) as { disputes: { disputeId: string }[] }).disputes.map((d) => d.disputeId);
+    };
+    const listed = await eventually(listIds, (ids) => ids.includes(disputeId));
     expect(listed).toContain(disputeId);
     const table = await dispute('list', '--agency', 'norfolk-gp');
     expect(table.stdout).toMatch(new RegExp(`${disputeId} +norfolk-nsab +stage 2 +open +high`));

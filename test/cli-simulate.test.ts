@@ -1,16 +1,10 @@
-import { execFile } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { runCli } from './support/processes';
 import { utc } from './workflow/scenarios';
 
 // `dispute simulate` as a board manager runs it: a real process with its own time-skipping server
 // and SMTP server, printing what the real workflow did.
-function dispute(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile('node', ['bin/dispute.js', ...args], { encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
-  });
-}
+const dispute = (...args: string[]) => runCli(args);
 
 interface PreviewEvent {
   type: string;

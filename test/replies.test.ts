@@ -1,12 +1,9 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import hoodiecrow from 'hoodiecrow-imap';
 import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
 import MailComposer from 'nodemailer/lib/mail-composer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createActivities } from '../activities';
 import { ApiKeys } from '../client/api/keys';
 import { buildApi } from '../client/api/server';
 import { buildDisputeStart, startDispute } from '../client/disputes';
@@ -16,10 +13,10 @@ import type { ReplyDeps } from '../client/replies/handler';
 import { startImapPoller, type ImapPoller } from '../client/replies/imap-poller';
 import { startInboundSmtp, type InboundSmtp } from '../client/replies/smtp-inbound';
 import { disputeState } from '../workflows/dispute/messages';
+import { startDevWorker, type DevWorker } from './support/dev-worker';
 import { context, twoAgencies } from './support/disputes';
 import { freePort } from './support/processes';
-import { startSmtpSink, type CaughtMail, type SmtpSink } from './support/smtp-sink';
-import { devServerEnv, testWorker } from './support/temporal';
+import { testMailSettings, type CaughtMail, type SmtpSink } from './support/smtp-sink';
 
 // Decisions by email, end to end over real protocols: the escalation email goes out over SMTP into
 // a real SMTP sink; a reply composed from it goes over SMTP to the inbound server (or into a real
@@ -32,11 +29,8 @@ const RAISER = 'pat.raiser@rotherham-asc.example.org';
 const OTHER = 'robin.other@rotherham-nhs.example.org';
 const DAY = 86_400_000;
 
-let env: TestWorkflowEnvironment;
+let dev: DevWorker;
 let sink: SmtpSink;
-let worker: Worker;
-let running: Promise<void>;
-let taskQueue: string;
 let disputes: Disputes;
 let inbound: InboundSmtp;
 let api: FastifyInstance;
@@ -46,25 +40,16 @@ let imapPort: number;
 let poller: ImapPoller;
 let clockShift = 0;
 
-const mailSettings = () => ({ host: '127.0.0.1', port: sink.port, secure: false, from: 'Disputes <disputes@test.example.org>', messageIdDomain: 'test.example.org' });
-
 beforeAll(async () => {
-  env = await devServerEnv();
-  sink = await startSmtpSink();
   const apiPort = await freePort();
   apiBase = `http://127.0.0.1:${apiPort}`;
-  const made = await testWorker(
-    env,
-    createActivities({ mail: { ...mailSettings(), decisions: { secret: SECRET, addressing: { localPart: 'reply', domain: DOMAIN }, linkBase: apiBase, ttlDays: 30 } } }),
-  );
-  worker = made.worker;
-  taskQueue = made.taskQueue;
-  running = worker.run();
-  disputes = { client: env.client, taskQueue, context };
+  dev = await startDevWorker({ decisions: { secret: SECRET, addressing: { localPart: 'reply', domain: DOMAIN }, linkBase: apiBase, ttlDays: 30 } });
+  sink = dev.sink;
+  disputes = { client: dev.env.client, taskQueue: dev.taskQueue, context };
   const deps: ReplyDeps = {
     disputes,
     settings: { secret: SECRET, addressing: { localPart: 'reply', domain: DOMAIN }, maxBytes: 64 * 1024 },
-    answer: answerSender(mailSettings()),
+    answer: answerSender(testMailSettings(sink)),
     now: () => Date.now() + clockShift,
   };
   inbound = await startInboundSmtp(deps, { host: '127.0.0.1', port: 0 });
@@ -81,10 +66,7 @@ afterAll(async () => {
   await api?.close();
   await inbound?.close();
   await new Promise<void>((resolve) => (imapServer ? imapServer.close(() => resolve()) : resolve()));
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
-  await sink?.close();
+  await dev?.close();
 });
 
 async function newDispute(): Promise<string> {
@@ -92,7 +74,7 @@ async function newDispute(): Promise<string> {
     { policy: 'rotherham-rsab', concernAt: new Date().toISOString(), category: 'neglect', agencies: twoAgencies('rotherham'), personReference: 'RMBC-REPLY', summary: 'Replies test.' },
     context,
   );
-  await startDispute(env.client, taskQueue, start);
+  await startDispute(dev.env.client, dev.taskQueue, start);
   return start.disputeId;
 }
 
@@ -130,7 +112,7 @@ async function sendReply(options: { from: string; to: string; text?: string; inR
   });
 }
 
-const stateOf = (disputeId: string) => env.client.workflow.getHandle(disputeId).query(disputeState);
+const stateOf = (disputeId: string) => dev.env.client.workflow.getHandle(disputeId).query(disputeState);
 const outcomes = async (disputeId: string) => (await stateOf(disputeId)).events.filter((event) => event.type === 'outcome').length;
 
 describe('reply by email, over SMTP', () => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import { searchAttributes } from '../workflows/search-attributes';
+import { eventually } from './support/eventually';
 import { freePort, launch } from './support/processes';
 
 // `npm start` is `scripts/setup.sh` then this entry point; the set-up has already run for the tests.
@@ -37,36 +38,17 @@ async function startProduct(dataDir: string, ports: Ports, ...args: string[]) {
   return product;
 }
 
-async function eventuallyListed(apiPort: number, disputeId: string): Promise<string[]> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const response = await fetch(`http://127.0.0.1:${apiPort}/disputes?board=rotherham-rsab`, { headers: { authorization: 'Bearer demo-board-rotherham-rsab' } });
-    const ids = ((await response.json()) as { disputes: { disputeId: string }[] }).disputes.map((d) => d.disputeId);
-    if (ids.includes(disputeId) || Date.now() > deadline) return ids;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
+const asBoard = { headers: { authorization: 'Bearer demo-board-rotherham-rsab' } };
 
-async function eventuallyAtStage(apiPort: number, disputeId: string, stage: number): Promise<number> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const response = await fetch(`http://127.0.0.1:${apiPort}/disputes/${disputeId}`, { headers: { authorization: 'Bearer demo-board-rotherham-rsab' } });
-    const current = ((await response.json()) as { stage: number }).stage;
-    if (current === stage || Date.now() > deadline) return current;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
+const listedIds = async (apiPort: number) =>
+  ((await (await fetch(`http://127.0.0.1:${apiPort}/disputes?board=rotherham-rsab`, asBoard)).json()) as { disputes: { disputeId: string }[] }).disputes.map((d) => d.disputeId);
+
+const stageOf = async (apiPort: number, disputeId: string) =>
+  ((await (await fetch(`http://127.0.0.1:${apiPort}/disputes/${disputeId}`, asBoard)).json()) as { stage: number }).stage;
 
 /** The first mail in MailDev about this dispute that matches; emails go out one by one, so it polls. */
-async function eventuallyInInbox(inboxPort: number, disputeId: string, match: (mail: { subject: string }) => boolean): Promise<{ subject: string } | undefined> {
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const mails = (await (await fetch(`http://127.0.0.1:${inboxPort}/email`)).json()) as { subject: string }[];
-    const found = mails.find((mail) => mail.subject.includes(disputeId) && match(mail));
-    if (found || Date.now() > deadline) return found;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
+const inboxMail = async (inboxPort: number, disputeId: string, match: (mail: { subject: string }) => boolean) =>
+  ((await (await fetch(`http://127.0.0.1:${inboxPort}/email`)).json()) as { subject: string }[]).find((mail) => mail.subject.includes(disputeId) && match(mail));
 
 function processesMentioning(text: string): string[] {
   const table = execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' });
@@ -88,14 +70,14 @@ describe('npm start', () => {
       // The API answers with the demo keys, and lists the demo dispute --demo started.
       const [, demoId] = /(rsab-[a-z0-9]+) +rotherham-rsab/.exec(product.output()) ?? [];
       expect(demoId).toBeDefined();
-      const listed = await eventuallyListed(ports.api, demoId!);
+      const listed = await eventually(() => listedIds(ports.api), (ids) => ids.includes(demoId!), 20_000);
       expect(listed).toContain(demoId);
       // Its stage-1 emails reached the MailDev inbox, readable in a browser and over its REST API.
       expect((await fetch(`http://localhost:${ports.inbox}/`)).status).toBe(200);
-      const asked = await eventuallyInInbox(
-        ports.inbox,
-        demoId!,
-        (mail) => mail.subject.includes('stage 1: your decision is needed') && JSON.stringify(mail).includes('practitioner@rotherham-nhs'),
+      const asked = await eventually(
+        () => inboxMail(ports.inbox, demoId!, (mail) => mail.subject.includes('stage 1: your decision is needed') && JSON.stringify(mail).includes('practitioner@rotherham-nhs')),
+        (mail) => mail !== undefined,
+        20_000,
       );
       expect(asked).toBeDefined();
       // A manager answers by email: `dispute reply` sends it to the inbound server npm start runs.
@@ -107,7 +89,7 @@ describe('npm start', () => {
       });
       expect(reply.stderr).toBe('');
       expect(reply.status).toBe(0);
-      expect(await eventuallyAtStage(ports.api, demoId!, 2)).toBe(2);
+      expect(await eventually(() => stageOf(ports.api, demoId!), (stage) => stage === 2, 20_000)).toBe(2);
 
       const connection = await Connection.connect({ address });
       const registered = await connection.operatorService.listSearchAttributes({ namespace: 'default' });

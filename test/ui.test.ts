@@ -1,34 +1,21 @@
 import { mkdirSync } from 'node:fs';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createActivities } from '../activities';
 import { buildDisputeStart, startDispute } from '../client/disputes';
+import { startDevWorker, type DevWorker } from './support/dev-worker';
 import { context, twoAgencies } from './support/disputes';
 import { freePort } from './support/processes';
-import { startSmtpSink, type SmtpSink } from './support/smtp-sink';
-import { devServerEnv, testWorker } from './support/temporal';
 
 // What an operator sees: the Temporal Web UI served by the real dev server, in headless Chromium
 // (Debian's, installed by scripts/setup.sh --browser), driven by playwright-core.
 
-let env: TestWorkflowEnvironment;
-let sink: SmtpSink;
-let worker: Worker;
-let running: Promise<void>;
-let taskQueue: string;
+let dev: DevWorker;
 let uiPort: number;
 let browser: Browser;
 
 beforeAll(async () => {
   uiPort = await freePort();
-  env = await devServerEnv({ uiPort });
-  sink = await startSmtpSink();
-  const made = await testWorker(env, createActivities({ mail: { host: '127.0.0.1', port: sink.port, secure: false, from: 'd@test.example.org', messageIdDomain: 'test.example.org' } }));
-  worker = made.worker;
-  taskQueue = made.taskQueue;
-  running = worker.run();
+  dev = await startDevWorker({ uiPort });
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     // The machine's network is closed: without these Chromium keeps trying to reach Google.
@@ -38,10 +25,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
-  await sink?.close();
+  await dev?.close();
 });
 
 async function start(policy: string, board: string, agencies: [string, string]) {
@@ -56,7 +40,7 @@ async function start(policy: string, board: string, agencies: [string, string]) 
     },
     context,
   );
-  await startDispute(env.client, taskQueue, start);
+  await startDispute(dev.env.client, dev.taskQueue, start);
   return start.disputeId;
 }
 

@@ -61,8 +61,9 @@ function isPermanent(error: unknown): error is { responseCode: number; response?
   return typeof code === 'number' && code >= 500 && code < 600;
 }
 
-export function createEmailActivities(settings: MailSettings) {
-  const transport = nodemailer.createTransport({
+/** An SMTP transport for the configured relay: the escalation emails and the answers to replies go through it. */
+export function mailTransport(settings: MailSettings) {
+  return nodemailer.createTransport({
     host: settings.host,
     port: settings.port,
     secure: settings.secure,
@@ -71,6 +72,10 @@ export function createEmailActivities(settings: MailSettings) {
     greetingTimeout: 10_000,
     socketTimeout: 20_000,
   });
+}
+
+export function createEmailActivities(settings: MailSettings) {
+  const transport = mailTransport(settings);
 
   return {
     /**

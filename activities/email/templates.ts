@@ -1,6 +1,7 @@
 import { formatLondon } from '../../policies/calendar/format';
 import type { EmailKind } from '../../workflows/dispute/model';
 import type { EmailBatch } from './types';
+import { escapeHtml } from '../../runtime/html';
 
 export interface RenderedEmail {
   subject: string;
@@ -90,17 +91,13 @@ export function renderEmail(batch: EmailBatch, recipientName: string, decision?:
     : '';
   const html = [
     '<!doctype html><html><body style="font-family: sans-serif">',
-    ...paragraphs.map(([label, body]) => `<p>${label ? `<strong>${escape(label)}:</strong> ` : ''}${escape(body)}</p>`),
+    ...paragraphs.map(([label, body]) => `<p>${label ? `<strong>${escapeHtml(label)}:</strong> ` : ''}${escapeHtml(body)}</p>`),
     facts.record
-      ? `<h3>${escape(facts.record.name)}</h3><table>${facts.record.fields
-          .map((field) => `<tr><th align="left">${escape(field.label)}</th><td>${escape(field.value || '(to complete)')}</td></tr>`)
+      ? `<h3>${escapeHtml(facts.record.name)}</h3><table>${facts.record.fields
+          .map((field) => `<tr><th align="left">${escapeHtml(field.label)}</th><td>${escapeHtml(field.value || '(to complete)')}</td></tr>`)
           .join('')}</table>`
       : '',
     '</body></html>',
   ].join('\n');
   return { subject: subjectFor(batch), text: text + recordText, html };
-}
-
-function escape(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }

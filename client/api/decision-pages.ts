@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { linkHolder, recordDecision, standing } from '../replies/decide';
 import type { Disputes } from '../operations';
+import { escapeHtml } from '../../runtime/html';
 
 // The pages behind an email's decision links. Opening a link only shows a form: mail scanners
 // follow links, so only the form's POST records anything.
@@ -31,7 +32,7 @@ export function registerDecisionPages(app: FastifyInstance, options: DecisionPag
       reply,
       200,
       `Dispute ${holder.claim.disputeId}, stage ${holder.claim.stage}: ${words[decision]}`,
-      `You are recording <strong>${words[decision].toLowerCase()}</strong> for stage ${holder.claim.stage} of dispute ${escape(holder.claim.disputeId)}, as ${escape(holder.claim.recipient)}.`,
+      `You are recording <strong>${words[decision].toLowerCase()}</strong> for stage ${holder.claim.stage} of dispute ${escapeHtml(holder.claim.disputeId)}, as ${escapeHtml(holder.claim.recipient)}.`,
       `<form method="post">
         <p><label for="text">${asks}</label><br><textarea id="text" name="text" rows="8" cols="70" required></textarea></p>
         ${decision === 'resolved' ? '<p><label><input type="checkbox" name="safetyMeasuresConfirmed" value="true"> Sufficient safety measures are in place for the adult</label></p>' : ''}
@@ -54,7 +55,7 @@ export function registerDecisionPages(app: FastifyInstance, options: DecisionPag
       const status = result.refusal === 'used' || result.refusal === 'stage-passed' || result.refusal === 'closed' ? 410 : 422;
       return page(reply, status, result.refusal === 'used' ? 'This link has been used' : 'Nothing was recorded', result.message);
     }
-    return page(reply, 200, 'Recorded', `Your decision has been recorded: <strong>${result.decision}</strong> at stage ${result.claim.stage} of dispute ${escape(result.claim.disputeId)}. Everyone involved is told by email.`);
+    return page(reply, 200, 'Recorded', `Your decision has been recorded: <strong>${result.decision}</strong> at stage ${result.claim.stage} of dispute ${escapeHtml(result.claim.disputeId)}. Everyone involved is told by email.`);
   });
 }
 
@@ -65,11 +66,7 @@ function page(reply: FastifyReply, status: number, title: string, message: strin
     .header('cache-control', 'no-store')
     .header('referrer-policy', 'no-referrer')
     .send(
-      `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="robots" content="noindex"><title>${escape(title)}</title></head>` +
-        `<body style="font-family: sans-serif; max-width: 44rem; margin: 2rem auto"><h1>${escape(title)}</h1><p>${message}</p>${extra}</body></html>`,
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="robots" content="noindex"><title>${escapeHtml(title)}</title></head>` +
+        `<body style="font-family: sans-serif; max-width: 44rem; margin: 2rem auto"><h1>${escapeHtml(title)}</h1><p>${message}</p>${extra}</body></html>`,
     );
-}
-
-function escape(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { describeIssues } from '../../runtime/errors';
 import { ChangeContactInput, NoteInput, OutcomeInput, RaiseRiskInput, WithdrawInput, type DisputeView } from '../../workflows/dispute/model';
 import { NewDispute } from '../disputes';
-import { act, DisputeFailure, listDisputes, ListFilter, openDispute, readDispute, translate, type Disputes, type FailureKind, type Operation } from '../operations';
+import { act, DisputeFailure, listDisputes, ListFilter, openDispute, readDispute, type Disputes, type FailureKind, type Operation } from '../operations';
 import type { ApiKeys, Caller } from './keys';
 import { registerDecisionPages, type DecisionPagesOptions } from './decision-pages';
 import { openApiDocument, type RouteDoc } from './openapi';
@@ -157,11 +157,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
         throw new HttpError(403, 'forbidden', `agencyId: ${caller.name} may change only its own contacts`, 'agencyId');
       }
       const key = idempotencyKey(request);
-      try {
-        return await act(disputes, params.disputeId, operation, request.body, key ? `${callerId(caller)}:${operation}:${key}` : undefined);
-      } catch (error) {
-        translate(error, params.disputeId);
-      }
+      return act(disputes, params.disputeId, operation, request.body, key ? `${callerId(caller)}:${operation}:${key}` : undefined);
     });
   action('outcome', 'Record an outcome: resolved (agreed actions), unresolved (reason), or the board’s decision', 'recordOutcome', OutcomeInput);
   action('risk', 'Raise the risk', 'raiseRisk', RaiseRiskInput);

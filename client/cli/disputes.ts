@@ -1,12 +1,11 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { Client, Connection } from '@temporalio/client';
 import { formatLondon } from '../../policies/calendar';
-import { loadHolidaySources } from '../../policies/calendar/sources';
-import { loadDirectory } from '../../policies/directory';
-import { PolicyRegistry } from '../../policies/load';
+import { DirectoryError } from '../../policies/directory';
+import { PolicyError } from '../../policies/load';
 import { loadConfig } from '../../runtime/config';
+import { ConfigError } from '../../runtime/errors';
 import type { DisputeEvent, DisputeView } from '../../workflows/dispute/model';
-import { act, DisputeFailure, listDisputes, ListFilter, openDispute, readDispute, type Disputes, type Operation } from '../operations';
+import { act, connectDisputes, DisputeFailure, listDisputes, ListFilter, openDispute, readDispute, type Disputes, type Operation } from '../operations';
 import { UsageError } from './errors';
 import { Instant } from './instant';
 
@@ -23,7 +22,7 @@ export const disputeUsage = `usage:
   dispute withdraw <id> --by <email> --reason <text> [--json]
   dispute note <id> --by <email> --text <text> [--json]`;
 
-export const disputeCommands = ['start', 'show', 'list', 'outcome', 'risk', 'withdraw', 'note'] as const;
+export type DisputeCommand = 'start' | 'show' | 'list' | 'outcome' | 'risk' | 'withdraw' | 'note';
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
@@ -43,24 +42,15 @@ function needed(value: unknown, flag: string): string {
 
 async function connect(): Promise<{ disputes: Disputes; close: () => Promise<void> }> {
   const config = loadConfig();
-  let connection: Connection;
   try {
-    connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS, connectTimeout: 5_000 });
-  } catch {
+    return await connectDisputes(config, { connectTimeoutMs: 5_000 });
+  } catch (error) {
+    if (error instanceof ConfigError || error instanceof PolicyError || error instanceof DirectoryError) throw error;
     throw new UsageError(`cannot reach Temporal at ${config.TEMPORAL_ADDRESS}: is \`npm start\` running, or TEMPORAL_ADDRESS set?`);
   }
-  const context = {
-    policies: PolicyRegistry.fromDirectory(config.POLICY_DIR),
-    directory: loadDirectory(config.DIRECTORY_FILE),
-    holidays: loadHolidaySources({ holidaysFile: config.HOLIDAYS_FILE, feedFile: config.BANK_HOLIDAYS_FEED_FILE }),
-  };
-  return {
-    disputes: { client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }), taskQueue: config.TEMPORAL_TASK_QUEUE, context },
-    close: () => connection.close(),
-  };
 }
 
-export async function disputeCommand(command: (typeof disputeCommands)[number], args: string[], out: (text: string) => void): Promise<void> {
+export async function disputeCommand(command: DisputeCommand, args: string[], out: (text: string) => void): Promise<void> {
   const { disputes, close } = await connect();
   try {
     await run(disputes, command, args, out);
@@ -72,7 +62,7 @@ export async function disputeCommand(command: (typeof disputeCommands)[number], 
   }
 }
 
-async function run(disputes: Disputes, command: (typeof disputeCommands)[number], args: string[], out: (text: string) => void): Promise<void> {
+async function run(disputes: Disputes, command: DisputeCommand, args: string[], out: (text: string) => void): Promise<void> {
   const print = (json: boolean | undefined, value: unknown, text: () => string) => out(json ? JSON.stringify(value) : text());
   switch (command) {
     case 'start': {

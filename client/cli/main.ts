@@ -6,7 +6,7 @@ import { policyCommand } from './policy';
 import { simulateCommand } from './simulate';
 import { apiKeyCommand } from './api-key';
 import { replyCommand } from './reply';
-import { disputeCommand, disputeCommands, disputeUsage } from './disputes';
+import { disputeCommand, disputeUsage } from './disputes';
 
 const usage = `usage: dispute <command>
   policy list | show <id> | timeline <id> --from <instant> [--risk …] [--json]

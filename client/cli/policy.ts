@@ -1,12 +1,11 @@
 import { parseArgs } from 'node:util';
-import { z } from 'zod';
 import { createCalendar, formatLondon } from '../../policies/calendar';
 import { calendarConfigFor, loadHolidaySources } from '../../policies/calendar/sources';
 import { timeline } from '../../policies/deadlines';
 import { describePolicy } from '../../policies/describe';
 import { PolicyRegistry } from '../../policies/load';
 import { Category, Risk } from '../../policies/schema';
-import { UsageError } from './errors';
+import { option, UsageError } from './errors';
 import { Instant } from './instant';
 
 const usage = `usage:
@@ -24,12 +23,6 @@ function policyById(id: string | undefined) {
   const policy = policies.find(id);
   if (!policy) throw new UsageError(`unknown policy '${id}'; known: ${policies.list().map((p) => p.id).join(', ')}`);
   return policy;
-}
-
-function option<T>(schema: z.ZodType<T>, value: unknown, flag: string): T {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new UsageError(`--${flag}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-  return parsed.data;
 }
 
 export function policyCommand(args: string[], out: (text: string) => void): void {

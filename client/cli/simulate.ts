@@ -8,18 +8,12 @@ import { Category, Risk } from '../../policies/schema';
 import type { DisputeEvent } from '../../workflows/dispute/model';
 import { DisputeInputError } from '../disputes';
 import { simulate, type Simulation } from '../simulate';
-import { UsageError } from './errors';
+import { option, UsageError } from './errors';
 import { Instant } from './instant';
 
 const usage = `usage:
   dispute simulate --policy <id> --concern-at <ISO-8601 instant> [--category abuse|neglect|self-neglect|other]
                    [--risk standard|high|imminent] [--resolve-at-stage <n>] [--json]`;
-
-function option<T>(schema: z.ZodType<T>, value: unknown, flag: string): T {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new UsageError(`--${flag}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-  return parsed.data;
-}
 
 export async function simulateCommand(args: string[], out: (text: string) => void): Promise<void> {
   let parsed;

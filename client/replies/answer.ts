@@ -1,15 +1,9 @@
-import nodemailer from 'nodemailer';
-import type { MailSettings } from '../../activities/email/activities';
+import { mailTransport, type MailSettings } from '../../activities/email/activities';
 import type { Answer } from './handler';
 
 /** Sends the service's answers to replies, marked as automatic so no auto-responder answers back. */
 export function answerSender(mail: MailSettings): (answer: Answer) => Promise<void> {
-  const transport = nodemailer.createTransport({
-    host: mail.host,
-    port: mail.port,
-    secure: mail.secure,
-    ...(mail.user ? { auth: { user: mail.user, pass: mail.password ?? '' } } : {}),
-  });
+  const transport = mailTransport(mail);
   return async (answer) => {
     await transport.sendMail({
       from: mail.from,

@@ -19,9 +19,9 @@ export type Refusal =
   | 'no-text'
   | 'not-allowed';
 
-export type DecisionResult =
-  | { ok: true; claim: DecisionClaim; accepted: Accepted; decision: 'resolved' | 'unresolved' | 'decided' }
-  | { ok: false; refusal: Refusal; message: string; disputeId?: string };
+export type Refused = { ok: false; refusal: Refusal; message: string; disputeId?: string };
+
+export type DecisionResult = { ok: true; claim: DecisionClaim; accepted: Accepted; decision: 'resolved' | 'unresolved' | 'decided' } | Refused;
 
 export const refusalWords: Record<Refusal, string> = {
   malformed: 'The reply address or link is not one this service issued, so nothing was recorded.',
@@ -37,7 +37,7 @@ export const refusalWords: Record<Refusal, string> = {
   'not-allowed': 'The procedure does not allow that decision at this stage. Nothing was recorded.',
 };
 
-const refuse = (refusal: Refusal, detail?: string, disputeId?: string): DecisionResult => ({
+const refuse = (refusal: Refusal, detail?: string, disputeId?: string): Refused => ({
   ok: false,
   refusal,
   message: detail ? `${refusalWords[refusal]} (${detail})` : refusalWords[refusal],
@@ -54,14 +54,14 @@ export function peopleOf(disputes: Disputes, view: DisputeView): string[] {
  * Who a link's token was issued to, found among the dispute's people: a link carries no address,
  * and the token's signature covers it.
  */
-export async function linkHolder(disputes: Disputes, secret: string, token: string, now: number): Promise<{ ok: true; claim: DecisionClaim; view: DisputeView } | Extract<DecisionResult, { ok: false }>> {
+export async function linkHolder(disputes: Disputes, secret: string, token: string, now: number): Promise<{ ok: true; claim: DecisionClaim; view: DisputeView } | Refused> {
   const reading = readDecisionToken(token);
-  if (!reading.ok) return refuse('malformed') as Extract<DecisionResult, { ok: false }>;
+  if (!reading.ok) return refuse('malformed');
   let view: DisputeView;
   try {
     view = await readDispute(disputes, reading.claim.disputeId);
   } catch (error) {
-    if (error instanceof DisputeFailure && error.kind === 'not-found') return refuse('forged') as Extract<DecisionResult, { ok: false }>;
+    if (error instanceof DisputeFailure && error.kind === 'not-found') return refuse('forged');
     throw error;
   }
   let expired = false;
@@ -70,16 +70,16 @@ export async function linkHolder(disputes: Disputes, secret: string, token: stri
     if (check.ok) return { ok: true, claim: check.claim, view };
     if (check.reason === 'expired') expired = true;
   }
-  return refuse(expired ? 'expired' : 'forged', undefined, reading.claim.disputeId) as Extract<DecisionResult, { ok: false }>;
+  return refuse(expired ? 'expired' : 'forged', undefined, reading.claim.disputeId);
 }
 
 /** Whether the dispute still takes this person's decision for the token's stage. */
-export function standing(view: DisputeView, claim: DecisionClaim): Extract<DecisionResult, { ok: false }> | null {
+export function standing(view: DisputeView, claim: DecisionClaim): Refused | null {
   const used = view.events.some((event) => event.type === 'outcome' && event.stage === claim.stage && event.by?.toLowerCase() === claim.recipient);
-  if (used) return refuse('used', undefined, view.disputeId) as Extract<DecisionResult, { ok: false }>;
-  if (view.status !== 'open') return refuse('closed', `it is ${view.status}`, view.disputeId) as Extract<DecisionResult, { ok: false }>;
+  if (used) return refuse('used', undefined, view.disputeId);
+  if (view.status !== 'open') return refuse('closed', `it is ${view.status}`, view.disputeId);
   if (view.stage !== claim.stage) {
-    return refuse('stage-passed', `the email was about stage ${claim.stage}; the dispute is now at stage ${view.stage}`, view.disputeId) as Extract<DecisionResult, { ok: false }>;
+    return refuse('stage-passed', `the email was about stage ${claim.stage}; the dispute is now at stage ${view.stage}`, view.disputeId);
   }
   return null;
 }

@@ -8,7 +8,7 @@ import { loadDirectory } from '../../policies/directory';
 import { PolicyRegistry } from '../../policies/load';
 import { disputeState, withdraw } from '../../workflows/dispute/messages';
 import type { DisputeEvent } from '../../workflows/dispute/model';
-import { startSmtpSink, type SmtpSink } from './smtp-sink';
+import { startSmtpSink, testMailSettings, type SmtpSink } from './smtp-sink';
 import { testWorker, timeSkippingEnv } from './temporal';
 
 export const context = { policies: PolicyRegistry.fromDirectory(), directory: loadDirectory(), holidays: { changes: [] } };
@@ -35,9 +35,7 @@ export type RunningDispute = Awaited<ReturnType<typeof runDispute>>;
 export async function disputeKit(): Promise<DisputeKit> {
   const env = await timeSkippingEnv();
   const sink = await startSmtpSink();
-  const activities = createActivities({
-    mail: { host: '127.0.0.1', port: sink.port, secure: false, from: 'Disputes <disputes@test.example.org>', messageIdDomain: 'test.example.org' },
-  });
+  const activities = createActivities({ mail: testMailSettings(sink) });
   const { worker, taskQueue } = await testWorker(env, activities);
   const running = worker.run();
   const started: RunningDispute[] = [];

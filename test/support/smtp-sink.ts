@@ -12,6 +12,11 @@ export interface SmtpSink {
   close(): Promise<void>;
 }
 
+/** Mail settings that send into this sink. */
+export function testMailSettings(sink: Pick<SmtpSink, 'port'>) {
+  return { host: '127.0.0.1', port: sink.port, secure: false, from: 'Disputes <disputes@test.example.org>', messageIdDomain: 'test.example.org' };
+}
+
 /** The product's mail catcher, with switches a test flips to make delivery fail. */
 export async function startSmtpSink(): Promise<SmtpSink> {
   const switches = { rejectRecipients: new Set<string>(), failing: false };

@@ -12,6 +12,7 @@ import {
 import type { RunningDispute } from '../support/disputes';
 import { concernWith, contactsAt, twoAgencies, useDisputeKit } from '../support/disputes';
 import { decide, expectRejected, mailMatching, partyOf, plusHours, saveHistory, subjectHas } from './scenarios';
+import { eventually } from '../support/eventually';
 
 // What a dispute does with messages it must refuse, and with the ones that change who acts.
 const BOARD = 'rotherham';
@@ -35,16 +36,6 @@ const concern = concernWith({
 async function snapshot(dispute: RunningDispute) {
   const { events, ...rest } = await dispute.state();
   return { ...rest, eventCount: events.length };
-}
-
-/** Polls the query until `check` holds (signals are applied by a workflow task after they return). */
-async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean): Promise<T> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const value = await read();
-    if (check(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 describe('messages a dispute refuses', () => {

@@ -136,6 +136,9 @@ describe('the agency API', () => {
     // A party of the dispute who is not of the current tier.
     const wrongTier = await call('POST', `/disputes/${disputeId}/outcome`, { key: NHS, body: { ...unresolved, stage: 2 } });
     expect(wrongTier).toMatchObject({ status: 403, body: { message: `${OTHER} is not a party of stage 2` } });
+    // None of the refused calls changed the dispute.
+    const unchanged = (await call('GET', `/disputes/${disputeId}`, { key: NHS })).body;
+    expect({ stage: unchanged.stage, status: unchanged.status, events: unchanged.events.length }).toEqual({ stage: 2, status: 'open', events: view.body.events.length });
 
     const resolved = await call('POST', `/disputes/${disputeId}/outcome`, {
       key: NHS,

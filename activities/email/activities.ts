@@ -74,6 +74,12 @@ export function mailTransport(settings: MailSettings) {
   });
 }
 
+function transientReason(error: unknown): string {
+  const { responseCode, code, command } = (error ?? {}) as { responseCode?: unknown; code?: unknown; command?: unknown };
+  const parts = [typeof responseCode === 'number' ? String(responseCode) : null, typeof code === 'string' ? code : null, typeof command === 'string' ? `at ${command.split(' ')[0]}` : null];
+  return `SMTP transient failure (${parts.filter(Boolean).join(', ') || 'no reply'})`;
+}
+
 export function createEmailActivities(settings: MailSettings) {
   const transport = mailTransport(settings);
 
@@ -103,7 +109,9 @@ export function createEmailActivities(settings: MailSettings) {
           });
           result.sent.push(recipient.email);
         } catch (error) {
-          if (!isPermanent(error)) throw error; // transient: the activity is retried with backoff
+          // Transient: the activity is retried with backoff. The failure goes into history and the
+          // worker's log, so it names the SMTP code only: server replies often quote the address.
+          if (!isPermanent(error)) throw ApplicationFailure.retryable(transientReason(error), 'SmtpTransient');
           result.rejected.push({ to: recipient.email, reason: (error.response ?? error.message).slice(0, 300) });
         }
         done.add(recipient.email);

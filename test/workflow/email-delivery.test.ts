@@ -34,6 +34,14 @@ describe('email delivery', () => {
         [2, utc(STAGE_2)],
       ]);
       expect(dispute.mail()).toEqual([]);
+      // What the retries leave in history and the worker's log names the SMTP code, not who was written to.
+      const pending = (await dispute.handle.describe()).raw.pendingActivities ?? [];
+      const failures = pending.map((activity) => activity.lastFailure?.message ?? '');
+      expect(failures.length).toBeGreaterThan(0);
+      for (const failure of failures) {
+        expect(failure).toMatch(/^SMTP transient failure \(451/);
+        expect(failure).not.toMatch(/@/);
+      }
     } finally {
       kit.sink.failing = false;
     }

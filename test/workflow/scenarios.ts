@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { expect } from 'vitest';
@@ -131,10 +131,14 @@ export async function expectRejected(promise: Promise<unknown>, type: string, re
   expect(cause.message).toMatch(reason);
 }
 
-/** Saves a dispute's history, for the replay test (`RECORD_HISTORIES=1` writes the fixtures). */
+/**
+ * Saves a dispute's history, for the replay test (`RECORD_HISTORIES=1` writes the fixtures). A
+ * fixture already recorded is never overwritten: it stands for disputes running on older code.
+ */
 export async function saveHistory(dispute: RunningDispute, name: string): Promise<void> {
   const history = await dispute.handle.fetchHistory();
-  const dir = process.env.RECORD_HISTORIES ? 'test/fixtures/histories' : '.cache/histories';
+  const fixture = `test/fixtures/histories/${name}.history.bin`;
+  const dir = process.env.RECORD_HISTORIES && !existsSync(fixture) ? 'test/fixtures/histories' : '.cache/histories';
   mkdirSync(dir, { recursive: true });
   writeFileSync(`${dir}/${name}.history.bin`, proto.temporal.api.history.v1.History.encode(history).finish());
 }

@@ -27,10 +27,4 @@ export const addNoteSignal = defineSignal<[unknown]>('addNoteSignal');
 export const disputeState = defineQuery<DisputeView>('disputeState');
 
 /** The type `ApplicationFailure`s of rejected messages carry, so clients can map them (e.g. to 409). */
-export const RejectionType = {
-  invalidPayload: 'InvalidPayload',
-  staleStage: 'StaleStage',
-  notAParty: 'NotAParty',
-  closed: 'DisputeClosed',
-  notAllowed: 'NotAllowed',
-} as const;
+export { RejectionType } from './procedure';

@@ -17,7 +17,8 @@ export type Refusal =
   | 'used'
   | 'no-decision'
   | 'no-text'
-  | 'not-allowed';
+  | 'not-allowed'
+  | 'boards-outcome';
 
 export type Refused = { ok: false; refusal: Refusal; message: string; disputeId?: string };
 
@@ -35,6 +36,7 @@ export const refusalWords: Record<Refusal, string> = {
   'no-decision': 'The first line of the reply must be RESOLVED or UNRESOLVED. Nothing was recorded.',
   'no-text': 'A resolution needs the agreed actions, and "unresolved" needs the reason, below the first line. Nothing was recorded.',
   'not-allowed': 'The procedure does not allow that decision at this stage. Nothing was recorded.',
+  'boards-outcome': 'The outcome of the last stage is the board’s to record, not a disputing agency’s. Nothing was recorded.',
 };
 
 const refuse = (refusal: Refusal, detail?: string, disputeId?: string): Refused => ({
@@ -98,7 +100,8 @@ export async function recordDecision(
   if (!text.trim()) return refuse('no-text', undefined, view.disputeId);
   const policy = disputes.context.policies.find(view.policy.id, view.policy.version);
   const last = policy ? Math.max(...policy.stages.map((stage) => stage.stage)) : Number.POSITIVE_INFINITY;
-  // At the last stage there is nobody higher: "resolved" there is the board's decision.
+  // At the last stage there is nobody higher: "resolved" there is the board's outcome, which only
+  // those its policy names may record; the dispute refuses anyone else, saying who may.
   const decision = word === 'resolved' && view.stage === last ? 'decided' : word;
   try {
     const accepted = await act(
@@ -118,6 +121,7 @@ export async function recordDecision(
   } catch (error) {
     if (!(error instanceof DisputeFailure)) throw error;
     if (error.kind === 'conflict') return refuse(/not current/.test(error.message) ? 'stage-passed' : 'closed', error.message, claim.disputeId);
+    if (error.kind === 'forbidden' && /may not record the outcome of stage/.test(error.message)) return refuse('boards-outcome', error.message, claim.disputeId);
     if (error.kind === 'forbidden') return refuse('not-addressee', error.message, claim.disputeId);
     return refuse('not-allowed', error.message, claim.disputeId);
   }

@@ -58,7 +58,7 @@ describe('email delivery', () => {
     }
     // Delivered late, not lost: nothing was given up.
     expect(await dispute.events('email-failed')).toEqual([]);
-    await saveHistory(dispute, 'smtp-outage-retried');
+    await saveHistory(dispute, 'smtp-outage-retried-board-stage');
   });
 
   it('an address the server refuses permanently is recorded as rejected; the others are sent and the dispute goes on', async () => {

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import proto from '@temporalio/proto';
 import { bundleWorkflowCode, Worker, type ReplayResult } from '@temporalio/worker';
 import { describe, expect, inject, it } from 'vitest';
+import { boardStagePatch } from '../../workflows/dispute/workflow';
 
 // Histories recorded from the time-skipping tests (`RECORD_HISTORIES=1 npm test` refreshes them)
 // replayed against the current workflow code: a change that would break running disputes fails here.
@@ -27,6 +28,17 @@ describe('replay', () => {
     expect(histories.map((history) => history.workflowId)).toEqual(
       expect.arrayContaining(['rotherham-nobody-decides', 'leeds-abuse-nobody-decides', 'contact-changed-then-resolved', 'smtp-outage-retried']),
     );
+    // Histories from before the board's stage (no patch marker) run the first rules; those after run the new ones.
+    const patchedOnes = histories
+      .filter((history) =>
+        (history.history.events ?? []).some((event) => {
+          const details = event.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
+          return event.markerRecordedEventAttributes?.markerName === 'core_patch' && details && Buffer.from(details).toString().includes(boardStagePatch);
+        }),
+      )
+      .map((history) => history.workflowId);
+    expect(patchedOnes).toEqual(expect.arrayContaining(['rotherham-board-stage-decided', 'north-somerset-board-stage-decided-at-4', 'rotherham-nobody-decides-board-stage']));
+    expect(patchedOnes).not.toContain('rotherham-nobody-decides');
     const results = await replay(inject('workflowBundlePath'), histories);
     expect(results.map((result) => [result.workflowId, result.error?.message ?? 'ok'])).toEqual(histories.map((history) => [history.workflowId, 'ok']));
   });

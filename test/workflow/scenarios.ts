@@ -45,6 +45,12 @@ export function partyOf(dispute: RunningDispute, stage: number): string {
   return party.agency.tiers.find((tier) => tier.stage === stage)!.contacts[0]!.email;
 }
 
+/** The board's officer who records the last stage's outcome, as the dispute's policy names. */
+export function boardOfficer(dispute: RunningDispute): string {
+  const { policy, officers } = dispute.start;
+  return officers[policy.lastStage!.recordedBy.officers[0]!]!.email;
+}
+
 export async function decide(dispute: RunningDispute, stage: number, decision: 'resolved' | 'unresolved' | 'decided', extra: Record<string, unknown> = {}) {
   return dispute.handle.executeUpdate(recordOutcome, {
     args: [
@@ -88,7 +94,8 @@ export async function resolvedAtEachStage(kit: DisputeKit, input: NewDispute, en
     const dispute = disputes[index]!;
     await dispute.at(plusHours(at, 1));
     const isLast = index === entries.length - 1;
-    const accepted = await decide(dispute, stage, isLast ? 'decided' : 'resolved', { safetyMeasuresConfirmed: true });
+    // The last stage's outcome is the board's, recorded by its officer.
+    const accepted = await decide(dispute, stage, isLast ? 'decided' : 'resolved', { safetyMeasuresConfirmed: true, ...(isLast ? { by: boardOfficer(dispute) } : {}) });
     expect(accepted.status).toBe(isLast ? 'decided' : 'resolved');
   }
   // One at a time: concurrent result() calls unbalance the test server's time-skipping lock.

@@ -44,6 +44,10 @@ export type DisputeStartInput = z.input<typeof DisputeStart>;
 export const Decision = z.enum(['resolved', 'unresolved', 'decided']);
 export type Decision = z.infer<typeof Decision>;
 
+/** One organisation's own decision and rationale, where a stage that closes the dispute asks for each (Leeds stage 3). */
+export const OrganisationDecision = z.object({ agencyId: z.string().min(1).max(80), decision: Text(2000), rationale: Text(4000) });
+export type OrganisationDecision = z.infer<typeof OrganisationDecision>;
+
 export const OutcomeInput = z
   .object({
     stage: z.number().int().min(1),
@@ -54,6 +58,14 @@ export const OutcomeInput = z
     safetyMeasuresConfirmed: z.boolean().optional(),
     /** When escalating: an earlier date by which the next stage should conclude. */
     reviewBy: IsoInstant.optional(),
+    // The written record every decision carries (Rotherham, Norfolk 4.1, North Somerset, Leeds).
+    rationale: Text(4000).optional(),
+    /** Outstanding issues, and how they will be pursued. */
+    outstandingIssues: Text(4000).optional(),
+    nextSteps: Text(4000).optional(),
+    /** The timescale of the next steps. */
+    nextStepsBy: z.iso.date().optional(),
+    organisations: z.array(OrganisationDecision).max(20).optional(),
   })
   .superRefine((input, context) => {
     if (input.decision !== 'unresolved' && !input.agreedActions) {
@@ -83,6 +95,30 @@ export type ChangeContactInput = z.infer<typeof ChangeContactInput>;
 export const NoteInput = z.object({ by: Email, text: Text(4000) });
 export type NoteInput = z.infer<typeof NoteInput>;
 
+/** A party's written representation to the board at the last stage. */
+export const RepresentationInput = z.object({ by: Email, text: Text(8000) });
+export type RepresentationInput = z.infer<typeof RepresentationInput>;
+
+/** How the last stage is convened: the panel's members, or (North Somerset) the route the board representative chooses. */
+export const ConveneInput = z
+  .object({
+    by: Email,
+    route: z.string().regex(/^[a-z][a-z0-9-]{1,30}$/, 'expected a route such as "panel" or "mediation"').optional(),
+    members: z.array(Contact).min(1).max(12).optional(),
+    note: Text(2000).optional(),
+  })
+  .refine((input) => input.route !== undefined || input.members !== undefined, { message: 'give the route, the panel members, or both', path: ['members'] });
+export type ConveneInput = z.infer<typeof ConveneInput>;
+
+/** The written record a decision carries. */
+export interface WrittenRecord {
+  rationale?: string;
+  outstandingIssues?: string;
+  nextSteps?: string;
+  nextStepsBy?: string;
+  organisations?: OrganisationDecision[];
+}
+
 export type Status = 'open' | 'resolved' | 'unresolved' | 'decided' | 'withdrawn';
 export type Outcome = Exclude<Status, 'open'>;
 
@@ -97,17 +133,24 @@ export type EmailKind =
   | 'closed-unresolved'
   | 'withdrawn'
   | 'immediate-harm'
-  | 'confirmation';
+  | 'confirmation'
+  | 'record'
+  | 'representation'
+  | 'convened'
+  | 'debrief';
 
 export type DisputeEvent = { seq: number; at: string; stage: number; by?: string } & (
   | { type: 'started'; risk: Risk; category: Category }
   | { type: 'stage-entered'; reason: 'started' | 'unresolved' | 'deadline' | 'imminent-risk'; deadline: string | null }
   | { type: 'reminder'; deadline: string }
   | { type: 'overdue'; concludeBy: string; notice: number }
-  | { type: 'email'; kind: EmailKind; to: string[] }
+  /** `heldUntil`: an email that asks for something, waiting for office hours. */
+  | { type: 'email'; kind: EmailKind; to: string[]; heldUntil?: string }
   | { type: 'email-rejected'; kind: EmailKind; to: string; reason: string }
   | { type: 'email-failed'; kind: EmailKind; to: string[]; reason: string }
-  | { type: 'outcome'; decision: Decision; agreedActions?: string; reason?: string }
+  | { type: 'outcome'; decision: Decision; agreedActions?: string; reason?: string; record?: WrittenRecord }
+  | { type: 'representation'; agencyId: string; text: string }
+  | { type: 'convened'; route?: string; members?: string[]; note?: string }
   | { type: 'risk-raised'; from: Risk; risk: Risk; reason: string; effect: string }
   | { type: 'contact-changed'; agencyId: string; contacts: string[]; reason: string }
   | { type: 'note'; text: string }
@@ -148,7 +191,11 @@ export interface DisputeRecord {
   closedAt: string;
   timeTaken: { workingDays: number; calendarDays: number };
   agreedActions: string | null;
-  decisions: { stage: number; decision: Decision; by: string; at: string; text: string }[];
+  decisions: { stage: number; decision: Decision; by: string; at: string; text: string; record?: WrittenRecord }[];
+  /** The last stage's outcome as the policy names it ("decision", "recommendation") and whether it binds. */
+  boardOutcome?: { name: string; effect: 'binding' | 'final' | 'recommendation' | 'unstated' };
+  representations?: { agencyId: string; by: string; at: string; text: string }[];
+  panel?: { route: string | null; members: string[] };
   form: { name: string; reference: string; fields: { id: string; label: string; value: string }[] } | null;
   events: DisputeEvent[];
 }

@@ -5,7 +5,9 @@ import { lastStage, nextStage, stageDeadlines, stageOf, startingStage } from '..
 import type { Contact, Notice, Policy, Recipient, Risk } from '../../policies/schema';
 import {
   ChangeContactInput,
+  ConveneInput,
   NoteInput,
+  RepresentationInput,
   OutcomeInput,
   RaiseRiskInput,
   WithdrawInput,
@@ -16,9 +18,11 @@ import {
   type EmailKind,
   type Outcome,
   type Status,
+  type WrittenRecord,
 } from './model';
 import { involvedSoFar, isInvolved, isPartyOfStage, raisingPeople, recipientsOf, stageContacts, tierContacts, unique, type PartiesView } from './parties';
-import { buildForm, buildRecord, disputeDetails } from './record';
+import { buildForm, buildRecord, disputeDetails, writtenAccount, writtenRecordLines } from './record';
+import { officeHoursStart } from './office-hours';
 import type { DisputeState } from './state';
 
 // The procedure's rules, with no Temporal in them: the dispute's state plus "this decision, this
@@ -28,8 +32,11 @@ import type { DisputeState } from './state';
 
 /** Something the workflow must do in the world, in this order. */
 export type Effect =
-  /** Send one batch of emails (an activity). `stage` is the stage it was sent at. */
-  | { type: 'send'; batch: EmailBatch; stage: number }
+  /**
+   * Send one batch of emails (an activity). `stage` is the stage it was sent at. An email that asks
+   * someone for something waits for office hours (`notBefore`); the dispute's clock does not.
+   */
+  | { type: 'send'; batch: EmailBatch; stage: number; notBefore?: number }
   /** Publish the dispute's search attributes and current details. */
   | { type: 'publish'; publication: Publication };
 
@@ -64,13 +71,24 @@ export const RejectionType = {
   notAllowed: 'NotAllowed',
 } as const;
 
-export type Operation = 'recordOutcome' | 'raiseRisk' | 'withdraw' | 'changeContact' | 'addNote';
+export type Operation = 'recordOutcome' | 'raiseRisk' | 'withdraw' | 'changeContact' | 'addNote' | 'submitRepresentation' | 'convene';
 export interface OperationInputs {
   recordOutcome: OutcomeInput;
   raiseRisk: RaiseRiskInput;
   withdraw: WithdrawInput;
   changeContact: ChangeContactInput;
   addNote: NoteInput;
+  submitRepresentation: RepresentationInput;
+  convene: ConveneInput;
+}
+
+/**
+ * Which rules a dispute runs by. Disputes started before the board's stage and the written records
+ * (issue 11) keep the first rules to the end, so their recorded histories replay unchanged.
+ */
+export interface ProcedureRules {
+  /** The last stage is the board's; forms and written records as each document asks; office hours. */
+  boardStage: boolean;
 }
 
 type EntryReason = 'started' | 'unresolved' | 'deadline' | 'imminent-risk';
@@ -89,8 +107,13 @@ export class DisputeProcedure {
   private effects: Effect[] = [];
   /** The instant the change being handled happens at: everything it causes is recorded then. */
   private at = 0;
+  /** The workflow's clock while it is handled (later than `at` when a timer fires late). */
+  private now = 0;
 
-  constructor(readonly start: DisputeStart) {
+  constructor(
+    readonly start: DisputeStart,
+    readonly rules: ProcedureRules = { boardStage: true },
+  ) {
     this.policy = start.policy;
     this.calendar = createCalendar(start.calendar);
     this.last = lastStage(this.policy);
@@ -157,25 +180,33 @@ export class DisputeProcedure {
   tick(now: number): Effect[] {
     const { state } = this;
     if (state.escalateAt !== null && now >= state.escalateAt) {
-      return this.run(state.escalateAt, () => this.escalate('deadline'));
+      return this.run(state.escalateAt, () => this.escalate('deadline'), now);
     }
     return this.run(now, () => {
       if (state.remindAt !== null && !state.reminded && now >= state.remindAt) {
         state.reminded = true;
         this.at = state.remindAt;
         this.record({ type: 'reminder', deadline: this.deadlineOf() ?? '' });
-        this.email('reminder', stageContacts(this.view(), state.stage), { reason: 'Half of this stage’s time has passed.', asksForDecision: true });
+        this.email('reminder', stageContacts(this.view(), state.stage), { reason: this.reminderText(), ...this.asks() });
       }
       if (state.nextOverdueAt !== null && now >= state.nextOverdueAt) {
         state.overdueSent += 1;
         this.at = state.nextOverdueAt;
         this.record({ type: 'overdue', concludeBy: iso(state.concludeBy!), notice: state.overdueSent });
         const officers = this.policy.overdue.to.flatMap((to) => recipientsOf(this.view(), to));
-        this.email('overdue', [...stageContacts(this.view(), state.stage), ...officers], {
-          reason:
-            state.stage === this.last ? 'The last stage has passed its conclude-by; the board must record its decision.' : 'This stage has passed its conclude-by.',
-          asksForDecision: true,
-        });
+        if (this.boardStage() && state.stage === this.last) {
+          // The board's officers are asked for its outcome; the parties are told it is overdue.
+          const outcome = this.boardStage()!.outcome.name;
+          const reason = `The last stage has passed its conclude-by; the board must record its ${outcome}.`;
+          this.email('overdue', [...officers, ...this.recorders()], { reason, asksForDecision: true });
+          this.email('overdue', stageContacts(this.view(), state.stage), { reason, asksForRepresentation: Boolean(this.boardStage()!.representations) });
+        } else {
+          this.email('overdue', [...stageContacts(this.view(), state.stage), ...officers], {
+            reason:
+              state.stage === this.last ? 'The last stage has passed its conclude-by; the board must record its decision.' : 'This stage has passed its conclude-by.',
+            asksForDecision: true,
+          });
+        }
         state.nextOverdueAt =
           state.stage === this.last
             ? // A notice a working day after Friday's midnight would otherwise land on Saturday.
@@ -278,7 +309,13 @@ export class DisputeProcedure {
       if (input.stage !== state.stage) {
         reject(RejectionType.staleStage, `stage ${input.stage} is not current: the dispute is at stage ${state.stage}`);
       }
-      if (!isPartyOfStage(this.view(), input.by, state.stage, state.stage === last)) {
+      const board = this.boardStage();
+      if (board && state.stage === last) {
+        // The last stage is the board's: its outcome is never a disputing agency's to record.
+        if (!this.recorders().some((contact) => contact.email.toLowerCase() === input.by)) {
+          reject(RejectionType.notAParty, `${input.by} may not record the outcome of stage ${last}: it is the board's ${board.outcome.name}, recorded by ${this.whoMayRecord()}`);
+        }
+      } else if (!isPartyOfStage(this.view(), input.by, state.stage, state.stage === last)) {
         reject(RejectionType.notAParty, `${input.by} is not a party of stage ${state.stage}`);
       }
       if (input.decision === 'decided' && state.stage !== last) {
@@ -292,6 +329,48 @@ export class DisputeProcedure {
       }
       if (input.reviewBy !== undefined && (input.decision !== 'unresolved' || Date.parse(input.reviewBy) <= now)) {
         reject(RejectionType.invalidPayload, 'reviewBy: an earlier review date goes with an unresolved decision and must be in the future');
+      }
+      if (this.rules.boardStage && input.decision === 'unresolved' && this.closesWithOrganisations()) {
+        const given = new Set((input.organisations ?? []).map((entry) => entry.agencyId));
+        const missing = this.start.parties.filter((party) => !given.has(party.agency.id)).map((party) => party.agency.id);
+        if (missing.length) {
+          reject(
+            RejectionType.notAllowed,
+            `organisations: an unresolved stage ${state.stage} closes this dispute, so each organisation's decision and rationale must be recorded first; missing: ${missing.join(', ')}`,
+          );
+        }
+      }
+      return input;
+    },
+    submitRepresentation: (payload) => {
+      const input = parse(RepresentationInput, payload);
+      this.mustBeOpen();
+      const board = this.boardStage();
+      if (!board?.representations || this.state.stage !== this.last) {
+        reject(RejectionType.notAllowed, `written representations go to the board at stage ${this.last}; the dispute is at stage ${this.state.stage}`);
+      }
+      if (!this.representing(input.by)) {
+        reject(RejectionType.notAParty, `${input.by} is not a stage ${this.last} contact of an agency in this dispute: each agency's stage ${this.last} contact makes its representation`);
+      }
+      return input;
+    },
+    convene: (payload) => {
+      const input = parse(ConveneInput, payload);
+      this.mustBeOpen();
+      const board = this.boardStage();
+      if (!board || this.state.stage !== this.last) reject(RejectionType.notAllowed, `the board's stage is stage ${this.last}; the dispute is at stage ${this.state.stage}`);
+      const officers = this.boardOfficers();
+      const isOfficer = officers.some((contact) => contact.email.toLowerCase() === input.by);
+      if (input.members && !isOfficer) {
+        reject(RejectionType.notAParty, `${input.by} may not record the panel: the board's ${this.officerTitles([board.convenedBy, ...board.recordedBy.officers])} may`);
+      }
+      if (input.route !== undefined) {
+        if (!board.routes) reject(RejectionType.notAllowed, `route: ${this.policy.board.shortName}'s procedure offers no choice of route`);
+        if (!board.routes.options.includes(input.route)) reject(RejectionType.invalidPayload, `route: expected one of ${board.routes.options.join(', ')}`);
+        const choosers = this.start.parties.map((party) => (board.routes!.chosenBy === 'board-representative' ? party.agency.boardRepresentative : party.agency.designatedSafeguardingLead));
+        if (!isOfficer && !choosers.some((contact) => contact.email.toLowerCase() === input.by)) {
+          reject(RejectionType.notAParty, `${input.by} may not choose the route: an agency's nominated ${board.routes.chosenBy === 'board-representative' ? 'board representative' : 'designated safeguarding lead'} does`);
+        }
       }
       return input;
     },
@@ -347,13 +426,15 @@ export class DisputeProcedure {
     recordOutcome: (input) => {
       const { state } = this;
       const text = input.agreedActions ?? input.reason ?? '';
-      state.decisions.push({ stage: state.stage, decision: input.decision, by: input.by, at: this.at, text });
+      const written = writtenRecordOf(input);
+      state.decisions.push({ stage: state.stage, decision: input.decision, by: input.by, at: this.at, text, ...(written ? { record: written } : {}) });
       this.record({
         type: 'outcome',
         by: input.by,
         decision: input.decision,
         ...(input.agreedActions ? { agreedActions: input.agreedActions } : {}),
         ...(input.reason ? { reason: input.reason } : {}),
+        ...(written ? { record: written } : {}),
       });
       if (input.decision === 'resolved') {
         state.agreedActions = input.agreedActions!;
@@ -411,6 +492,34 @@ export class DisputeProcedure {
       this.state.notes.push({ by: input.by, at: this.at, text: input.text });
       this.record({ type: 'note', by: input.by, text: input.text });
     },
+    submitRepresentation: (input) => {
+      const party = this.representing(input.by)!;
+      (this.state.representations ??= []).push({ agencyId: party.agency.id, by: input.by, at: this.at, text: input.text });
+      this.record({ type: 'representation', by: input.by, agencyId: party.agency.id, text: input.text });
+      this.email('representation', this.panelContacts(), { reason: `${party.agency.name}'s written representation to the board.`, decisionText: input.text });
+    },
+    convene: (input) => {
+      const { state } = this;
+      if (input.members) state.panel = unique(input.members);
+      if (input.route) state.route = input.route;
+      this.record({
+        type: 'convened',
+        by: input.by,
+        ...(input.route ? { route: input.route } : {}),
+        ...(input.members ? { members: input.members.map((member) => member.email) } : {}),
+        ...(input.note ? { note: input.note } : {}),
+      });
+      const what = [input.route ? `Route: ${input.route}.` : '', input.members ? `Panel: ${input.members.map((member) => member.name).join(', ')}.` : '', input.note ?? ''].filter(Boolean).join(' ');
+      this.email('convened', [...involvedSoFar(this.view()), ...this.panelContacts()], { reason: what });
+      if (input.members) {
+        const account = writtenAccount(this.start, this.state, this.calendar);
+        this.email('officer-notice', input.members, {
+          purpose: `You are recorded as a member of the panel for this dispute: you may record the board's ${this.boardStage()!.outcome.name}.`,
+          record: { name: account.name, fields: account.fields },
+          asksForDecision: true,
+        });
+      }
+    },
   };
 
   // ---------------------------------------------------------------------------------------------
@@ -444,11 +553,21 @@ export class DisputeProcedure {
 
     const tier = stageContacts(this.view(), stage);
     const why = detail ?? this.reasonText(reason, previous);
-    this.email('stage-entered', tier, { reason: why, asksForDecision: true });
+    const board = this.boardStage();
+    if (board && stage === this.last) {
+      this.email('stage-entered', tier, { reason: why, ...(board.representations ? { asksForRepresentation: true } : {}) });
+    } else {
+      this.email('stage-entered', tier, { reason: why, asksForDecision: true });
+    }
     if (previous !== null) {
       this.email('escalated', earlier.filter((c) => !tier.some((t) => t.email === c.email)), { reason: why });
     }
     this.notices(stageOf(policy, stage).onEnter);
+    const form = policy.record;
+    if (this.rules.boardStage && form?.copyToParties && form.stages.includes(stage)) {
+      const filled = buildForm(this.start, state, this.calendar, this.at)!;
+      this.email('record', involvedSoFar(this.view()), { purpose: form.cite, record: { name: filled.name, fields: filled.fields } });
+    }
     this.publish();
   }
 
@@ -484,21 +603,58 @@ export class DisputeProcedure {
     state.nextOverdueAt = null;
     this.record({ type: 'closed', outcome });
     const everyone = involvedSoFar(this.view());
+    if (!this.rules.boardStage) {
+      switch (outcome) {
+        case 'resolved':
+          this.email('resolved', everyone, { agreedActions: state.agreedActions ?? '' });
+          this.notices(stageOf(policy, state.stage).onResolved);
+          break;
+        case 'decided':
+          this.email('decided', [...everyone, ...policy.overdue.to.flatMap((to) => recipientsOf(this.view(), to))], { decisionText: text });
+          this.notices(stageOf(policy, state.stage).onResolved);
+          break;
+        case 'unresolved':
+          this.email('closed-unresolved', everyone, { reason: text });
+          break;
+        case 'withdrawn':
+          this.email('withdrawn', everyone, { reason: text });
+          break;
+      }
+      this.publish();
+      return;
+    }
+    const written = this.lastWrittenRecord();
+    const board = this.boardStage();
     switch (outcome) {
       case 'resolved':
-        this.email('resolved', everyone, { agreedActions: state.agreedActions ?? '' });
-        this.notices(stageOf(policy, state.stage).onResolved);
+        this.email('resolved', everyone, { agreedActions: state.agreedActions ?? '', writtenRecord: written });
         break;
       case 'decided':
-        this.email('decided', [...everyone, ...policy.overdue.to.flatMap((to) => recipientsOf(this.view(), to))], { decisionText: text });
-        this.notices(stageOf(policy, state.stage).onResolved);
+        this.email('decided', [...everyone, ...policy.overdue.to.flatMap((to) => recipientsOf(this.view(), to)), ...this.panelContacts()], {
+          decisionText: text,
+          writtenRecord: written,
+          ...(board ? { boardOutcome: { name: board.outcome.name, effect: board.outcome.effect } } : {}),
+        });
         break;
       case 'unresolved':
-        this.email('closed-unresolved', everyone, { reason: text });
+        this.email('closed-unresolved', everyone, { reason: text, writtenRecord: written.length ? written : this.organisationLines() });
         break;
       case 'withdrawn':
-        this.email('withdrawn', everyone, { reason: text });
+        // Officers told of the dispute so far are told it is withdrawn, as the parties are.
+        this.email('withdrawn', [...everyone, ...this.officersToldSoFar()], { reason: text });
         break;
+    }
+    if (outcome === 'resolved' || outcome === 'decided') {
+      this.notices(stageOf(policy, state.stage).onResolved);
+      this.notices(policy.onResolved ?? []);
+      const form = policy.record;
+      if (form && form.sendTo.length && state.stage >= Math.min(...form.stages)) {
+        const filled = buildForm(this.start, state, this.calendar, this.at)!;
+        this.notify(form.sendTo, 'officer-notice', { purpose: `The completed ${form.name}, sent after the issue has been resolved. (${form.cite})`, record: { name: filled.name, fields: filled.fields } });
+      }
+    }
+    if (policy.debrief && outcome !== 'withdrawn') {
+      this.email('debrief', everyone, { purpose: policy.debrief.purpose });
     }
     this.publish();
   }
@@ -542,8 +698,9 @@ export class DisputeProcedure {
   // Effects
 
   /** Runs one change at instant `at` and hands back the effects it caused, in order. */
-  private run(at: number, change: () => void): Effect[] {
+  private run(at: number, change: () => void, now = at): Effect[] {
     this.at = at;
+    this.now = now;
     this.effects = [];
     change();
     const effects = this.effects;
@@ -586,8 +743,10 @@ export class DisputeProcedure {
     const sequence = (this.emailCounters.get(key) ?? 0) + 1;
     this.emailCounters.set(key, sequence);
     const batch: EmailBatch = { kind, sequence, recipients, facts: this.facts(extra) };
-    this.record({ type: 'email', kind, to: recipients.map((contact) => contact.email) });
-    this.effects.push({ type: 'send', batch, stage });
+    const asks = batch.facts.asksForDecision || batch.facts.asksForRepresentation;
+    const notBefore = this.rules.boardStage && asks ? officeHoursStart(this.calendar, this.policy.officeHours, this.now) : null;
+    this.record({ type: 'email', kind, to: recipients.map((contact) => contact.email), ...(notBefore !== null ? { heldUntil: iso(notBefore) } : {}) });
+    this.effects.push({ type: 'send', batch, stage, ...(notBefore !== null ? { notBefore } : {}) });
   }
 
   private notify(recipients: Recipient[], kind: EmailKind, extra: Partial<EmailFacts>): void {
@@ -603,12 +762,104 @@ export class DisputeProcedure {
           ? buildForm(this.start, this.state, this.calendar, this.at)
           : notice.attach === 'dispute-details'
             ? disputeDetails(this.start, this.state)
-            : null;
+            : notice.attach === 'written-account'
+              ? writtenAccount(this.start, this.state, this.calendar)
+              : null;
+      // At the board's stage, the officers who record its outcome are asked for it.
+      const asks =
+        this.boardStage() && this.state.status === 'open' && this.state.stage === this.last && notice.to.kind === 'officer' && this.boardStage()!.recordedBy.officers.includes(notice.to.officer);
       this.notify([notice.to], 'officer-notice', {
         purpose: notice.purpose,
         ...(attachment ? { record: { name: attachment.name, fields: attachment.fields } } : {}),
+        ...(asks ? { asksForDecision: true } : {}),
       });
     }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The board's stage
+
+  /** The policy's last stage as the board's, under the rules this dispute runs by; null otherwise. */
+  private boardStage() {
+    return this.rules.boardStage ? (this.policy.lastStage ?? null) : null;
+  }
+
+  private officer(id: string): Contact | undefined {
+    return this.start.officers[id];
+  }
+
+  private officerTitles(ids: string[]): string {
+    return [...new Set(ids)].map((id) => this.policy.officers[id]?.title ?? id).join(' or ');
+  }
+
+  /** The board's officers named for the last stage: who convenes, chairs and records it. */
+  private boardOfficers(): Contact[] {
+    const board = this.boardStage();
+    if (!board) return [];
+    return unique([board.convenedBy, ...(board.chairedBy ? [board.chairedBy] : []), ...board.recordedBy.officers].flatMap((id) => this.officer(id) ?? []));
+  }
+
+  /** Who may record the last stage's outcome: the officers the policy names, and the panel recorded on the dispute. */
+  private recorders(): Contact[] {
+    const board = this.boardStage();
+    if (!board) return [];
+    return unique([...board.recordedBy.officers.flatMap((id) => this.officer(id) ?? []), ...(board.recordedBy.panel ? (this.state.panel ?? []) : [])]);
+  }
+
+  private whoMayRecord(): string {
+    const board = this.boardStage()!;
+    const officers = board.recordedBy.officers.map((id) => {
+      const contact = this.officer(id);
+      return `the ${this.policy.officers[id]?.title ?? id}${contact ? ` (${contact.email})` : ''}`;
+    });
+    return [...officers, ...(board.recordedBy.panel ? ['a member of the panel recorded on this dispute'] : [])].join(', or ');
+  }
+
+  /** Everyone the representations and the panel's business go to. */
+  private panelContacts(): Contact[] {
+    return unique([...this.boardOfficers(), ...(this.state.panel ?? [])]);
+  }
+
+  /** The party a person makes a representation for: they must be its last-stage contact. */
+  private representing(by: string) {
+    const address = by.toLowerCase();
+    return this.start.parties.find((party) => tierContacts(this.view(), party, this.last).some((contact) => contact.email.toLowerCase() === address));
+  }
+
+  private officersToldSoFar(): Contact[] {
+    const told = new Set(this.state.copiedTo.map((email) => email.toLowerCase()));
+    return Object.values(this.start.officers).filter((contact) => told.has(contact.email.toLowerCase()));
+  }
+
+  /** Whether an unresolved decision at the current stage closes the dispute, and the stage asks for each organisation's rationale first. */
+  private closesWithOrganisations(): boolean {
+    const current = stageOf(this.policy, this.state.stage);
+    return Boolean(current.closingRecord) && nextStage(this.policy, this.state.stage, this.start.category) === null && this.state.stage !== this.last;
+  }
+
+  private lastWrittenRecord(): { label: string; value: string }[] {
+    const decision = this.state.decisions[this.state.decisions.length - 1];
+    return decision?.record ? writtenRecordLines(decision.record, this.start) : [];
+  }
+
+  /** Each organisation's decision and rationale, or that it was not recorded before the stage ran out. */
+  private organisationLines(): { label: string; value: string }[] {
+    if (!stageOf(this.policy, this.state.stage).closingRecord) return [];
+    return this.start.parties.map((party) => ({ label: `${party.agency.name}: decision and rationale`, value: 'not recorded before the stage’s time ran out' }));
+  }
+
+  private reminderText(): string {
+    const reminder = stageOf(this.policy, this.state.stage).reminder ?? this.policy.reminder;
+    if (reminder.kind !== 'none' && reminder.text) return reminder.text;
+    if (reminder.kind === 'fraction' && reminder.fraction !== 0.5) return `${Math.round(reminder.fraction * 100)}% of this stage’s time has passed.`;
+    return 'Half of this stage’s time has passed.';
+  }
+
+  /** What a reminder asks of the current tier: at the board's stage the parties are asked for representations, not the outcome. */
+  private asks(): Partial<EmailFacts> {
+    const board = this.boardStage();
+    if (board && this.state.stage === this.last) return board.representations ? { asksForRepresentation: true } : {};
+    return { asksForDecision: true };
   }
 
   private deadlineOf(): string | null {
@@ -639,6 +890,17 @@ export class DisputeProcedure {
       },
     });
   }
+}
+
+function writtenRecordOf(input: OutcomeInput): WrittenRecord | null {
+  const record: WrittenRecord = {
+    ...(input.rationale ? { rationale: input.rationale } : {}),
+    ...(input.outstandingIssues ? { outstandingIssues: input.outstandingIssues } : {}),
+    ...(input.nextSteps ? { nextSteps: input.nextSteps } : {}),
+    ...(input.nextStepsBy ? { nextStepsBy: input.nextStepsBy } : {}),
+    ...(input.organisations?.length ? { organisations: input.organisations } : {}),
+  };
+  return Object.keys(record).length ? record : null;
 }
 
 function describe(error: z.ZodError): string {

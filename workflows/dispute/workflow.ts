@@ -3,9 +3,11 @@ import {
   ApplicationFailure,
   condition,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  sleep,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { z } from 'zod';
@@ -14,6 +16,12 @@ import { DisputeAgencies, DisputeBoard, DisputeDeadline, DisputePolicy, DisputeR
 import * as messages from './messages';
 import { DisputeStart, type DisputeRecord, type DisputeStartInput } from './model';
 import { DisputeProcedure, Rejection, type Effect, type Operation, type OperationInputs } from './procedure';
+
+/**
+ * Disputes started before this patch run the first rules to the end (their histories replay
+ * unchanged); those started after run the board's stage, the written records and office hours.
+ */
+export const boardStagePatch = 'board-stage-and-written-records';
 
 // The shell around the procedure: it feeds the procedure the messages and the passing of time, and
 // carries out what the procedure says (emails, search attributes), in the order it says.
@@ -35,7 +43,7 @@ export async function dispute(input: DisputeStartInput): Promise<DisputeRecord> 
   const start = parsedStart.data;
   const offset = start.previewClockOffsetMs ?? 0;
   const now = () => Date.now() + offset;
-  const procedure = new DisputeProcedure(start);
+  const procedure = new DisputeProcedure(start, { boardStage: patched(boardStagePatch) });
   const pendingEmails: Promise<void>[] = [];
 
   function carryOut(effects: Effect[]): void {
@@ -45,11 +53,16 @@ export async function dispute(input: DisputeStartInput): Promise<DisputeRecord> 
     }
   }
 
-  function send({ batch, stage }: Extract<Effect, { type: 'send' }>): void {
+  function send({ batch, stage, notBefore }: Extract<Effect, { type: 'send' }>): void {
     const sent = { stage, kind: batch.kind, to: batch.recipients.map((contact) => contact.email) };
+    const wait = notBefore === undefined ? 0 : notBefore - now();
+    // An email that asks someone for something waits for office hours; the dispute's clock runs on.
+    // Scheduled at once when it need not wait: the order of commands is the order of the effects.
+    // The summary the Web UI shows names the kind and how many, never who.
+    const execute = () => sendEmails.executeWithOptions({ ...emailOptions, summary: `Email: ${batch.kind}, stage ${stage}, ${batch.recipients.length} recipient(s)` }, [batch]);
+    const sending = wait > 0 ? sleep(wait, { summary: `Email: ${batch.kind}, stage ${stage}, waits for office hours` }).then(execute) : execute();
     pendingEmails.push(
-      // The summary the Web UI shows names the kind and how many, never who.
-      sendEmails.executeWithOptions({ ...emailOptions, summary: `Email: ${batch.kind}, stage ${stage}, ${batch.recipients.length} recipient(s)` }, [batch]).then(
+      sending.then(
         (result) => procedure.emailSettled(now(), sent, { rejected: result.rejected }),
         (error: unknown) => procedure.emailSettled(now(), sent, { failed: error instanceof ActivityFailure && error.cause ? error.cause.message : String(error) }),
       ),
@@ -107,6 +120,8 @@ export async function dispute(input: DisputeStartInput): Promise<DisputeRecord> 
   register('withdraw', messages.withdraw, messages.withdrawSignal);
   register('changeContact', messages.changeContact, messages.changeContactSignal);
   register('addNote', messages.addNote, messages.addNoteSignal);
+  register('submitRepresentation', messages.submitRepresentation, messages.submitRepresentationSignal);
+  register('convene', messages.convene, messages.conveneSignal);
   setHandler(messages.disputeState, () => procedure.snapshot());
 
   carryOut(procedure.begin(now()));

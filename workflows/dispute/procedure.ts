@@ -485,7 +485,7 @@ export class DisputeProcedure {
       state.overrides[input.agencyId] = { ...(state.overrides[input.agencyId] ?? {}), [input.stage]: input.contacts };
       this.record({ type: 'contact-changed', by: input.by, stage: input.stage, agencyId: input.agencyId, contacts: input.contacts.map((c) => c.email), reason: input.reason });
       if (input.stage === state.stage) {
-        this.email('stage-entered', input.contacts, { reason: `You now act for your agency at this stage: ${input.reason}`, asksForDecision: true });
+        this.email('stage-entered', input.contacts, { reason: `You now act for your agency at this stage: ${input.reason}`, ...this.asks() });
       }
     },
     addNote: (input) => {

@@ -285,5 +285,14 @@ describe('decision links', () => {
     const used = await fetch(link);
     expect(used.status).toBe(410);
     expect(await used.text()).toContain('This link has been used');
+    // The used link with its last character changed in the spare bits only: altered, not "used".
+    const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
+    const lastChar = (token: string) => {
+      expect((token.length * 5) % 8).toBeGreaterThan(0); // the lowest bit of the last character is spare
+      return `${token.slice(0, -1)}${alphabet[alphabet.indexOf(token.at(-1)!) ^ 1]}`;
+    };
+    const twin = await fetch(link.replace(/\/decisions\/([a-z2-7]+)/, (_m, token: string) => `/decisions/${lastChar(token)}`));
+    expect(twin.status).toBe(404);
+    expect(await twin.text()).toContain('altered, or was not issued by this service');
   });
 });

@@ -56,7 +56,7 @@ export function peopleOf(disputes: Disputes, view: DisputeView): string[] {
  */
 export async function linkHolder(disputes: Disputes, secret: string, token: string, now: number): Promise<{ ok: true; claim: DecisionClaim; view: DisputeView } | Refused> {
   const reading = readDecisionToken(token);
-  if (!reading.ok) return refuse('malformed');
+  if (!reading.ok) return refuse(reading.reason);
   let view: DisputeView;
   try {
     view = await readDispute(disputes, reading.claim.disputeId);

@@ -36,7 +36,7 @@ export function startImapPoller(deps: ReplyDeps, settings: ImapSettings): ImapPo
           if (message.source) unseen.push({ uid: message.uid, source: message.source });
         }
         for (const message of unseen) {
-          await handleReply(deps, { raw: message.source });
+          await handleReply(deps, { raw: message.source, via: 'imap' });
           await client.messageFlagsAdd(String(message.uid), ['\\Seen'], { uid: true });
           handled += 1;
         }

@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import proto from '@temporalio/proto';
 import type { FastifyInstance } from 'fastify';
 import hoodiecrow from 'hoodiecrow-imap';
 import { ImapFlow } from 'imapflow';
@@ -9,7 +11,7 @@ import { buildApi } from '../client/api/server';
 import { buildDisputeStart, startDispute } from '../client/disputes';
 import type { Disputes } from '../client/operations';
 import { answerQueue } from '../client/replies/answer';
-import type { ReplyDeps } from '../client/replies/handler';
+import { replyKeyOf, type ReplyDeps } from '../client/replies/handler';
 import { startImapPoller, type ImapPoller } from '../client/replies/imap-poller';
 import { checkSender } from '../client/replies/sender-auth';
 import { inboundSizeLimit, startInboundSmtp, type InboundSmtp } from '../client/replies/smtp-inbound';
@@ -379,6 +381,17 @@ describe('a reply while the SMTP relay is down', () => {
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     expect(sink.messages.slice(before).filter((mail) => mail.subject.includes('your reply'))).toHaveLength(1);
     expect(await outcomes(disputeId)).toBe(1);
+
+    // The answer's own workflow: it tried while the relay refused, then sent.
+    const answering = dev.env.client.workflow.getHandle(`reply-answer-${replyKeyOf(reply.messageId, Buffer.alloc(0))}`);
+    expect(await answering.result()).toBe('sent');
+    const history = await answering.fetchHistory();
+    const attempts = history.events!.flatMap((event) => (event.activityTaskStartedEventAttributes ? [event.activityTaskStartedEventAttributes.attempt] : []));
+    expect(attempts.at(-1)).toBeGreaterThan(1);
+    // For the replay test: `RECORD_HISTORIES=1` writes it beside the dispute histories.
+    const dir = process.env.RECORD_HISTORIES ? 'test/fixtures/histories' : '.cache/histories';
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(`${dir}/reply-answer-relay-down.history.bin`, proto.temporal.api.history.v1.History.encode(history).finish());
   }, 120_000);
 });
 

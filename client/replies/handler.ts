@@ -64,9 +64,13 @@ async function handle(deps: ReplyDeps, mail: InboundMail): Promise<{ handled: Ha
   } catch {
     return { handled: { outcome: 'ignored', why: 'no-sender' }, replyKey: '' };
   }
-  // Every delivery of one reply (same Message-ID) is recorded and answered once.
-  const replyKey = createHash('sha256').update(parsed.messageId ?? mail.raw).digest('hex').slice(0, 32);
+  const replyKey = replyKeyOf(parsed.messageId, mail.raw);
   return { handled: await judge(deps, mail, parsed, replyKey), replyKey };
+}
+
+/** Every delivery of one reply (same Message-ID) has the same key: it is recorded and answered once. */
+export function replyKeyOf(messageId: string | undefined, raw: Buffer): string {
+  return createHash('sha256').update(messageId ?? raw).digest('hex').slice(0, 32);
 }
 
 async function judge(deps: ReplyDeps, mail: InboundMail, parsed: ParsedMail, replyKey: string): Promise<Handled> {

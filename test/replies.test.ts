@@ -427,6 +427,19 @@ describe('reply by email, read from an IMAP mailbox', () => {
     // Marked seen: the next pass takes nothing, and the decision is not recorded twice.
     expect(await poller.pollOnce()).toBe(0);
     expect(await outcomes(disputeId)).toBe(1);
+
+    // A message over the size limit in the mailbox is passed over unread, and marked seen.
+    const big = await newDispute();
+    const bigEmail = await decisionEmail(big, 1, OTHER);
+    const client2 = new ImapFlow({ host: '127.0.0.1', port: imapPort, secure: false, auth: { user: 'replies', pass: 'imap-secret' }, logger: false });
+    await client2.connect();
+    await client2.append('INBOX', Buffer.from(`From: ${OTHER}\r\nTo: ${replyToOf(bigEmail)}\r\nSubject: Re\r\n\r\nUNRESOLVED\r\n${'x'.repeat(inboundSizeLimit(64 * 1024))}\r\n`));
+    await client2.logout();
+    const handledBefore = handledLog.length;
+    expect(await poller.pollOnce()).toBe(1);
+    expect(handledLog.slice(handledBefore)).toEqual([`reply refused in the mailbox: larger than ${inboundSizeLimit(64 * 1024)} bytes, not read`]);
+    expect(await poller.pollOnce()).toBe(0);
+    expect(await outcomes(big)).toBe(0);
   });
 });
 

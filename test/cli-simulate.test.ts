@@ -38,15 +38,18 @@ describe('dispute simulate', () => {
     expect(overdue).toEqual([expect.objectContaining({ stage: 4, at: utc('2026-04-14T10:30+01:00') })]);
     expect(events.some((event) => event.type === 'closed')).toBe(false);
 
-    const emails = events.filter((event) => event.type === 'email');
+    const emails = events.filter((event) => event.type === 'email-queued');
     const stage3Notice = emails.find((event) => event.stage === 3 && event.kind === 'officer-notice');
     expect(stage3Notice).toMatchObject({ at: utc('2026-04-07T10:30+01:00'), to: [BOARD_MANAGER] });
     expect(emails.filter((event) => event.stage === 4 && event.kind === 'officer-notice').flatMap((event) => event.to)).toEqual([BOARD_MANAGER, CHAIR]);
     const stage2 = emails.find((event) => event.stage === 2 && event.kind === 'stage-entered')!;
     expect(stage2.at).toBe(utc('2026-03-31T10:30+01:00'));
     expect(stage2.to).toEqual([expect.stringMatching(/@rotherham-asc\.example\.org$/), expect.stringMatching(/@rotherham-nhs\.example\.org$/)]);
-    // It stops at the first overdue notice, with the emails that notice sends.
-    expect(events.at(-1)).toMatchObject({ type: 'email', kind: 'overdue', stage: 4, to: expect.arrayContaining([CHAIR, BOARD_MANAGER]) });
+    // It stops at the first overdue notice, with the emails that notice sends: queued, then sent.
+    expect(emails.at(-1)).toMatchObject({ type: 'email-queued', kind: 'overdue', stage: 4, to: expect.arrayContaining([CHAIR, BOARD_MANAGER]) });
+    const overdueSent = events.filter((event) => event.type === 'email-sent' && event.kind === 'overdue');
+    expect(overdueSent.flatMap((event) => event.to).sort()).toEqual([...emails.at(-1)!.to!].sort());
+    expect(events.filter((event) => event.type === 'email').length).toBe(0);
   }, 90_000);
 
   it('--resolve-at-stage: resolved by a party of that stage an hour after it is entered; the closed event says so', async () => {
@@ -68,7 +71,7 @@ describe('dispute simulate', () => {
     expect(closed).toMatchObject({ stage: 2, outcome: 'resolved' });
     expect(closed.at.slice(0, 16)).toBe(utc('2026-03-30T01:00+01:00').slice(0, 16));
     expect(events.some((event) => event.type === 'stage-entered' && event.stage === 3)).toBe(false);
-    expect(events.at(-1)).toMatchObject({ type: 'email', kind: 'resolved' });
+    expect(events.filter((event) => event.type === 'email-queued').at(-1)).toMatchObject({ kind: 'resolved' });
   }, 90_000);
 
   it('without --json: a readable account in London time, and how many emails the preview’s SMTP server received', async () => {

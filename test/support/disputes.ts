@@ -3,7 +3,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
-import { buildDisputeStart, startDispute, type NewDispute } from '../../client/disputes';
+import { buildDisputeStart, startPreviewDispute, type NewDispute } from '../../client/disputes';
 import { loadDirectory } from '../../policies/directory';
 import { PolicyRegistry } from '../../policies/load';
 import { disputeState, withdraw } from '../../workflows/dispute/messages';
@@ -114,8 +114,9 @@ export function concernWith(usual: NewDispute) {
 async function runDispute(env: TestWorkflowEnvironment, sink: SmtpSink, _worker: Worker, taskQueue: string, input: NewDispute) {
   const offset = Date.parse(input.concernAt) - (await env.currentTimeMs());
   const disputeId = `test-${randomUUID().slice(0, 8)}`;
-  const start = buildDisputeStart(input, context, { disputeId, previewClockOffsetMs: offset });
-  const handle = await startDispute(env.client, taskQueue, start);
+  // The dispute's clock starts at its concern: the concern is checked against that clock.
+  const start = buildDisputeStart(input, context, { disputeId, now: Date.parse(input.concernAt) });
+  const handle = await startPreviewDispute(env.client, taskQueue, start, offset);
   const clock = {
     /** Skips the server's time forward to this London instant on the dispute's clock. */
     async at(instant: string) {

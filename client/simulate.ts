@@ -1,5 +1,6 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../activities';
+import { CALENDAR_RANGE } from '../policies/calendar';
 import { agenciesOfBoard } from '../policies/directory';
 import type { Policy } from '../policies/schema';
 import { startMailCatcher, type MailCatcher } from '../runtime/mail-catcher';
@@ -44,6 +45,10 @@ export async function simulate(request: SimulationRequest, context: DisputeConte
   if (!policy) throw new DisputeInputError(`unknown policy '${request.policy}'; known: ${context.policies.list().map((p) => p.id).join(', ')}`, 'policy');
   if (request.resolveAtStage !== undefined && !policy.stages.some((stage) => stage.stage === request.resolveAtStage)) {
     throw new DisputeInputError(`--resolve-at-stage: ${policy.board.shortName}'s policy has stages ${policy.stages.map((s) => s.stage).join(', ')}`, 'resolveAtStage');
+  }
+  const concernAt = Date.parse(request.concernAt);
+  if (!(concernAt >= CALENDAR_RANGE.from && concernAt < CALENDAR_RANGE.to)) {
+    throw new DisputeInputError(`--concern-at: ${request.concernAt} is outside the calendar's range, 2000-01-01 to 2100-01-01`, 'concernAt');
   }
   const agencies = agenciesOfBoard(context.directory, policy.board.id);
   if (agencies.length < 2) throw new DisputeInputError(`the directory needs two agencies of ${policy.board.name} to preview its policy`, 'agencies');

@@ -89,6 +89,8 @@ describe('dispute simulate', () => {
       [['--policy', 'rotherham-rsab', '--concern-at', '2026-03-27T10:30:00Z', '--resolve-at-stage', '7'], /^dispute: --resolve-at-stage: RSAB's policy has stages 1, 2, 3, 4/],
       [['--policy', 'rotherham-rsab', '--concern-at', '2026-03-27T10:30:00Z', '--risk', 'severe'], /^dispute: --risk: /],
       [['--concern-at', '2026-03-27T10:30:00Z'], /^dispute: --policy: a policy id is needed/],
+      // Issue 13, finding 1: a preview of 1900 must not loop the preview's workflow.
+      [['--policy', 'rotherham-rsab', '--concern-at', '1900-01-01T00:00:00Z'], /^dispute: --concern-at: 1900-01-01T00:00:00.000Z is outside the calendar's range, 2000-01-01 to 2100-01-01$/m],
     ];
     for (const [args, message] of cases) {
       const { code, stderr } = await dispute('simulate', ...args);

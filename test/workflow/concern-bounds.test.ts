@@ -3,7 +3,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { buildDisputeStart, DisputeInputError, type NewDispute } from '../../client/disputes';
 import { context, contactsAt, officer, twoAgencies, useDisputeKit } from '../support/disputes';
-import { plusHours, saveHistory, subjectHas, utc } from './scenarios';
+import { decide, expectRejected, plusHours, saveHistory, subjectHas, utc } from './scenarios';
 
 // Issue 13, finding 1: `"concernAt": "1900-01-01T00:00:00Z"` (or 0000-01-01) was accepted and every
 // workflow task then timed out, forever, slowing every other dispute; 9999-12-31 failed forever on
@@ -76,6 +76,18 @@ describe('the workflow, given a start the boundary would refuse', () => {
     const history = await handle.fetchHistory();
     const taskFailures = history.events?.filter((event) => event.workflowTaskFailedEventAttributes) ?? [];
     expect(taskFailures).toEqual([]);
+  });
+});
+
+describe('an earlier review date', () => {
+  it('of 9999-12-31 is refused, and the dispute is unchanged: no deadline a search attribute cannot hold', async () => {
+    const concernAt = '2026-03-27T10:30:00Z';
+    const dispute = await kit.start(input(concernAt));
+    await dispute.at(plusHours(concernAt, 1));
+    await expectRejected(decide(dispute, 1, 'unresolved', { reviewBy: '9999-12-31T00:00:00Z' }), 'InvalidPayload', /reviewBy: expected an instant before 2100-01-01/);
+    const state = await dispute.state();
+    expect(state.stage).toBe(1);
+    expect(state.events.some((event) => event.type === 'outcome')).toBe(false);
   });
 });
 

@@ -12,7 +12,7 @@ import {
 import type { z } from 'zod';
 import type { EmailActivities } from '../../activities/email/activities';
 import type { EmailBatch, EmailFacts } from '../../activities/email/types';
-import { CalendarRangeError, createCalendar, formatLondon } from '../../policies/calendar';
+import { CALENDAR_RANGE, CalendarRangeError, createCalendar, formatLondon } from '../../policies/calendar';
 import { lastStage, nextStage, stageDeadlines, stageOf, startingStage } from '../../policies/deadlines';
 import type { Contact, Recipient, Risk } from '../../policies/schema';
 import { DisputeAgencies, DisputeBoard, DisputeDeadline, DisputePolicy, DisputeRisk, DisputeStage, DisputeStatus } from '../search-attributes';
@@ -485,6 +485,10 @@ async function runDispute(input: DisputeStartInput, offset: number): Promise<Dis
         }
         if (input.reviewBy !== undefined && (input.decision !== 'unresolved' || Date.parse(input.reviewBy) <= now())) {
           reject(messages.RejectionType.invalidPayload, 'reviewBy: an earlier review date goes with an unresolved decision and must be in the future');
+        }
+        // A deadline past the calendar's range could not be held by the search attribute: every task would fail.
+        if (input.reviewBy !== undefined && Date.parse(input.reviewBy) >= CALENDAR_RANGE.to) {
+          reject(messages.RejectionType.invalidPayload, 'reviewBy: expected an instant before 2100-01-01');
         }
         return input;
       },

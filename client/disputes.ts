@@ -118,11 +118,19 @@ export function buildDisputeStart(raw: NewDispute, context: DisputeContext, opti
   return checked.data;
 }
 
-export function startDispute(client: Client, taskQueue: string, start: DisputeStart): Promise<WorkflowHandle<(input: DisputeStart) => Promise<DisputeRecord>>> {
+export function startDispute(
+  client: Client,
+  taskQueue: string,
+  start: DisputeStart,
+  options: { memo?: Record<string, string> } = {},
+): Promise<WorkflowHandle<(input: DisputeStart) => Promise<DisputeRecord>>> {
   const { policy } = start;
   return client.workflow.start<(input: DisputeStart) => Promise<DisputeRecord>>('dispute', {
     taskQueue,
     workflowId: start.disputeId,
+    // A dispute ID is never used twice, even after the dispute closed: a retried start finds the first.
+    workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    ...(options.memo ? { memo: options.memo } : {}),
     args: [start],
     typedSearchAttributes: [
       { key: DisputeBoard, value: policy.board.id },

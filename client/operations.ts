@@ -78,7 +78,7 @@ export function translate(error: unknown, disputeId?: string): never {
 }
 
 /** How long a call that needs no worker (describe, list, start) may take before Temporal counts as down. */
-const reachableWithinMs = 2_000;
+const reachableWithinMs = 1_500;
 /** How long a query (which a worker answers) may take. */
 const queryWithinMs = 10_000;
 
@@ -93,9 +93,21 @@ function isUnreachable(error: unknown): boolean {
   return false;
 }
 
-/** Runs Temporal calls with a deadline, so a Temporal that is down costs a caller seconds, not minutes of retries. */
-function within<T>(disputes: Disputes, ms: number, fn: () => Promise<T>): Promise<T> {
-  return disputes.client.connection.withDeadline(Date.now() + ms, fn);
+/**
+ * Runs Temporal calls with a deadline, so a Temporal that is down costs a caller seconds, not
+ * minutes of retries. The gRPC deadline ends the call; the timer ends the wait, since the client's
+ * retry backoff may sleep past the deadline before it gives up.
+ */
+async function within<T>(disputes: Disputes, ms: number, fn: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DisputeFailure('unavailable', `Temporal did not answer within ${ms / 1000} s; try again shortly`)), ms);
+  });
+  try {
+    return await Promise.race([disputes.client.connection.withDeadline(Date.now() + ms, fn), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Whether Temporal answers now: a cheap call no worker is needed for. Throws 'unavailable' if not. */

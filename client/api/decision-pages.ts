@@ -79,7 +79,7 @@ export function registerDecisionPages(app: FastifyInstance, options: DecisionPag
 }
 
 /** A page; `message` is text unless it is markup made with html`…` (refusal messages quote workflow errors, which quote callers). */
-function page(reply: FastifyReply, status: number, title: string, message: string | Html, extra: Html = { html: '' }): FastifyReply {
+export function page(reply: FastifyReply, status: number, title: string, message: string | Html, extra: Html = { html: '' }): FastifyReply {
   return reply
     .code(status)
     .header('content-type', 'text/html; charset=utf-8')

@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import proto from '@temporalio/proto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeys } from '../client/api/keys';
@@ -268,6 +270,11 @@ describe('the agency API', () => {
     expect((await call('POST', `/disputes/${disputeId}/contacts`, { key: BOARD, body: byBoard })).status).toBe(200);
     // The chair decides through the board's key.
     expect(await call('POST', `/disputes/${disputeId}/outcome`, { key: BOARD, body: decided })).toMatchObject({ status: 200, body: { status: 'decided' } });
+    await handle.result();
+    // Its history, with the hardening's patch marker, for the replay test (`RECORD_HISTORIES=1` writes the fixture).
+    const dir = process.env.RECORD_HISTORIES ? 'test/fixtures/histories' : '.cache/histories';
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(`${dir}/hardened-contacts-then-decided.history.bin`, proto.temporal.api.history.v1.History.encode(await handle.fetchHistory()).finish());
   });
 
   it('records outcomes with workflow updates: accepted at once, a stale stage is 409, a retry is applied once', async () => {

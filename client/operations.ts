@@ -7,7 +7,7 @@ import {
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { z } from 'zod';
 import * as messages from '../workflows/dispute/messages';
 import type { DisputeView, Ended } from '../workflows/dispute/model';
@@ -135,7 +135,12 @@ function requestHash(idempotency: { caller: string; key: string }, input: NewDis
  * so a retry finds the dispute the first call started instead of starting a second, open or closed
  * (the start refuses a workflow ID that was ever used).
  */
-export async function openDispute(disputes: Disputes, input: NewDispute, idempotency?: { caller: string; key: string }): Promise<{ disputeId: string; created: boolean }> {
+export async function openDispute(
+  disputes: Disputes,
+  input: NewDispute,
+  /** `sameRequest`: a retry must carry the same request (the API's contract); `npm start --demo` re-seeds with a new instant and only wants the first. */
+  idempotency?: { caller: string; key: string; sameRequest?: boolean },
+): Promise<{ disputeId: string; created: boolean }> {
   try {
     const policy = disputes.context.policies.find(String((input as { policy?: unknown }).policy ?? ''));
     const disputeId =
@@ -152,7 +157,7 @@ export async function openDispute(disputes: Disputes, input: NewDispute, idempot
       if (!(error instanceof WorkflowExecutionAlreadyStartedError && disputeId && idempotency)) throw error;
       const first = await within(disputes, reachableWithinMs, () => disputes.client.workflow.getHandle(disputeId).describe());
       const firstHash = first.memo?.requestHash;
-      if (typeof firstHash === 'string' && firstHash !== hash) {
+      if (idempotency.sameRequest && typeof firstHash === 'string' && firstHash !== hash) {
         throw new DisputeFailure('key-reused', `Idempotency-Key '${idempotency.key}' was used for a different request; use a new key for a new dispute`, 'Idempotency-Key');
       }
       return { disputeId, created: false };
@@ -172,7 +177,7 @@ async function endReason(disputes: Disputes, disputeId: string, ended: Ended): P
       disputes.client.workflowService.getWorkflowExecutionHistory({
         namespace: disputes.client.options.namespace,
         execution: { workflowId: disputeId },
-        historyEventFilterType: temporal.api.enums.v1.HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT,
+        historyEventFilterType: proto.temporal.api.enums.v1.HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT,
       }),
     );
     const event = history.history?.events?.[0];

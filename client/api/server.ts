@@ -194,7 +194,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
       throw new HttpError(403, 'forbidden', `policy: this key may only start disputes under ${caller.boardId}'s policy`, 'policy');
     }
     const key = idempotencyKey(request);
-    const { disputeId, created } = await openDispute(disputes, body, key ? { caller: callerId(caller), key } : undefined);
+    const { disputeId, created } = await openDispute(disputes, body, key ? { caller: callerId(caller), key, sameRequest: true } : undefined);
     reply.code(created ? 201 : 200).header('location', `/disputes/${disputeId}`);
     return { disputeId, created };
   });

@@ -19,6 +19,7 @@ import { freePort, runCli } from './support/processes';
 const SECRET = 'test-reply-secret-of-enough-length';
 const ADDRESSING = { localPart: 'reply', domain: 'replies.test.example.org' };
 const DIRECTOR = contactsAt('rotherham', 'nhs', 4)[0]!;
+const COUNCIL_MX = 'mx.council.example.org';
 const NAMES_WHO_MAY = /RSAB Independent Chair \(chair\.rotherham@board\.example\.org\), or the RSAB Board Manager \(board-manager\.rotherham@board\.example\.org\), or a member of the panel/;
 
 let dev: DevWorker;
@@ -105,8 +106,18 @@ describe('a disputing agency can never record the last stage’s outcome', () =>
     const disputeId = await atBoardStage();
     const token = directorToken(disputeId);
     const answers: Answer[] = [];
-    const raw = await new MailComposer({ from: DIRECTOR, to: replyAddress(ADDRESSING, token), subject: 'Re: dispute', text: 'RESOLVED\nWe decide it ourselves.' }).compile().build();
-    const handled = await handleReply({ disputes, settings: { secret: SECRET, addressing: ADDRESSING, maxBytes: 64 * 1024 }, answer: async (answer) => void answers.push(answer) }, { raw });
+    // The council's inbound server vouches for the sender (DMARC pass): only the board's rule refuses it.
+    const raw = await new MailComposer({
+      from: DIRECTOR,
+      to: replyAddress(ADDRESSING, token),
+      subject: 'Re: dispute',
+      text: 'RESOLVED\nWe decide it ourselves.',
+      headers: { 'Authentication-Results': `${COUNCIL_MX}; dmarc=pass header.from=rotherham-nhs.example.org` },
+    })
+      .compile()
+      .build();
+    const settings = { secret: SECRET, addressing: ADDRESSING, maxBytes: 64 * 1024, auth: { trustedAuthservIds: [COUNCIL_MX], trustedRelays: ['127.0.0.1'] } };
+    const handled = await handleReply({ disputes, settings, answer: async (answer) => void answers.push(answer) }, { raw, via: 'smtp', clientIp: '127.0.0.1', envelopeFrom: DIRECTOR });
     expect(handled).toMatchObject({ outcome: 'refused', refusal: 'boards-outcome' });
     expect(answers[0]!.text).toContain('The outcome of the last stage is the board’s to record, not a disputing agency’s. Nothing was recorded.');
     expect(answers[0]!.text).toMatch(NAMES_WHO_MAY);

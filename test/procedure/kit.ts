@@ -46,7 +46,8 @@ export interface Sent {
 
 /** A dispute driven by hand: time moves only when asked, and every email it asks for is kept. */
 export function drive(board: Board, changes: Partial<NewDispute> = {}) {
-  const start = buildDisputeStart(newDispute(board, changes), context, { disputeId: 'test-procedure' });
+  const input = newDispute(board, changes);
+  const start = buildDisputeStart(input, context, { disputeId: 'test-procedure', now: Date.parse(input.concernAt) });
   const procedure = new DisputeProcedure(start);
   const sent: Sent[] = [];
   let clock = Date.parse(start.concernAt);

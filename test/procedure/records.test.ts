@@ -137,10 +137,10 @@ describe('office hours', () => {
     const dispute = drive('cheshire');
     dispute.until('2026-03-30T00:30:00+01:00');
     const stage2 = dispute.emails('stage-entered').find((email) => email.stage === 2)!;
-    const event = dispute.procedure.state.events.find((e) => e.type === 'email' && e.kind === 'stage-entered' && e.stage === 2);
+    const event = dispute.procedure.state.events.find((e) => e.type === 'email-queued' && e.kind === 'stage-entered' && e.stage === 2);
     expect(event).toMatchObject({ heldUntil: '2026-03-30T08:00:00.000Z' });
     expect(stage2.facts.concludeBy).toBe('2026-04-04T23:00:00.000Z');
-    const escalated = dispute.procedure.state.events.find((e) => e.type === 'email' && e.kind === 'escalated');
+    const escalated = dispute.procedure.state.events.find((e) => e.type === 'email-queued' && e.kind === 'escalated');
     expect(escalated && 'heldUntil' in escalated).toBe(false);
   });
 });

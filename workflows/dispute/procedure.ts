@@ -1,11 +1,13 @@
 import type { z } from 'zod';
 import type { EmailBatch, EmailFacts } from '../../activities/email/types';
-import { createCalendar, formatLondon, type Calendar } from '../../policies/calendar';
+import { CALENDAR_RANGE, createCalendar, formatLondon, type Calendar } from '../../policies/calendar';
+import { domainOf } from '../../policies/directory-schema';
 import { lastStage, nextStage, stageDeadlines, stageOf, startingStage } from '../../policies/deadlines';
 import type { Contact, Notice, Policy, Recipient, Risk } from '../../policies/schema';
 import {
   ChangeContactInput,
   ConveneInput,
+  noteLimits,
   NoteInput,
   RepresentationInput,
   OutcomeInput,
@@ -87,9 +89,18 @@ export interface OperationInputs {
  * (issue 11) keep the first rules to the end, so their recorded histories replay unchanged.
  */
 export interface ProcedureRules {
+  /** Unknown fields refused rather than dropped, contact changes held to the agency's own people and domains, notes capped. */
+  hardened: boolean;
+  /** The event log says `email-queued` when a send is scheduled and `email-sent` when it is done. */
+  emailQueuedThenSent: boolean;
+  /** Asked only when a late start owes several overdue notices: whether to send the latest one only. */
+  overdueAtMostOnce: () => boolean;
   /** The last stage is the board's; forms and written records as each document asks; office hours. */
   boardStage: boolean;
 }
+
+/** The rules a new dispute runs by. */
+export const currentRules: ProcedureRules = { hardened: true, emailQueuedThenSent: true, overdueAtMostOnce: () => true, boardStage: true };
 
 type EntryReason = 'started' | 'unresolved' | 'deadline' | 'imminent-risk';
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -110,9 +121,15 @@ export class DisputeProcedure {
   /** The workflow's clock while it is handled (later than `at` when a timer fires late). */
   private now = 0;
 
+  /**
+   * @param carryOut when given, each effect is handed to it the moment it arises (and the methods
+   * return none): the workflow's commands then interleave with the patch markers the rules ask for
+   * on the way, as they were first recorded.
+   */
   constructor(
     readonly start: DisputeStart,
-    readonly rules: ProcedureRules = { boardStage: true },
+    readonly rules: ProcedureRules = currentRules,
+    private readonly carryOut?: (effect: Effect) => void,
   ) {
     this.policy = start.policy;
     this.calendar = createCalendar(start.calendar);
@@ -190,6 +207,11 @@ export class DisputeProcedure {
         this.email('reminder', stageContacts(this.view(), state.stage), { reason: this.reminderText(), ...this.asks() });
       }
       if (state.nextOverdueAt !== null && now >= state.nextOverdueAt) {
+        // A dispute started late (or a worker long down) owes many notices: send the latest one only.
+        const following = state.stage === this.last ? this.nextOverdueAfter(state.nextOverdueAt) : null;
+        if (following !== null && following <= now && this.rules.overdueAtMostOnce()) {
+          state.nextOverdueAt = this.latestOverdueBy(state.nextOverdueAt, now);
+        }
         state.overdueSent += 1;
         this.at = state.nextOverdueAt;
         this.record({ type: 'overdue', concludeBy: iso(state.concludeBy!), notice: state.overdueSent });
@@ -207,23 +229,24 @@ export class DisputeProcedure {
             asksForDecision: true,
           });
         }
-        state.nextOverdueAt =
-          state.stage === this.last
-            ? // A notice a working day after Friday's midnight would otherwise land on Saturday.
-              this.calendar.nextWorkingInstant(this.calendar.addWorkingDays(new Date(state.nextOverdueAt), this.policy.overdue.repeatEvery.amount)).getTime()
-            : null;
+        state.nextOverdueAt = state.stage === this.last ? this.nextOverdueAfter(state.nextOverdueAt) : null;
         this.publish();
       }
     });
   }
 
   /** A batch of emails has been sent (some addresses may have been refused) or has failed for good. */
-  emailSettled(now: number, sent: { stage: number; kind: EmailKind; to: string[] }, result: { rejected: { to: string; reason: string }[] } | { failed: string }): void {
+  emailSettled(
+    now: number,
+    sent: { stage: number; kind: EmailKind; to: string[] },
+    result: { sent: string[]; rejected: { to: string; reason: string }[] } | { failed: string },
+  ): void {
     this.run(now, () => {
       if ('failed' in result) {
         this.record({ type: 'email-failed', stage: sent.stage, kind: sent.kind, to: sent.to, reason: result.failed });
         return;
       }
+      if (this.rules.emailQueuedThenSent && result.sent.length > 0) this.record({ type: 'email-sent', stage: sent.stage, kind: sent.kind, to: result.sent });
       for (const rejected of result.rejected) this.record({ type: 'email-rejected', stage: sent.stage, kind: sent.kind, to: rejected.to, reason: rejected.reason });
     });
   }
@@ -304,7 +327,7 @@ export class DisputeProcedure {
   private readonly checks: { [O in Operation]: (payload: unknown, now: number) => OperationInputs[O] } = {
     recordOutcome: (payload, now) => {
       const { state, policy, last } = this;
-      const input = parse(OutcomeInput, payload);
+      const input = this.parse(OutcomeInput, payload);
       this.mustBeOpen();
       if (input.stage !== state.stage) {
         reject(RejectionType.staleStage, `stage ${input.stage} is not current: the dispute is at stage ${state.stage}`);
@@ -330,6 +353,10 @@ export class DisputeProcedure {
       if (input.reviewBy !== undefined && (input.decision !== 'unresolved' || Date.parse(input.reviewBy) <= now)) {
         reject(RejectionType.invalidPayload, 'reviewBy: an earlier review date goes with an unresolved decision and must be in the future');
       }
+      // A deadline past the calendar's range could not be held by the search attribute: every task would fail.
+      if (input.reviewBy !== undefined && Date.parse(input.reviewBy) >= CALENDAR_RANGE.to) {
+        reject(RejectionType.invalidPayload, 'reviewBy: expected an instant before 2100-01-01');
+      }
       if (this.rules.boardStage && input.decision === 'unresolved' && this.closesWithOrganisations()) {
         const given = new Set((input.organisations ?? []).map((entry) => entry.agencyId));
         const missing = this.start.parties.filter((party) => !given.has(party.agency.id)).map((party) => party.agency.id);
@@ -343,7 +370,7 @@ export class DisputeProcedure {
       return input;
     },
     submitRepresentation: (payload) => {
-      const input = parse(RepresentationInput, payload);
+      const input = this.parse(RepresentationInput, payload);
       this.mustBeOpen();
       const board = this.boardStage();
       if (!board?.representations || this.state.stage !== this.last) {
@@ -355,7 +382,7 @@ export class DisputeProcedure {
       return input;
     },
     convene: (payload) => {
-      const input = parse(ConveneInput, payload);
+      const input = this.parse(ConveneInput, payload);
       this.mustBeOpen();
       const board = this.boardStage();
       if (!board || this.state.stage !== this.last) reject(RejectionType.notAllowed, `the board's stage is stage ${this.last}; the dispute is at stage ${this.state.stage}`);
@@ -375,7 +402,7 @@ export class DisputeProcedure {
       return input;
     },
     raiseRisk: (payload) => {
-      const input = parse(RaiseRiskInput, payload);
+      const input = this.parse(RaiseRiskInput, payload);
       this.mustBeOpen();
       this.mustBeInvolved(input.by);
       if (riskRank[input.risk] <= riskRank[this.state.risk]) {
@@ -384,7 +411,7 @@ export class DisputeProcedure {
       return input;
     },
     withdraw: (payload) => {
-      const input = parse(WithdrawInput, payload);
+      const input = this.parse(WithdrawInput, payload);
       this.mustBeOpen();
       if (!raisingPeople(this.view()).some((c) => c.email.toLowerCase() === input.by)) {
         reject(RejectionType.notAParty, `only the raising agency (${this.start.parties[0]!.agency.name}) may withdraw the concern`);
@@ -392,7 +419,7 @@ export class DisputeProcedure {
       return input;
     },
     changeContact: (payload) => {
-      const input = parse(ChangeContactInput, payload);
+      const input = this.parse(ChangeContactInput, payload);
       this.mustBeOpen();
       this.mustBeInvolved(input.by);
       if (!this.start.parties.some((party) => party.agency.id === input.agencyId)) {
@@ -401,15 +428,77 @@ export class DisputeProcedure {
       if (!this.policy.stages.some((stage) => stage.stage === input.stage)) {
         reject(RejectionType.invalidPayload, `stage: the policy has no stage ${input.stage}`);
       }
+      if (this.rules.hardened) this.mayChangeContact(input);
       return input;
     },
     addNote: (payload) => {
-      const input = parse(NoteInput, payload);
+      const input = this.parse(NoteInput, payload);
       this.mustBeOpen();
       this.mustBeInvolved(input.by);
+      if (this.rules.hardened) {
+        const { notes } = this.state;
+        const total = notes.reduce((sum, note) => sum + note.text.length, 0);
+        if (notes.length >= noteLimits.count || total + input.text.length > noteLimits.totalChars) {
+          reject(
+            RejectionType.notAllowed,
+            `text: the dispute's notes are full (${notes.length} notes, ${total} characters; at most ${noteLimits.count} notes of ${noteLimits.totalChars} characters in all)`,
+          );
+        }
+      }
       return input;
     },
   };
+
+  /** Parses a message: strictly, or (disputes started before messages were hardened) dropping unknown fields. */
+  private parse<T>(schema: z.ZodType<T>, payload: unknown): T {
+    const lenient = !this.rules.hardened && typeof (schema as Partial<z.ZodObject>).strip === 'function';
+    return parse(lenient ? ((schema as unknown as z.ZodObject).strip() as unknown as z.ZodType<T>) : schema, payload);
+  }
+
+  /**
+   * An agency's people change only their own agency's contacts, and only to addresses of their own
+   * agency (its mail domains), never to a board officer's; the board's officers may change any.
+   * Otherwise an agency could name someone else as its contact and then act in their name.
+   */
+  private mayChangeContact(input: ChangeContactInput): void {
+    const officers = Object.values(this.start.officers).map((officer) => officer.email.toLowerCase());
+    if (officers.includes(input.by)) return;
+    const party = this.start.parties.find((candidate) => candidate.agency.id === input.agencyId)!;
+    const own = unique([
+      party.practitioner,
+      ...party.agency.tiers.flatMap((tier) => tier.contacts),
+      ...Object.values(this.state.overrides[party.agency.id] ?? {}).flat(),
+      party.agency.designatedSafeguardingLead,
+      party.agency.boardRepresentative,
+    ]).map((contact) => contact.email.toLowerCase());
+    if (!own.includes(input.by)) {
+      reject(RejectionType.notAParty, `by: ${input.by} may not change ${party.agency.name}'s contacts: only its own people or the board's officers may`);
+    }
+    // Snapshots from before the directory named domains: the domains the agency's own people use.
+    const domains = party.agency.emailDomains ?? [...new Set(own.map(domainOf))];
+    input.contacts.forEach((contact, index) => {
+      const address = contact.email.toLowerCase();
+      if (officers.includes(address)) {
+        reject(RejectionType.notAParty, `contacts.${index}.email: a board officer's address cannot be an agency's contact`);
+      }
+      if (!domains.includes(domainOf(address))) {
+        reject(RejectionType.notAParty, `contacts.${index}.email: ${address} is not an address of ${party.agency.name} (${domains.join(', ')})`);
+      }
+    });
+  }
+
+  /** The overdue notice after the one due at `due`. */
+  private nextOverdueAfter(due: number): number {
+    // A notice a working day after Friday's midnight would otherwise land on Saturday.
+    return this.calendar.nextWorkingInstant(this.calendar.addWorkingDays(new Date(due), this.policy.overdue.repeatEvery.amount)).getTime();
+  }
+
+  /** The last notice of the series from `due` that falls at or before `at`: bounded, as `due` is within the calendar's range. */
+  private latestOverdueBy(due: number, at: number): number {
+    let latest = due;
+    for (let next = this.nextOverdueAfter(latest); next <= at; next = this.nextOverdueAfter(next)) latest = next;
+    return latest;
+  }
 
   private mustBeOpen(): void {
     if (this.state.status !== 'open') reject(RejectionType.closed, `the dispute is closed (${this.state.status})`);
@@ -708,6 +797,11 @@ export class DisputeProcedure {
     return effects;
   }
 
+  private emit(effect: Effect): void {
+    if (this.carryOut) this.carryOut(effect);
+    else this.effects.push(effect);
+  }
+
   private view(): PartiesView {
     return { start: this.start, overrides: this.state.overrides, stagesEntered: this.state.stagesEntered };
   }
@@ -745,8 +839,10 @@ export class DisputeProcedure {
     const batch: EmailBatch = { kind, sequence, recipients, facts: this.facts(extra) };
     const asks = batch.facts.asksForDecision || batch.facts.asksForRepresentation;
     const notBefore = this.rules.boardStage && asks ? officeHoursStart(this.calendar, this.policy.officeHours, this.now) : null;
-    this.record({ type: 'email', kind, to: recipients.map((contact) => contact.email), ...(notBefore !== null ? { heldUntil: iso(notBefore) } : {}) });
-    this.effects.push({ type: 'send', batch, stage, ...(notBefore !== null ? { notBefore } : {}) });
+    const addresses = recipients.map((contact) => contact.email);
+    if (this.rules.emailQueuedThenSent) this.record({ type: 'email-queued', kind, to: addresses, ...(notBefore !== null ? { heldUntil: iso(notBefore) } : {}) });
+    else this.record({ type: 'email', kind, to: addresses });
+    this.emit({ type: 'send', batch, stage, ...(notBefore !== null ? { notBefore } : {}) });
   }
 
   private notify(recipients: Recipient[], kind: EmailKind, extra: Partial<EmailFacts>): void {
@@ -872,7 +968,7 @@ export class DisputeProcedure {
     const deadline = state.status === 'open' ? (state.concludeBy ?? state.escalateAt) : null;
     const current = stageOf(policy, state.stage);
     const awaiting = start.parties.map((party) => party.agency.name).join('; ');
-    this.effects.push({
+    this.emit({
       type: 'publish',
       publication: {
         board: policy.board.id,

@@ -12,6 +12,7 @@ import {
 } from '@temporalio/workflow';
 import type { z } from 'zod';
 import type { EmailActivities } from '../../activities/email/activities';
+import { CalendarRangeError } from '../../policies/calendar';
 import { DisputeAgencies, DisputeBoard, DisputeDeadline, DisputePolicy, DisputeRisk, DisputeStage, DisputeStatus } from '../search-attributes';
 import * as messages from './messages';
 import { DisputeStart, type DisputeRecord, type DisputeStartInput } from './model';
@@ -23,11 +24,25 @@ import { DisputeProcedure, Rejection, type Effect, type Operation, type Operatio
  */
 export const boardStagePatch = 'board-stage-and-written-records';
 
+// Behaviour changes that running disputes must not see (their histories replay the old way).
+const PATCH = {
+  /** `previewClockOffsetMs` in the start input once shifted a real dispute's clock; now only the preview workflow has a clock of its own. */
+  noPreviewClock: 'no-preview-clock-in-dispute',
+  /** Unknown fields refused rather than dropped, contact changes held to the agency's own people and domains, notes capped. */
+  hardened: 'hardened-messages',
+  /** The event log says `email-queued` when a send is scheduled and `email-sent` when it is done. */
+  emailQueuedThenSent: 'email-queued-then-sent',
+  /** A dispute that starts late gets one overdue notice for the current moment, not one per working day missed. */
+  overdueAtMostOnce: 'overdue-at-most-once',
+} as const;
+
 // The shell around the procedure: it feeds the procedure the messages and the passing of time, and
 // carries out what the procedure says (emails, search attributes), in the order it says.
 
 const emailOptions = {
   startToCloseTimeout: '1 minute',
+  // A worker that dies mid-batch is noticed in seconds; the retry resumes from the last heartbeat.
+  heartbeatTimeout: '20 seconds',
   // A failing SMTP server never holds the dispute up: sends retry in the background for days.
   scheduleToCloseTimeout: '3 days',
   retry: { initialInterval: '30 seconds', backoffCoefficient: 2, maximumInterval: '30 minutes' },
@@ -36,14 +51,50 @@ const { sendEmails } = proxyActivities<EmailActivities>(emailOptions);
 
 /** One dispute, from the concern to its record. */
 export async function dispute(input: DisputeStartInput): Promise<DisputeRecord> {
+  // Histories from before the preview workflow existed may carry a preview clock; they replay with it.
+  const legacyOffset = (input as { previewClockOffsetMs?: unknown } | null)?.previewClockOffsetMs;
+  const offset = !patched(PATCH.noPreviewClock) && Number.isSafeInteger(legacyOffset) ? (legacyOffset as number) : 0;
+  return stopOnCalendarRange(() => runDispute(input, offset));
+}
+
+/** Only the simulator's worker registers the preview workflow (workflows/preview.ts), which may run on a shifted clock. */
+export async function runPreview(input: DisputeStartInput, clockOffsetMs: number): Promise<DisputeRecord> {
+  if (!Number.isSafeInteger(clockOffsetMs)) throw ApplicationFailure.nonRetryable('invalid preview: clockOffsetMs must be a whole number of milliseconds', messages.RejectionType.invalidPayload);
+  return stopOnCalendarRange(() => runDispute(input, clockOffsetMs));
+}
+
+/** An instant outside the calendar's range can never succeed on retry: fail the dispute, never loop its task. */
+async function stopOnCalendarRange<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof CalendarRangeError) throw ApplicationFailure.nonRetryable(`invalid dispute: ${error.message}`, 'CalendarRange');
+    throw error;
+  }
+}
+
+async function runDispute(input: DisputeStartInput, offset: number): Promise<DisputeRecord> {
   const parsedStart = DisputeStart.safeParse(input);
   if (!parsedStart.success) {
     throw ApplicationFailure.nonRetryable(`invalid dispute: ${describe(parsedStart.error)}`, messages.RejectionType.invalidPayload);
   }
   const start = parsedStart.data;
-  const offset = start.previewClockOffsetMs ?? 0;
   const now = () => Date.now() + offset;
-  const procedure = new DisputeProcedure(start, { boardStage: patched(boardStagePatch) });
+  // The order of these calls is the order their markers were recorded in: keep it.
+  const hardened = patched(PATCH.hardened);
+  const emailQueuedThenSent = patched(PATCH.emailQueuedThenSent);
+  const procedure = new DisputeProcedure(
+    start,
+    {
+      hardened,
+      emailQueuedThenSent,
+      // Asked only when a late start owes more than one notice, as the patch was first recorded.
+      overdueAtMostOnce: () => patched(PATCH.overdueAtMostOnce),
+      boardStage: patched(boardStagePatch),
+    },
+    // Each effect is carried out as it arises, so commands and patch markers keep their recorded order.
+    (effect) => carryOut([effect]),
+  );
   const pendingEmails: Promise<void>[] = [];
 
   function carryOut(effects: Effect[]): void {
@@ -63,7 +114,7 @@ export async function dispute(input: DisputeStartInput): Promise<DisputeRecord> 
     const sending = wait > 0 ? sleep(wait, { summary: `Email: ${batch.kind}, stage ${stage}, waits for office hours` }).then(execute) : execute();
     pendingEmails.push(
       sending.then(
-        (result) => procedure.emailSettled(now(), sent, { rejected: result.rejected }),
+        (result) => procedure.emailSettled(now(), sent, { sent: result.sent, rejected: result.rejected }),
         (error: unknown) => procedure.emailSettled(now(), sent, { failed: error instanceof ActivityFailure && error.cause ? error.cause.message : String(error) }),
       ),
     );

@@ -143,8 +143,6 @@ export const RecordForm = z.strictObject({
   sendTo: z.array(Recipient).default([]),
   /** Whether a copy goes to every party's people on entering each of the form's stages. */
   copyToParties: z.boolean().optional(),
-  /** The form's field the raising practitioner answers by a link after resolution. */
-  askRaiser: Slug.optional(),
   cite: Cite,
 });
 

@@ -1,4 +1,4 @@
-import { pino, type Logger as Pino, type LoggerOptions } from 'pino';
+import { pino, type DestinationStream, type Logger as Pino, type LoggerOptions } from 'pino';
 import type { LogLevel, LogMetadata, Logger as TemporalLogger } from '@temporalio/common';
 import { Runtime } from '@temporalio/worker';
 
@@ -13,8 +13,8 @@ const personalFields = [
   'email', 'emails', 'name', 'names', 'to', 'from', 'cc', 'by', 'recipient', 'recipients', 'address', 'addresses',
   'summary', 'notes', 'note', 'text', 'reason', 'agreedActions', 'personReference', 'contacts', 'subject', 'body',
 ];
-/** The same names at the top of a log line, one level down and two levels down. */
-const redactPaths = personalFields.flatMap((field) => [field, `*.${field}`, `*.*.${field}`]);
+/** The same names at the top of a log line (where `name` is the process's), one level down and two levels down. */
+const redactPaths = personalFields.flatMap((field) => [...(field === 'name' ? [] : [field]), `*.${field}`, `*.*.${field}`]);
 
 const emailAddress = /[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)*/g;
 
@@ -43,9 +43,9 @@ function serializeError(error: unknown): Record<string, unknown> {
   return { type: error.name, message: maskAddresses(error.message), ...(error.stack ? { stack: maskAddresses(error.stack) } : {}) };
 }
 
-/** JSON lines on stdout. */
-export function createLogger(name: string, level: LogLevelName = 'info'): Pino {
-  return pino(options(name, level));
+/** JSON lines on stdout (or the stream given). */
+export function createLogger(name: string, level: LogLevelName = 'info', destination?: DestinationStream): Pino {
+  return destination ? pino(options(name, level), destination) : pino(options(name, level));
 }
 
 /**

@@ -33,6 +33,7 @@ export function temporalConnectOptions(config: Config, env: NodeJS.ProcessEnv = 
   };
 }
 
+/** An empty variable (docker-compose's `${TEMPORAL_TLS:-}`) means unset, not "read the file at ''". */
 function definedOnly(env: NodeJS.ProcessEnv): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''));
 }

@@ -33,4 +33,5 @@ async function main(): Promise<void> {
   logger.info('worker stopped');
 }
 
-runMain('worker', main);
+// A fault after start-up is a log line too (JSON, addresses masked), then exit code 1.
+runMain('worker', main, (error) => createLogger('worker').fatal({ err: error }, 'worker failed'));

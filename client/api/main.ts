@@ -39,4 +39,5 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stop);
 }
 
-runMain('api', main);
+// A fault after start-up is a log line too (JSON, addresses masked), then exit code 1.
+runMain('api', main, (error) => createLogger('api').fatal({ err: error }, 'api failed'));

@@ -25,4 +25,5 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stop);
 }
 
-runMain('inbound-mail', main);
+// A fault after start-up is a log line too (JSON, addresses masked), then exit code 1.
+runMain('inbound-mail', main, (error) => createLogger('inbound-mail').fatal({ err: error }, 'inbound-mail failed'));

@@ -175,4 +175,25 @@ describe('npm start', () => {
     expect(processesMentioning(dataDir)).toEqual([]);
     expect(leftInbox()).toEqual([]);
   }, 240_000);
+
+  it('refuses a Temporal port held by a process it did not leave, naming the port and the variable', async () => {
+    const { createServer } = await import('node:net');
+    const stranger = createServer();
+    const port = await freePort();
+    await new Promise<void>((resolve) => stranger.listen(port, '127.0.0.1', resolve));
+    try {
+      const dataDir = mkdtempSync(join(tmpdir(), 'dispute-taken-'));
+      const ports = await freePorts();
+      const run = spawnSync('node', ['--import', 'tsx', 'client/start.ts'], {
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: { ...process.env, TEMPORAL_ADDRESS: `127.0.0.1:${port}`, TEMPORAL_UI_PORT: String(ports.ui), TEMPORAL_DB_FILE: join(dataDir, 'temporal.sqlite'), MAIL_INBOX_WEB_PORT: '0', API_PORT: String(ports.api) },
+      });
+      expect(run.status).toBe(2);
+      expect(run.stderr).toMatch(new RegExp(`^npm start: 127\\.0\\.0\\.1:${port} is already in use by a process this npm start did not leave .*set TEMPORAL_ADDRESS to a free port\n$`));
+      expect(processesMentioning(dataDir)).toEqual([]);
+    } finally {
+      stranger.close();
+    }
+  });
 });

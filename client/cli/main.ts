@@ -1,7 +1,7 @@
+import { readdirSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { loadConfig } from '../../runtime/config';
 import { isSettingError, oneLine } from '../../runtime/entry';
-import { apiKeyCommand } from './api-key';
 import { disputeCommand, type DisputeCommand } from './disputes';
 import { UsageError } from './errors';
 import { policyCommand } from './policy';
@@ -10,8 +10,8 @@ import { simulateCommand } from './simulate';
 
 // `dispute …`: commander gives every command and subcommand its --help and refuses what it does not
 // know before anything runs; each command then checks its values (naming the flag) before it loads
-// or connects to anything. A command is one `program.command(…)` block below, handing its own
-// arguments to its module.
+// or connects to anything. A new command is one file in ./commands/ exporting
+// `register(program, context)` (see commands/api-key.ts): it is found and registered on its own.
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
 const json = new Option('--json', 'print JSON for scripts');
@@ -20,6 +20,23 @@ const json = new Option('--json', 'print JSON for scripts');
 function argsAfter(...names: string[]): string[] {
   const argv = process.argv.slice(2);
   return argv.slice(names.length);
+}
+
+/** What a command module in ./commands/ is given besides the program. */
+export interface CommandContext {
+  /** The arguments after the command's own name(s), as typed: for a module that parses its own. */
+  argsAfter: (...names: string[]) => string[];
+  out: (text: string) => void;
+}
+
+/** Every module in ./commands/ (sources .ts, compiled .js), registered in name order. */
+async function registerCommandModules(program: Command): Promise<void> {
+  const dir = new URL('./commands/', import.meta.url);
+  const files = readdirSync(dir).filter((file) => /\.(ts|js)$/.test(file) && !file.endsWith('.d.ts')).sort();
+  for (const file of files) {
+    const module = (await import(new URL(file, dir).href)) as { register?: (program: Command, context: CommandContext) => void };
+    module.register?.(program, { argsAfter, out });
+  }
 }
 
 function build(): Command {
@@ -57,14 +74,6 @@ function build(): Command {
     .option('--resolve-at-stage <n>', 'resolved an hour into this stage (default: nobody decides)')
     .addOption(json)
     .action(() => simulateCommand(argsAfter('simulate'), out));
-
-  program
-    .command('api-key')
-    .description('makes an API key: printed once, with the line (its hash) for the keys file')
-    .option('--agency <id>', 'the agency the key acts for')
-    .option('--board <id>', 'the board the key acts for')
-    .option('--name <label>', 'a label for the keys file')
-    .action(() => apiKeyCommand(argsAfter('api-key'), out));
 
   program
     .command('reply')
@@ -123,6 +132,7 @@ function configure(command: Command): void {
 
 async function main(): Promise<number> {
   const program = build();
+  await registerCommandModules(program);
   configure(program);
   if (process.argv.length <= 2) {
     process.stderr.write(program.helpInformation());

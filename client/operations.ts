@@ -14,6 +14,7 @@ import type { DisputeView, Ended } from '../workflows/dispute/model';
 import { DisputeAgencies, DisputeBoard, DisputeDeadline, DisputePolicy, DisputeRisk, DisputeStage, DisputeStatus } from '../workflows/search-attributes';
 import { base32 } from '../runtime/base32';
 import type { Config } from '../runtime/config';
+import { temporalConnectOptions } from '../runtime/temporal-connection';
 import { buildDisputeStart, disputeContext, DisputeInputError, newDisputeId, NewDispute, startDispute, type DisputeContext } from './disputes';
 
 // What the API and the CLI both do to disputes, over a Temporal client. Errors come out as
@@ -44,7 +45,7 @@ export async function connectDisputes(
   options: { connectTimeoutMs?: number; context?: DisputeContext } = {},
 ): Promise<{ disputes: Disputes; close: () => Promise<void> }> {
   const context = options.context ?? disputeContext(config);
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS, ...(options.connectTimeoutMs ? { connectTimeout: options.connectTimeoutMs } : {}) });
+  const connection = await Connection.connect({ ...temporalConnectOptions(config), ...(options.connectTimeoutMs ? { connectTimeout: options.connectTimeoutMs } : {}) });
   return {
     disputes: { client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }), taskQueue: config.TEMPORAL_TASK_QUEUE, context },
     close: () => connection.close(),

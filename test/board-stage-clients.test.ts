@@ -92,10 +92,11 @@ describe('a disputing agency can never record the last stage’s outcome', () =>
     expect(refused.stderr).toMatch(/^dispute: forbidden: .* may not record the outcome of stage 4/);
     expect(refused.stderr).toMatch(NAMES_WHO_MAY);
     expect((await readDispute(disputes, disputeId)).status).toBe('open');
-    // The representation command (client/cli/representations.ts, wired into the CLI program by the lead).
+    // `dispute representation`, as a person runs it.
+    const represented = await runCli(['representation', disputeId, '--by', DIRECTOR, '--text', 'By the CLI.', '--json'], env);
+    expect(represented.stderr).toBe('');
+    expect(JSON.parse(represented.stdout)).toMatchObject({ status: 'open', stage: 4 });
     const lines: string[] = [];
-    await representationsCommand('representation', [disputeId, '--by', DIRECTOR, '--text', 'By the CLI.', '--json'], disputes, (line) => lines.push(line));
-    expect(JSON.parse(lines[0]!)).toMatchObject({ status: 'open', stage: 4 });
     await representationsCommand('convene', [disputeId, '--by', officer('rotherham-rsab', 'board-manager'), '--member', 'Panel One:panel.one@rotherham-police.example.org'], disputes, (line) => lines.push(line));
     const view = await readDispute(disputes, disputeId);
     expect(view.events).toContainEqual(expect.objectContaining({ type: 'representation', text: 'By the CLI.' }));

@@ -81,6 +81,14 @@ describe.each(lastStage)('$board: the last stage is the board’s', ({ board, po
     expect(dispute.procedure.result().boardOutcome?.name).toBe(subject.split(' ')[0]);
   });
 
+  it('the officer records it as the board’s outcome ("decided"), not as "resolved" or "unresolved"', () => {
+    const dispute = atLastStage(board);
+    for (const decision of ['resolved', 'unresolved']) {
+      const refused = refusal(() => dispute.send('recordOutcome', { stage: 4, decision, by: officerOf(policy, recorder), agreedActions: 'x', reason: 'x' }));
+      expect(refused.type).toBe(RejectionType.notAllowed);
+    }
+  });
+
   it('the parties are asked for representations, not the outcome; the officers who record it are asked for it', () => {
     const dispute = atLastStage(board);
     const entered = dispute.emails('stage-entered').filter((email) => email.stage === 4);

@@ -344,6 +344,9 @@ export class DisputeProcedure {
       if (input.decision === 'decided' && state.stage !== last) {
         reject(RejectionType.notAllowed, `'decided' is the board's decision at stage ${last}; at stage ${state.stage} record resolved or unresolved`);
       }
+      if (board && state.stage === last && input.decision === 'resolved') {
+        reject(RejectionType.notAllowed, `stage ${last} is the board's: record its ${board.outcome.name} as 'decided'`);
+      }
       if (input.decision === 'unresolved' && state.stage === last) {
         reject(RejectionType.notAllowed, `stage ${last} is the last: record the board's decision as 'decided'`);
       }

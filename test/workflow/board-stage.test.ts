@@ -82,6 +82,7 @@ describe('the last stage is the board’s', () => {
     const learning = await mailMatching(dispute, (mail) => mail.text.includes('inform future learning'), 2);
     expect(learning.flatMap((mail) => mail.envelopeTo).sort()).toEqual(['board-rep@norfolk-asc.example.org', 'board-rep@norfolk-gp.example.org']);
     expect((await mailMatching(dispute, subjectHas('a debrief'))).length).toBeGreaterThan(0);
+    await saveHistory(dispute, 'norfolk-board-stage-panel-decided');
   });
 });
 
@@ -121,9 +122,20 @@ describe('office hours', () => {
     await dispute.at('2026-03-30T09:05:00+01:00');
     const [asked] = await mailMatching(dispute, subjectHas('stage 2: your decision is needed'));
     expect(asked).toBeDefined();
-    // The 24-hour reminder of stage 1 says what the document asks, not "half of this stage's time".
-    const [reminder] = await mailMatching(dispute, subjectHas('stage 1: reminder'));
-    expect(reminder!.text).toContain('24 hours have passed since the concern arose');
-    expect(reminder!.text).not.toContain('Half of this stage');
+    // Stage 1's 24-hour reminder fell on Saturday; by Monday 09:00 stage 1 is over, so it is not sent.
+    expect(dispute.mail().some((mail) => mail.subject.includes('stage 1: reminder'))).toBe(false);
+    expect(await dispute.events('email-cancelled')).toEqual([expect.objectContaining({ kind: 'reminder', stage: 1, reason: 'the dispute has moved on to stage 2' })]);
+  });
+
+  it('an email held for office hours is not sent once its question is answered: the dispute withdrawn overnight', async () => {
+    const dispute = await kit.start(boards.cheshire());
+    await dispute.at('2026-03-30T01:00:00+01:00'); // stage 2 entered at midnight; its email waits for 09:00
+    await dispute.handle.executeUpdate(withdraw, { args: [{ by: 'pat.raiser@cwac-nhs.example.org', reason: 'Resolved between the agencies overnight.' }] });
+    await dispute.handle.result();
+    expect(dispute.mail().some((mail) => mail.subject.includes('stage 2: your decision is needed'))).toBe(false);
+    expect(await dispute.events('email-cancelled')).toEqual(
+      expect.arrayContaining([expect.objectContaining({ kind: 'stage-entered', stage: 2, reason: 'the dispute is closed (withdrawn)' })]),
+    );
+    await saveHistory(dispute, 'cheshire-west-held-email-cancelled');
   });
 });

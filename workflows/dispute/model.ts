@@ -169,6 +169,8 @@ export type DisputeEvent = { seq: number; at: string; stage: number; by?: string
   /** `heldUntil`: an email that asks for something, waiting for office hours. */
   | { type: 'email-queued'; kind: EmailKind; to: string[]; heldUntil?: string }
   | { type: 'email-sent'; kind: EmailKind; to: string[] }
+  /** An email held for office hours whose question had been answered (the stage ended) before it could go. */
+  | { type: 'email-cancelled'; kind: EmailKind; to: string[]; reason: string }
   | { type: 'email-rejected'; kind: EmailKind; to: string; reason: string }
   | { type: 'email-failed'; kind: EmailKind; to: string[]; reason: string }
   | { type: 'outcome'; decision: Decision; agreedActions?: string; reason?: string; record?: WrittenRecord }

@@ -251,6 +251,19 @@ export class DisputeProcedure {
     });
   }
 
+  /**
+   * An email held for office hours is due: whether it still asks anything. One asking about a stage
+   * the dispute has left, or a dispute now closed, is not sent, and the log says why.
+   */
+  heldEmailDue(now: number, held: { stage: number; kind: EmailKind; to: string[] }, cancelStale: () => boolean = () => true): boolean {
+    if (this.state.status === 'open' && this.state.stage === held.stage) return true;
+    // Asked only when it matters, as the rule was first recorded (disputes before it sent them).
+    if (!cancelStale()) return true;
+    const reason = this.state.status === 'open' ? `the dispute has moved on to stage ${this.state.stage}` : `the dispute is closed (${this.state.status})`;
+    this.run(now, () => this.record({ type: 'email-cancelled', stage: held.stage, kind: held.kind, to: held.to, reason }));
+    return false;
+  }
+
   /** A signal the procedure refused: kept in the event log, nothing else changes. */
   rejected(now: number, operation: Operation, reason: string): void {
     this.run(now, () => this.record({ type: 'rejected', operation, reason }));

@@ -34,6 +34,8 @@ const PATCH = {
   emailQueuedThenSent: 'email-queued-then-sent',
   /** A dispute that starts late gets one overdue notice for the current moment, not one per working day missed. */
   overdueAtMostOnce: 'overdue-at-most-once',
+  /** An email held for office hours is not sent once the stage it asks about has ended. */
+  cancelStaleHeldEmails: 'cancel-stale-held-emails',
 } as const;
 
 // The shell around the procedure: it feeds the procedure the messages and the passing of time, and
@@ -111,9 +113,19 @@ async function runDispute(input: DisputeStartInput, offset: number): Promise<Dis
     // Scheduled at once when it need not wait: the order of commands is the order of the effects.
     // The summary the Web UI shows names the kind and how many, never who.
     const execute = () => sendEmails.executeWithOptions({ ...emailOptions, summary: `Email: ${batch.kind}, stage ${stage}, ${batch.recipients.length} recipient(s)` }, [batch]);
-    const sending = wait > 0 ? sleep(wait, { summary: `Email: ${batch.kind}, stage ${stage}, waits for office hours` }).then(execute) : execute();
+    if (wait > 0) {
+      const held = sleep(wait, { summary: `Email: ${batch.kind}, stage ${stage}, waits for office hours` }).then(async () => {
+        if (!procedure.heldEmailDue(now(), sent, () => patched(PATCH.cancelStaleHeldEmails))) return;
+        await execute().then(
+          (result) => procedure.emailSettled(now(), sent, { sent: result.sent, rejected: result.rejected }),
+          (error: unknown) => procedure.emailSettled(now(), sent, { failed: error instanceof ActivityFailure && error.cause ? error.cause.message : String(error) }),
+        );
+      });
+      pendingEmails.push(held);
+      return;
+    }
     pendingEmails.push(
-      sending.then(
+      execute().then(
         (result) => procedure.emailSettled(now(), sent, { sent: result.sent, rejected: result.rejected }),
         (error: unknown) => procedure.emailSettled(now(), sent, { failed: error instanceof ActivityFailure && error.cause ? error.cause.message : String(error) }),
       ),

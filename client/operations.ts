@@ -13,6 +13,8 @@ import type { DisputeView } from '../workflows/dispute/model';
 import { DisputeAgencies, DisputeBoard, DisputeDeadline, DisputePolicy, DisputeRisk, DisputeStage, DisputeStatus } from '../workflows/search-attributes';
 import { base32 } from '../runtime/base32';
 import type { Config } from '../runtime/config';
+import { loadKeyRing, type KeyRing } from '../runtime/key-ring';
+import { dataConverter } from '../runtime/payload-codec';
 import { buildDisputeStart, disputeContext, DisputeInputError, newDisputeId, startDispute, type DisputeContext, type NewDispute } from './disputes';
 
 // What the API and the CLI both do to disputes, over a Temporal client. Errors come out as
@@ -37,15 +39,16 @@ export interface Disputes {
   context: DisputeContext;
 }
 
-/** Disputes on the configured Temporal, with the configured policies and directory. */
+/** Disputes on the configured Temporal, with the configured policies, directory and payload keys. */
 export async function connectDisputes(
   config: Config,
-  options: { connectTimeoutMs?: number; context?: DisputeContext } = {},
+  options: { connectTimeoutMs?: number; context?: DisputeContext; keyRing?: KeyRing } = {},
 ): Promise<{ disputes: Disputes; close: () => Promise<void> }> {
   const context = options.context ?? disputeContext(config);
+  const keyRing = options.keyRing ?? loadKeyRing(config);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS, ...(options.connectTimeoutMs ? { connectTimeout: options.connectTimeoutMs } : {}) });
   return {
-    disputes: { client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }), taskQueue: config.TEMPORAL_TASK_QUEUE, context },
+    disputes: { client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverter(keyRing) }), taskQueue: config.TEMPORAL_TASK_QUEUE, context },
     close: () => connection.close(),
   };
 }

@@ -4,6 +4,8 @@ import { agenciesOfBoard } from '../policies/directory';
 import type { Policy } from '../policies/schema';
 import { startMailCatcher, type MailCatcher } from '../runtime/mail-catcher';
 import { installQuietRuntime } from '../runtime/quiet-runtime';
+import { KeyRing } from '../runtime/key-ring';
+import { dataConverter } from '../runtime/payload-codec';
 import { startTimeSkippingEnv } from '../runtime/time-skipping';
 import { createWorker } from '../worker/create';
 import { disputeState, recordOutcome } from '../workflows/dispute/messages';
@@ -51,11 +53,14 @@ export async function simulate(request: SimulationRequest, context: DisputeConte
   const catcher = await startMailCatcher();
   let env: TestWorkflowEnvironment | undefined;
   try {
-    env = await startTimeSkippingEnv();
+    // A throwaway key: the preview's server lives as long as this call, and its data is invented.
+    const converter = dataConverter(KeyRing.parse(KeyRing.newLine('preview'), 'preview key'));
+    env = await startTimeSkippingEnv(converter);
     const worker = await createWorker({
       connection: env.nativeConnection,
       namespace: env.namespace ?? 'default',
       taskQueue: 'simulate',
+      dataConverter: converter,
       activities: createActivities({
         mail: { host: catcher.host, port: catcher.port, secure: false, from: 'Dispute preview <preview@example.org>', messageIdDomain: 'preview.example.org' },
       }),

@@ -4,11 +4,15 @@ import { dirname } from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { agenciesOfBoard } from '../policies/directory';
-import { loadConfig, mailSettings } from '../runtime/config';
+import { loadConfig, mailSettings, publicUrl } from '../runtime/config';
+import { KeyRing, loadKeyRing, localKeysFile } from '../runtime/key-ring';
+import { dataConverter } from '../runtime/payload-codec';
 import { startDevServer } from '../runtime/dev-server';
 import { startMailInbox, type MailInbox } from '../runtime/mail-inbox';
 import { createWorker } from '../worker/create';
+import { codecOrigins } from './api/codec';
 import { ApiKeys } from './api/keys';
+import { OperatorKeys } from './api/operator-keys';
 import { buildApi } from './api/server';
 import { disputeContext } from './disputes';
 import { connectDisputes, openDispute, type Disputes } from './operations';
@@ -24,8 +28,11 @@ async function main(): Promise<void> {
   const demo = process.argv.includes('--demo');
   const context = disputeContext(config);
   const secret = config.REPLY_SECRET ?? localReplySecret(config.TEMPORAL_DB_FILE);
+  const keyRing = config.PAYLOAD_KEYS || config.PAYLOAD_KEYS_FILE ? loadKeyRing(config) : localKeyRing(config);
   const configuredKeys = ApiKeys.fromEnvironment(config, context.directory);
   const demoKeys = configuredKeys ? null : ApiKeys.demo(context.directory);
+  const configuredOperators = OperatorKeys.fromEnvironment(config);
+  const operators = configuredOperators ?? OperatorKeys.demo().keys;
 
   // The inbox only stands in for a local SMTP server; a configured relay is used as it is.
   const localSmtp = ['127.0.0.1', 'localhost'].includes(config.SMTP_HOST);
@@ -40,6 +47,7 @@ async function main(): Promise<void> {
     namespace: config.TEMPORAL_NAMESPACE,
     dbFile: config.TEMPORAL_DB_FILE,
     logFile: '.data/temporal-server.log',
+    codecEndpoint: `${publicUrl(config)}/codec`,
   });
   const connection = await NativeConnection.connect({ address: server.address });
   const worker = await createWorker({
@@ -47,15 +55,22 @@ async function main(): Promise<void> {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     activities: createActivities({ mail: mailSettings(config, secret) }),
+    dataConverter: dataConverter(keyRing),
   });
-  const { disputes, close: closeClient } = await connectDisputes({ ...config, TEMPORAL_ADDRESS: server.address }, { context });
-  const api = buildApi({ disputes, keys: configuredKeys ?? demoKeys!.keys, log: (line) => console.log(`[api] ${line}`), decisions: { secret } });
+  const { disputes, close: closeClient } = await connectDisputes({ ...config, TEMPORAL_ADDRESS: server.address }, { context, keyRing });
+  const api = buildApi({
+    disputes,
+    keys: configuredKeys ?? demoKeys!.keys,
+    log: (line) => console.log(`[api] ${line}`),
+    decisions: { secret },
+    codec: { keyRing, operators, origins: codecOrigins(config), log: (line) => console.log(`[codec] ${line}`) },
+  });
   const apiUrl = await api.listen({ host: config.API_HOST, port: config.API_PORT });
   const replies = await startReplyServices(config, disputes, secret, (line) => console.log(`[replies] ${line}`));
 
   console.log(`
   Temporal server   ${server.address}  (namespace '${config.TEMPORAL_NAMESPACE}', data in ${config.TEMPORAL_DB_FILE})
-  Temporal Web UI   ${server.uiUrl}
+  Temporal Web UI   ${server.uiUrl}  (codec: ${apiUrl}/codec${configuredOperators ? '' : `; demo operator key: ${OperatorKeys.demo().plain}`})
   Worker            polling task queue '${config.TEMPORAL_TASK_QUEUE}'
   API               ${apiUrl}  (OpenAPI: ${apiUrl}/openapi.json)
   Replies           ${replies.describe()}
@@ -105,6 +120,16 @@ function localReplySecret(dbFile: string): string {
   const secret = randomBytes(32).toString('base64url');
   writeFileSync(file, `${secret}\n`, { mode: 0o600 });
   return secret;
+}
+
+/** A payload key made once beside the dev server's data, so disputes stay readable across restarts. */
+function localKeyRing(config: { TEMPORAL_DB_FILE: string }): KeyRing {
+  const file = localKeysFile(config);
+  if (!existsSync(file)) {
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, `${KeyRing.newLine('local-1')}\n`, { mode: 0o600 });
+  }
+  return loadKeyRing(config, { local: true });
 }
 
 /** One dispute per policy, between the first two agencies of its board; started once, however often this runs. */

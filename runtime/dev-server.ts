@@ -12,6 +12,8 @@ export interface DevServerOptions {
   namespace: string;
   dbFile: string;
   logFile: string;
+  /** The Web UI decodes payloads through this codec server (the API's /codec). */
+  codecEndpoint?: string;
 }
 
 export interface RunningDevServer {
@@ -32,6 +34,7 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
     '--ip', options.host,
     '--port', String(options.port),
     '--ui-port', String(options.uiPort),
+    ...(options.codecEndpoint ? ['--ui-codec-endpoint', options.codecEndpoint] : []),
     '--namespace', options.namespace,
     '--db-filename', options.dbFile,
     '--sqlite-pragma', 'journal_mode=WAL',

@@ -1,3 +1,4 @@
+import type { DataConverter } from '@temporalio/common';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
 
@@ -10,6 +11,8 @@ export interface DisputeWorkerOptions {
   /** A prebuilt bundle (tests build one per run); without it the worker bundles `workflows/`. */
   workflowBundle?: { code: string } | { codePath: string };
   activities?: WorkerOptions['activities'];
+  /** runtime/payload-codec.ts's `dataConverter(keyRing)`: payloads and failures encrypted. */
+  dataConverter: DataConverter;
 }
 
 export function createWorker(options: DisputeWorkerOptions): Promise<Worker> {
@@ -19,5 +22,6 @@ export function createWorker(options: DisputeWorkerOptions): Promise<Worker> {
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
     activities: options.activities ?? {},
+    dataConverter: options.dataConverter,
   });
 }

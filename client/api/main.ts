@@ -2,7 +2,10 @@ import { loadConfig } from '../../runtime/config';
 import { ConfigError } from '../../runtime/errors';
 import { disputeContext } from '../disputes';
 import { connectDisputes } from '../operations';
+import { loadKeyRing } from '../../runtime/key-ring';
+import { codecOrigins } from './codec';
 import { ApiKeys } from './keys';
+import { OperatorKeys } from './operator-keys';
 import { buildApi } from './server';
 
 /** The API on its own, against the configured Temporal; used by docker-compose. */
@@ -15,12 +18,15 @@ async function main(): Promise<void> {
     throw new ConfigError('no API keys: set API_KEYS_FILE (or API_KEYS) to the keys file; API_DEMO_KEYS=true accepts the public demo keys, for trials only');
   }
   const keys = configured ?? ApiKeys.demo(directory).keys;
-  const { disputes, close } = await connectDisputes(config, { context });
+  const keyRing = loadKeyRing(config);
+  const operators = OperatorKeys.fromEnvironment(config) ?? (config.API_DEMO_KEYS ? OperatorKeys.demo().keys : OperatorKeys.none());
+  const { disputes, close } = await connectDisputes(config, { context, keyRing });
   const api = buildApi({
     disputes,
     keys,
     log: (line) => console.log(line),
     ...(config.REPLY_SECRET ? { decisions: { secret: config.REPLY_SECRET } } : {}),
+    codec: { keyRing, operators, origins: codecOrigins(config), log: (line) => console.log(line) },
   });
   const url = await api.listen({ host: config.API_HOST, port: config.API_PORT });
   console.log(`API listening on ${url}`);

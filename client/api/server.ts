@@ -5,6 +5,7 @@ import { ChangeContactInput, NoteInput, OutcomeInput, RaiseRiskInput, WithdrawIn
 import { NewDispute } from '../disputes';
 import { act, DisputeFailure, listDisputes, ListFilter, openDispute, readDispute, type Disputes, type FailureKind, type Operation } from '../operations';
 import type { ApiKeys, Caller } from './keys';
+import { registerCodec, type CodecOptions } from './codec';
 import { registerDecisionPages, type DecisionPagesOptions } from './decision-pages';
 import { openApiDocument, type RouteDoc } from './openapi';
 
@@ -18,6 +19,8 @@ export interface ApiOptions {
   log?: (line: string) => void;
   /** With these, the pages behind decision emails' links are served under /decisions/. */
   decisions?: Omit<DecisionPagesOptions, 'disputes'>;
+  /** With this, the codec endpoint for the Temporal Web UI is served under /codec/. */
+  codec?: CodecOptions;
 }
 
 const statusOf: Record<FailureKind, number> = { invalid: 400, forbidden: 403, 'not-found': 404, conflict: 409, 'not-allowed': 422 };
@@ -166,6 +169,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   action('notes', 'Add a note', 'addNote', NoteInput);
 
   if (options.decisions) registerDecisionPages(app, { ...options.decisions, disputes });
+  if (options.codec) registerCodec(app, options.codec);
   app.get('/openapi.json', async () => openApiDocument(docs));
   app.get('/health', async () => ({ ok: true }));
   return app;

@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import { defaultPayloadConverter } from '@temporalio/common';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { registerCodec } from '../client/api/codec';
 import { OperatorKeys } from '../client/api/operator-keys';
 import { KeyRing } from '../runtime/key-ring';
@@ -111,5 +113,22 @@ describe('the codec endpoint', () => {
     expect(notBase64.body.field).toBe('payloads.0.data');
     const notPayloads = await post('/codec/encode', { something: [] });
     expect(notPayloads.status).toBe(400);
+  });
+});
+
+describe('docker-compose.yml', () => {
+  const compose = parse(readFileSync('docker-compose.yml', 'utf8'), { merge: true }) as {
+    services: Record<string, { environment?: Record<string, string | number>; secrets?: string[] }>;
+    secrets: Record<string, { file: string }>;
+  };
+
+  it("points the Web UI at the API's codec endpoint, and gives every process that talks to Temporal the key ring", () => {
+    expect(compose.services['temporal-ui']!.environment!.TEMPORAL_CODEC_ENDPOINT).toMatch(/^\$\{PUBLIC_URL:\?.*\}\/codec$/);
+    for (const name of ['worker', 'api', 'inbound-mail']) {
+      expect(compose.services[name]!.environment!.PAYLOAD_KEYS_FILE, name).toBe('/run/secrets/payload-keys');
+      expect(compose.services[name]!.secrets, name).toContain('payload-keys');
+    }
+    expect(compose.services.api!.environment).toMatchObject({ OPERATOR_KEYS_FILE: '/run/secrets/operator-keys', CODEC_UI_ORIGINS: 'http://localhost:8233' });
+    expect(Object.keys(compose.secrets)).toEqual(expect.arrayContaining(['payload-keys', 'operator-keys']));
   });
 });

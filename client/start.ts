@@ -63,7 +63,7 @@ async function main(): Promise<void> {
     keys: configuredKeys ?? demoKeys!.keys,
     log: (line) => console.log(`[api] ${line}`),
     decisions: { secret },
-    codec: { keyRing, operators, origins: codecOrigins(config), log: (line) => console.log(`[codec] ${line}`) },
+    codec: { keyRing, operators, origins: codecOrigins(config) },
   });
   const apiUrl = await api.listen({ host: config.API_HOST, port: config.API_PORT });
   const replies = await startReplyServices(config, disputes, secret, (line) => console.log(`[replies] ${line}`));

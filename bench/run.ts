@@ -1,5 +1,6 @@
 import { calendarBench } from './calendar';
 import { apiBench } from './api';
+import { codecBench } from './codec';
 import { historyBench, suiteBench } from './workflow';
 
 // `npm run bench`: prints each benchmark's figures; the README keeps the latest ones.
@@ -7,6 +8,7 @@ const benches: [string, () => { name: string; value: string }[] | Promise<{ name
   ['calendar', calendarBench],
   ['dispute history', historyBench],
   ['API against the dev server', apiBench],
+  ['payload codec', codecBench],
   ['time-skipping suite', suiteBench],
 ];
 

@@ -252,7 +252,7 @@ export async function readDispute(disputes: Disputes, disputeId: string): Promis
   }
 }
 
-export const Operation = z.enum(['recordOutcome', 'raiseRisk', 'withdraw', 'changeContact', 'addNote']);
+export const Operation = z.enum(['recordOutcome', 'raiseRisk', 'withdraw', 'changeContact', 'addNote', 'submitRepresentation', 'convene']);
 export type Operation = z.infer<typeof Operation>;
 
 /** Sends an update and waits for its answer; the same `requestId` twice is applied once. */

@@ -9,6 +9,7 @@ import { act, readDispute, type Disputes } from '../client/operations';
 import { handleReply, type Answer } from '../client/replies/handler';
 import { expiryDay, replyAddress, signDecisionToken } from '../runtime/decision-token';
 import { startDevWorker, type DevWorker } from './support/dev-worker';
+import { eventually } from './support/eventually';
 import { context, contactsAt, officer, twoAgencies } from './support/disputes';
 import { freePort, runCli } from './support/processes';
 
@@ -130,5 +131,104 @@ describe('a disputing agency can never record the last stage’s outcome', () =>
     expect(page).toMatch(NAMES_WHO_MAY);
     const view = await readDispute(disputes, disputeId);
     expect({ status: view.status, outcomes: view.events.filter((event) => event.type === 'outcome').length }).toEqual({ status: 'open', outcomes: 3 });
+  });
+});
+
+describe('representations by email reply and by the link’s form', () => {
+  const settings = { secret: SECRET, addressing: ADDRESSING, maxBytes: 64 * 1024, auth: { trustedAuthservIds: [COUNCIL_MX], trustedRelays: ['127.0.0.1'] } };
+  const COUNCIL = contactsAt('rotherham', 'asc', 4)[0]!;
+  const CHAIR = officer('rotherham-rsab', 'chair');
+
+  function tokenFor(disputeId: string, recipient: string): string {
+    return signDecisionToken(SECRET, { disputeId, stage: 4, recipient, expiresDay: expiryDay(Date.now(), 30) });
+  }
+
+  /** A reply the sender's domain vouches for (DMARC pass), so only the dispute's rules decide. */
+  async function reply(from: string, token: string, text: string) {
+    const raw = await new MailComposer({
+      from,
+      to: replyAddress(ADDRESSING, token),
+      subject: 'Re: dispute',
+      text,
+      headers: { 'Authentication-Results': `${COUNCIL_MX}; dmarc=pass header.from=${from.split('@')[1]}` },
+    })
+      .compile()
+      .build();
+    const answers: Answer[] = [];
+    const handled = await handleReply({ disputes, settings, answer: async (answer) => void answers.push(answer) }, { raw, via: 'smtp', clientIp: '127.0.0.1', envelopeFrom: from });
+    return { handled, answers };
+  }
+
+  const representations = async (disputeId: string) => (await readDispute(disputes, disputeId)).events.filter((event) => event.type === 'representation');
+
+  it('a party’s reply with REPRESENTATION is recorded, confirmed to them and sent to the panel; the same reply again records nothing more', async () => {
+    const disputeId = await atBoardStage();
+    const { handled, answers } = await reply(DIRECTOR, tokenFor(disputeId, DIRECTOR), 'REPRESENTATION\nThe trust asks the board to weigh the discharge plan.\n\n> quoted email');
+    expect(handled).toMatchObject({ outcome: 'recorded', disputeId });
+    expect(answers[0]!.subject).toBe(`Dispute ${disputeId} — your reply: recorded: representation`);
+    expect(answers[0]!.text).toContain('The trust asks the board to weigh the discharge plan.');
+    expect(await representations(disputeId)).toEqual([
+      expect.objectContaining({ by: DIRECTOR, agencyId: 'rotherham-nhs', text: 'The trust asks the board to weigh the discharge plan.' }),
+    ]);
+    const panel = await eventually(
+      async () => dev.sink.messages.filter((mail) => mail.subject.includes(disputeId) && mail.subject.includes('written representation') && mail.envelopeTo.includes(CHAIR)),
+      (mails) => mails.length > 0,
+    );
+    expect(panel[0]!.text).toContain('The trust asks the board to weigh the discharge plan.');
+    expect(panel[0]!.text).not.toContain('quoted email');
+
+    const again = await reply(DIRECTOR, tokenFor(disputeId, DIRECTOR), 'REPRESENTATION\nThe trust asks the board to weigh the discharge plan.');
+    expect(again.handled.outcome).toBe('recorded');
+    expect(await representations(disputeId)).toHaveLength(1);
+    const view = await readDispute(disputes, disputeId);
+    expect({ status: view.status, stage: view.stage }).toEqual({ status: 'open', stage: 4 });
+  });
+
+  it('a board officer is not a party: the reply is refused with the reason and the dispute does not change', async () => {
+    const disputeId = await atBoardStage();
+    // Emails queued on entering the stage are reported sent as they go: what the dispute itself holds is compared.
+    const held = async () => (await readDispute(disputes, disputeId)).events.filter((event) => !event.type.startsWith('email'));
+    const before = await held();
+    const { handled, answers } = await reply(CHAIR, tokenFor(disputeId, CHAIR), 'Representation: the chair’s own view.');
+    expect(handled).toMatchObject({ outcome: 'refused', refusal: 'not-a-party' });
+    expect(answers[0]!.text).toContain('Only each disputing agency’s contact at the board’s stage makes its written representation. Nothing was recorded.');
+    expect(answers[0]!.text).toMatch(/is not a stage 4 contact of an agency in this dispute/);
+    expect(await held()).toEqual(before);
+  });
+
+  it('the link shows a form; its POST records the representation; a non-party’s POST is refused with the reason; output is escaped', async () => {
+    const disputeId = await atBoardStage();
+    const token = tokenFor(disputeId, COUNCIL);
+    const shown = await fetch(`${apiBase}/decisions/${token}/representation`);
+    expect(shown.status).toBe(200);
+    const form = await shown.text();
+    expect(form).toContain('<form method="post">');
+    expect(form).toContain('name="text"');
+    // Opening the link (as a mail scanner does) records nothing.
+    expect(await representations(disputeId)).toHaveLength(0);
+
+    const text = 'The council’s view <script>alert(1)</script> & more.';
+    const posted = await fetch(`${apiBase}/decisions/${token}/representation`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ text }).toString() });
+    expect(posted.status).toBe(200);
+    expect(await posted.text()).toContain('Your written representation has been recorded for stage 4');
+    expect(await representations(disputeId)).toEqual([expect.objectContaining({ by: COUNCIL, agencyId: 'rotherham-asc', text })]);
+    const panel = await eventually(
+      async () => dev.sink.messages.filter((mail) => mail.subject.includes(disputeId) && mail.subject.includes('written representation') && mail.envelopeTo.includes(CHAIR)),
+      (mails) => mails.length > 0,
+    );
+    expect(panel[0]!.html).toContain('&lt;script&gt;');
+    expect(panel[0]!.html).not.toContain('<script>');
+
+    const empty = await fetch(`${apiBase}/decisions/${token}/representation`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'text=' });
+    expect(empty.status).toBe(422);
+
+    const chairToken = tokenFor(disputeId, CHAIR);
+    const refused = await fetch(`${apiBase}/decisions/${chairToken}/representation`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'text=%3Cb%3EThe+chair%3C%2Fb%3E' });
+    expect(refused.status).toBe(403);
+    const page = await refused.text();
+    expect(page).toContain('Only each disputing agency’s contact at the board’s stage makes its written representation.');
+    expect(page).toContain(`${CHAIR} is not a stage 4 contact of an agency in this dispute`);
+    expect(await representations(disputeId)).toHaveLength(1);
+    expect((await readDispute(disputes, disputeId)).status).toBe('open');
   });
 });

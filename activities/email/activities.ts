@@ -50,7 +50,11 @@ function decisionWays(settings: DecisionSettings, batch: EmailBatch, recipient: 
     token,
     ways: {
       replyTo: replyAddress(settings.addressing, token),
-      links: { resolved: `${base}/decisions/${token}/resolved`, unresolved: `${base}/decisions/${token}/unresolved` },
+      links: {
+        resolved: `${base}/decisions/${token}/resolved`,
+        unresolved: `${base}/decisions/${token}/unresolved`,
+        ...(batch.facts.asksForRepresentation ? { representation: `${base}/decisions/${token}/representation` } : {}),
+      },
     },
   };
 }
@@ -95,7 +99,8 @@ export function createEmailActivities(settings: MailSettings) {
       const result: EmailBatchResult = { sent: [...progress.sent], rejected: [...progress.rejected] };
       for (const recipient of batch.recipients) {
         if (done.has(recipient.email)) continue;
-        const decision = batch.facts.asksForDecision && settings.decisions ? decisionWays(settings.decisions, batch, recipient.email) : undefined;
+        // A party asked for its representation to the board answers the same way: by reply or by link.
+        const decision = (batch.facts.asksForDecision || batch.facts.asksForRepresentation) && settings.decisions ? decisionWays(settings.decisions, batch, recipient.email) : undefined;
         const email = renderEmail(batch, recipient.name, decision?.ways);
         // A slow relay is not a dead worker: keep beating while one send is in hand.
         const beating = setInterval(() => heartbeat(result), 5_000);

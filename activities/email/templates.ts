@@ -85,7 +85,7 @@ export function deadlineSentence(batch: EmailBatch): string | null {
 /** How this recipient can give the decision from the email itself. */
 export interface DecisionWays {
   replyTo: string;
-  links: { resolved: string; unresolved: string };
+  links: { resolved: string; unresolved: string; representation?: string };
 }
 
 function capitalise(text: string): string {
@@ -111,7 +111,12 @@ export function renderEmail(batch: EmailBatch, recipientName: string, decision?:
   if (facts.asksForRepresentation) {
     paragraphs.push([
       'Your written representation',
-      'The outcome of this stage is the board’s to record. Send your agency’s written representation to the board with the dispute API (POST /disputes/<id>/representations) or `dispute representation <id> --by <your email> --text …`; it is recorded and sent to the panel.',
+      'The outcome of this stage is the board’s to record. Send your agency’s written representation to the board' +
+        (decision?.links.representation
+          ? ': reply to this email with REPRESENTATION on the first line and your representation below it (only a reply from this address counts), ' +
+            `or open ${decision.links.representation} and fill in the form; `
+          : ' ') +
+        'or with the dispute API (POST /disputes/<id>/representations) or `dispute representation <id> --by <your email> --text …`. It is recorded and sent to the panel.',
     ]);
   }
   if (facts.asksForDecision && decision) {

@@ -1,10 +1,12 @@
+import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { linkHolder, recordDecision, standing } from '../replies/decide';
+import { linkHolder, recordDecision, recordRepresentation, standing } from '../replies/decide';
 import type { Disputes } from '../operations';
 import { escapeHtml } from '../../runtime/html';
 
 // The pages behind an email's decision links. Opening a link only shows a form: mail scanners
-// follow links, so only the form's POST records anything.
+// follow links, so only the form's POST records anything. At the board's stage the same link's
+// token also carries a party's written representation (/decisions/<token>/representation).
 
 export interface DecisionPagesOptions {
   disputes: Disputes;
@@ -36,9 +38,25 @@ export function registerDecisionPages(app: FastifyInstance, options: DecisionPag
 
   app.get<{ Params: { token: string; decision: string } }>('/decisions/:token/:decision', async (request, reply) => {
     const { token, decision } = request.params;
-    if (decision !== 'resolved' && decision !== 'unresolved') return page(reply, 404, 'Not a decision link', 'This link is not one the service issued.');
+    if (decision !== 'resolved' && decision !== 'unresolved' && decision !== 'representation') return page(reply, 404, 'Not a decision link', 'This link is not one the service issued.');
     const holder = await linkHolder(options.disputes, options.secret, token, now());
     if (!holder.ok) return page(reply, holder.refusal === 'expired' ? 410 : 404, 'This link cannot be used', holder.message);
+    if (decision === 'representation') {
+      const { view, claim } = holder;
+      if (view.status !== 'open' || view.stage !== claim.stage) {
+        return page(reply, 410, 'This link cannot be used now', view.status !== 'open' ? `The dispute is already ${view.status}. Nothing can be recorded.` : `The email was about stage ${claim.stage}; the dispute is now at stage ${view.stage}.`);
+      }
+      return page(
+        reply,
+        200,
+        `Dispute ${claim.disputeId}, stage ${claim.stage}: written representation`,
+        html`You are making your agency’s written representation to the board for stage ${claim.stage} of dispute ${claim.disputeId}, as ${claim.recipient}. It is recorded and sent to the panel.`,
+        html`<form method="post">
+        <p><label for="text">Your written representation</label><br><textarea id="text" name="text" rows="12" cols="70" maxlength="8000" required></textarea></p>
+        <p><button type="submit">Send the representation to the board</button></p>
+      </form>`,
+      );
+    }
     const refused = standing(holder.view, holder.claim);
     if (refused) return page(reply, 410, refused.refusal === 'used' ? 'This link has been used' : 'This link cannot be used now', refused.message);
     const asks = decision === 'resolved' ? 'The agreed actions' : 'The reason it is unresolved';
@@ -57,10 +75,17 @@ export function registerDecisionPages(app: FastifyInstance, options: DecisionPag
 
   app.post<{ Params: { token: string; decision: string }; Body: Record<string, string> | undefined }>('/decisions/:token/:decision', async (request, reply) => {
     const { token, decision } = request.params;
-    if (decision !== 'resolved' && decision !== 'unresolved') return page(reply, 404, 'Not a decision link', 'This link is not one the service issued.');
+    if (decision !== 'resolved' && decision !== 'unresolved' && decision !== 'representation') return page(reply, 404, 'Not a decision link', 'This link is not one the service issued.');
     const holder = await linkHolder(options.disputes, options.secret, token, now());
     if (!holder.ok) return page(reply, holder.refusal === 'expired' ? 410 : 404, 'This link cannot be used', holder.message);
     const body = typeof request.body === 'object' && request.body ? request.body : {};
+    if (decision === 'representation') {
+      const text = String(body.text ?? '');
+      // The same text posted twice (a double click, a resubmitted form) is one representation.
+      const result = await recordRepresentation(options.disputes, holder.view, holder.claim, text, { requestId: `link:${token}:representation:${requestKey(text)}` });
+      if (!result.ok) return page(reply, result.refusal === 'stage-passed' || result.refusal === 'closed' ? 410 : result.refusal === 'not-a-party' ? 403 : 422, 'Nothing was recorded', result.message);
+      return page(reply, 200, 'Recorded', html`Your written representation has been recorded for stage ${result.claim.stage} of dispute ${result.claim.disputeId} and sent to the panel.`);
+    }
     const result = await recordDecision(options.disputes, holder.view, holder.claim, decision, String(body.text ?? ''), {
       safetyMeasuresConfirmed: body.safetyMeasuresConfirmed === 'true',
       requestId: `link:${token}:${decision}`,
@@ -76,6 +101,10 @@ export function registerDecisionPages(app: FastifyInstance, options: DecisionPag
       html`Your decision has been recorded: <strong>${result.decision}</strong> at stage ${result.claim.stage} of dispute ${result.claim.disputeId}. Everyone involved is told by email.`,
     );
   });
+}
+
+function requestKey(text: string): string {
+  return createHash('sha256').update(text.trim()).digest('hex').slice(0, 16);
 }
 
 /** A page; `message` is text unless it is markup made with html`…` (refusal messages quote workflow errors, which quote callers). */

@@ -19,7 +19,7 @@ export type Refusal =
   | 'no-text'
   | 'not-allowed'
   | 'boards-outcome'
-
+  | 'not-a-party'
   | 'unverified';
 
 export type Refused = { ok: false; refusal: Refusal; message: string; disputeId?: string };
@@ -35,10 +35,12 @@ export const refusalWords: Record<Refusal, string> = {
   closed: 'The dispute is already closed. Nothing was recorded.',
   'stage-passed': 'That stage has already passed, so a decision for it can no longer be recorded. Nothing was recorded.',
   used: 'This decision has already been recorded. Nothing more was changed.',
-  'no-decision': 'The first line of the reply must be RESOLVED or UNRESOLVED. Nothing was recorded.',
+  'no-decision': 'The first line of the reply must be RESOLVED or UNRESOLVED (or, at the board’s stage, REPRESENTATION). Nothing was recorded.',
   'no-text': 'A resolution needs the agreed actions, and "unresolved" needs the reason, below the first line. Nothing was recorded.',
   'not-allowed': 'The procedure does not allow that decision at this stage. Nothing was recorded.',
   'boards-outcome': 'The outcome of the last stage is the board’s to record, not a disputing agency’s. Nothing was recorded.',
+  'not-a-party':
+    'Only each disputing agency’s contact at the board’s stage makes its written representation. Nothing was recorded.',
   unverified:
     'Your reply could not be verified as sent from your address (its domain did not vouch for it by DKIM or SPF, as DMARC requires), so nothing was recorded. Reply from your usual mail system, or use the link in the email.',
 };
@@ -127,6 +129,35 @@ export async function recordDecision(
     if (error.kind === 'conflict') return refuse(/not current/.test(error.message) ? 'stage-passed' : 'closed', error.message, claim.disputeId);
     if (error.kind === 'forbidden' && /may not record the outcome of stage/.test(error.message)) return refuse('boards-outcome', error.message, claim.disputeId);
     if (error.kind === 'forbidden') return refuse('not-addressee', error.message, claim.disputeId);
+    return refuse('not-allowed', error.message, claim.disputeId);
+  }
+}
+
+export type RepresentationResult = { ok: true; claim: DecisionClaim; accepted: Accepted } | Refused;
+
+/**
+ * Records a party's written representation to the board for a checked claim. The dispute decides
+ * who may make one (each agency's last-stage contact); a refusal says why and changes nothing.
+ */
+export async function recordRepresentation(
+  disputes: Disputes,
+  view: DisputeView,
+  claim: DecisionClaim,
+  text: string,
+  options: { requestId?: string } = {},
+): Promise<RepresentationResult> {
+  if (view.status !== 'open') return refuse('closed', `it is ${view.status}`, view.disputeId);
+  if (view.stage !== claim.stage) {
+    return refuse('stage-passed', `the email was about stage ${claim.stage}; the dispute is now at stage ${view.stage}`, view.disputeId);
+  }
+  if (!text.trim()) return refuse('no-text', 'a representation needs its text below the first line', view.disputeId);
+  try {
+    const accepted = await act(disputes, claim.disputeId, 'submitRepresentation', { by: claim.recipient, text: text.trim() }, options.requestId);
+    return { ok: true, claim, accepted };
+  } catch (error) {
+    if (!(error instanceof DisputeFailure)) throw error;
+    if (error.kind === 'conflict') return refuse(/not current/.test(error.message) ? 'stage-passed' : 'closed', error.message, claim.disputeId);
+    if (error.kind === 'forbidden') return refuse('not-a-party', error.message, claim.disputeId);
     return refuse('not-allowed', error.message, claim.disputeId);
   }
 }

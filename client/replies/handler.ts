@@ -4,7 +4,7 @@ import type { ReplyAnswer } from '../../activities/email/answer';
 import { checkDecisionToken, tokenFromAddress, tokenFromReferences, type DecisionClaim, type ReplyAddressing } from '../../runtime/decision-token';
 import type { DisputeView } from '../../workflows/dispute/model';
 import { DisputeFailure, readDispute, type Disputes } from '../operations';
-import { recordDecision, refusalWords, type DecisionResult, type Refusal } from './decide';
+import { recordDecision, recordRepresentation, refusalWords, type DecisionResult, type Refusal } from './decide';
 import { checkSender, type SenderAuthSettings } from './sender-auth';
 
 // One inbound reply, from the SMTP server or the IMAP poller: matched to the email it answers,
@@ -47,7 +47,7 @@ export interface ReplyDeps {
   log?: (line: string) => void;
 }
 
-const decisionLine = /^\s*(un)?resolved\b[\s.:;,!\-–—]*(.*)$/i;
+const decisionLine = /^\s*((?:un)?resolved|representation)\b[\s.:;,!\-–—]*(.*)$/i;
 
 export async function handleReply(deps: ReplyDeps, mail: InboundMail): Promise<Handled> {
   const { handled, replyKey } = await handle(deps, mail);
@@ -107,6 +107,8 @@ async function judge(deps: ReplyDeps, mail: InboundMail, parsed: ParsedMail, rep
   const { word, text } = readDecision(parsed.text ?? '');
   if (!word) return refusal('no-decision', refusalWords['no-decision'], claim.disputeId);
 
+  if (word === 'representation') return representation(deps, claim, text, sender, inReplyTo, replyKey, refusal);
+
   let result: DecisionResult;
   try {
     const view = await readDispute(deps.disputes, claim.disputeId);
@@ -120,6 +122,40 @@ async function judge(deps: ReplyDeps, mail: InboundMail, parsed: ParsedMail, rep
   }
   if (!result.ok) return refusal(result.refusal, result.message, claim.disputeId);
   return recorded(sender, claim, { decision: result.decision, stageNow: result.accepted.stage }, text, inReplyTo);
+}
+
+/** A party's written representation to the board, sent by replying to the board's-stage email. */
+async function representation(
+  deps: ReplyDeps,
+  claim: DecisionClaim,
+  text: string,
+  sender: string,
+  inReplyTo: string | undefined,
+  replyKey: string,
+  refusal: (refusal: Refusal, message: string, disputeId?: string) => Handled,
+): Promise<Handled> {
+  try {
+    const view = await readDispute(deps.disputes, claim.disputeId);
+    // This very reply was recorded before (its answer could not be queued then): confirm it again.
+    const repeat = view.events.some((event) => event.type === 'representation' && event.by?.toLowerCase() === claim.recipient && event.text === text.trim());
+    if (!repeat) {
+      const result = await recordRepresentation(deps.disputes, view, claim, text, { requestId: `reply:${replyKey}` });
+      if (!result.ok) return refusal(result.refusal, result.message, claim.disputeId);
+    }
+  } catch (error) {
+    if (error instanceof DisputeFailure && error.kind === 'not-found') return refusal('no-dispute', refusalWords['no-dispute'], claim.disputeId);
+    throw error;
+  }
+  return {
+    outcome: 'recorded',
+    disputeId: claim.disputeId,
+    answer: {
+      to: sender,
+      subject: subjectFor(claim.disputeId, 'recorded: representation'),
+      text: `Your written representation to the board has been recorded for stage ${claim.stage} and sent to the panel.\n\nRepresentation:\n${text.trim()}\n`,
+      inReplyTo,
+    },
+  };
 }
 
 type Recorded = { decision: 'resolved' | 'unresolved' | 'decided'; stageNow: number };
@@ -184,8 +220,8 @@ function isAutomatic(parsed: ParsedMail, envelopeFrom: string | undefined, sende
   return /^(mailer-daemon|postmaster)@/i.test(sender);
 }
 
-/** The decision word on the first line of the unquoted reply, and the text that follows it. */
-export function readDecision(body: string): { word: 'resolved' | 'unresolved' | null; text: string } {
+/** The decision word (or REPRESENTATION) on the first line of the unquoted reply, and the text that follows it. */
+export function readDecision(body: string): { word: 'resolved' | 'unresolved' | 'representation' | null; text: string } {
   const lines = body.replace(/\r\n/g, '\n').split('\n');
   const own: string[] = [];
   for (const line of lines) {
@@ -197,5 +233,5 @@ export function readDecision(body: string): { word: 'resolved' | 'unresolved' | 
   const match = decisionLine.exec(own[first]!);
   if (!match) return { word: null, text: '' };
   const text = [match[2] ?? '', ...own.slice(first + 1)].join('\n').trim();
-  return { word: match[1] ? 'unresolved' : 'resolved', text };
+  return { word: match[1]!.toLowerCase() as 'resolved' | 'unresolved' | 'representation', text };
 }

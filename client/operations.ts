@@ -12,7 +12,11 @@ import * as messages from '../workflows/dispute/messages';
 import type { DisputeView } from '../workflows/dispute/model';
 import { DisputeAgencies, DisputeBoard, DisputeDeadline, DisputePolicy, DisputeRisk, DisputeStage, DisputeStatus } from '../workflows/search-attributes';
 import { base32 } from '../runtime/base32';
-import type { Config } from '../runtime/config';
+import { recordsLocation, type Config } from '../runtime/config';
+import { lazyRecordsStore } from '../records/lazy';
+import type { RecordsStore } from '../records/open';
+import { listRecords, readStoredDispute, type RecordSummary } from '../records/read';
+import { ListFilter } from '../records/filter';
 import { buildDisputeStart, disputeContext, DisputeInputError, newDisputeId, startDispute, type DisputeContext, type NewDispute } from './disputes';
 
 // What the API and the CLI both do to disputes, over a Temporal client. Errors come out as
@@ -35,18 +39,25 @@ export interface Disputes {
   client: Client;
   taskQueue: string;
   context: DisputeContext;
+  /** The records store, opened on first use: where a dispute is read once Temporal no longer has it, and what lists query. */
+  records?: () => Promise<RecordsStore>;
 }
 
 /** Disputes on the configured Temporal, with the configured policies and directory. */
 export async function connectDisputes(
   config: Config,
-  options: { connectTimeoutMs?: number; context?: DisputeContext } = {},
+  options: { connectTimeoutMs?: number; context?: DisputeContext; records?: () => Promise<RecordsStore> } = {},
 ): Promise<{ disputes: Disputes; close: () => Promise<void> }> {
   const context = options.context ?? disputeContext(config);
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS, ...(options.connectTimeoutMs ? { connectTimeout: options.connectTimeoutMs } : {}) });
+  // A store given by the caller is the caller's to close (npm start shares one with its worker).
+  const own = options.records ? null : lazyRecordsStore(recordsLocation(config));
   return {
-    disputes: { client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }), taskQueue: config.TEMPORAL_TASK_QUEUE, context },
-    close: () => connection.close(),
+    disputes: { client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }), taskQueue: config.TEMPORAL_TASK_QUEUE, context, records: options.records ?? own!.get },
+    close: async () => {
+      await connection.close();
+      await own?.close();
+    },
   };
 }
 
@@ -102,8 +113,20 @@ export async function readDispute(disputes: Disputes, disputeId: string): Promis
   try {
     return await disputes.client.workflow.getHandle(disputeId).query(messages.disputeState);
   } catch (error) {
-    translate(error, disputeId);
+    try {
+      translate(error, disputeId);
+    } catch (failure) {
+      const stored = failure instanceof DisputeFailure && failure.kind === 'not-found' ? await storedView(disputes, disputeId) : null;
+      if (stored) return stored;
+      throw failure;
+    }
   }
+}
+
+/** Temporal keeps a closed dispute for its retention only; the records store keeps it after. */
+async function storedView(disputes: Disputes, disputeId: string): Promise<DisputeView | null> {
+  if (!disputes.records) return null;
+  return (await readStoredDispute((await disputes.records()).db, disputeId))?.view ?? null;
 }
 
 export const Operation = z.enum(['recordOutcome', 'raiseRisk', 'withdraw', 'changeContact', 'addNote']);
@@ -116,19 +139,14 @@ export async function act(disputes: Disputes, disputeId: string, operation: Oper
       .getHandle(disputeId)
       .executeUpdate(messages[operation] as typeof messages.recordOutcome, { args: [payload], ...(requestId ? { updateId: requestId } : {}) });
   } catch (error) {
+    // A dispute Temporal no longer has, but the store does, is closed: nothing can be sent to it.
+    const stored = error instanceof WorkflowNotFoundError ? await storedView(disputes, disputeId) : null;
+    if (stored) throw new DisputeFailure('conflict', `the dispute is closed (${stored.status})`);
     translate(error, disputeId);
   }
 }
 
-export const ListFilter = z.object({
-  board: z.string().regex(/^[a-z0-9-]+$/, 'expected a board id such as rotherham-rsab').optional(),
-  stage: z.coerce.number().int().min(1).max(9).optional(),
-  status: z.enum(['open', 'resolved', 'unresolved', 'decided', 'withdrawn']).optional(),
-  agency: z.string().regex(/^[a-z0-9-]+$/, 'expected an agency id such as rotherham-asc').optional(),
-  overdue: z.enum(['true', 'false']).transform((value) => value === 'true').optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-});
-export type ListFilter = z.output<typeof ListFilter>;
+export { ListFilter };
 
 export interface DisputeSummary {
   disputeId: string;
@@ -142,8 +160,16 @@ export interface DisputeSummary {
   startedAt: string;
 }
 
+/** One page of disputes from the records store (by every filter), or from Temporal visibility where no store is configured. */
+export async function listDisputePage(disputes: Disputes, filter: ListFilter, now = new Date()): Promise<{ disputes: (DisputeSummary | RecordSummary)[]; page: number; limit: number; total: number | null }> {
+  if (!disputes.records) return { disputes: await listDisputes(disputes, filter, now), page: 1, limit: filter.limit, total: null };
+  const { disputes: found, total } = await listRecords((await disputes.records()).db, filter, now);
+  return { disputes: found, page: filter.page, limit: filter.limit, total };
+}
+
 /** Lists disputes through Temporal visibility, on our search attributes only (no personal data there). */
 export async function listDisputes(disputes: Disputes, filter: ListFilter, now = new Date()): Promise<DisputeSummary[]> {
+  if (disputes.records) return (await listDisputePage(disputes, filter, now)).disputes;
   // Values are validated to [a-z0-9-], so they are safe inside the query's quotes.
   const clauses = [`WorkflowType = 'dispute'`];
   if (filter.board) clauses.push(`${DisputeBoard.name} = '${filter.board}'`);

@@ -4,7 +4,9 @@ import { dirname } from 'node:path';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { agenciesOfBoard } from '../policies/directory';
-import { loadConfig, mailSettings } from '../runtime/config';
+import { loadConfig, mailSettings, recordsLocation } from '../runtime/config';
+import { lazyRecordsStore } from '../records/lazy';
+import { setNamespaceRetention } from '../records/retention';
 import { startDevServer } from '../runtime/dev-server';
 import { startMailInbox, type MailInbox } from '../runtime/mail-inbox';
 import { createWorker } from '../worker/create';
@@ -26,6 +28,9 @@ async function main(): Promise<void> {
   const secret = config.REPLY_SECRET ?? localReplySecret(config.TEMPORAL_DB_FILE);
   const configuredKeys = ApiKeys.fromEnvironment(config, context.directory);
   const demoKeys = configuredKeys ? null : ApiKeys.demo(context.directory);
+  // Opened (and migrated) first: a store newer than this code stops start-up before anything runs.
+  const records = lazyRecordsStore(recordsLocation(config));
+  const store = await records.get();
 
   // The inbox only stands in for a local SMTP server; a configured relay is used as it is.
   const localSmtp = ['127.0.0.1', 'localhost'].includes(config.SMTP_HOST);
@@ -41,20 +46,22 @@ async function main(): Promise<void> {
     dbFile: config.TEMPORAL_DB_FILE,
     logFile: '.data/temporal-server.log',
   });
+  await setNamespaceRetention(server.address, config.TEMPORAL_NAMESPACE, config.TEMPORAL_RETENTION_DAYS);
   const connection = await NativeConnection.connect({ address: server.address });
   const worker = await createWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    activities: createActivities({ mail: mailSettings(config, secret) }),
+    activities: createActivities({ mail: mailSettings(config, secret), records: records.get }),
   });
-  const { disputes, close: closeClient } = await connectDisputes({ ...config, TEMPORAL_ADDRESS: server.address }, { context });
+  const { disputes, close: closeClient } = await connectDisputes({ ...config, TEMPORAL_ADDRESS: server.address }, { context, records: records.get });
   const api = buildApi({ disputes, keys: configuredKeys ?? demoKeys!.keys, log: (line) => console.log(`[api] ${line}`), decisions: { secret } });
   const apiUrl = await api.listen({ host: config.API_HOST, port: config.API_PORT });
   const replies = await startReplyServices(config, disputes, secret, (line) => console.log(`[replies] ${line}`));
 
   console.log(`
-  Temporal server   ${server.address}  (namespace '${config.TEMPORAL_NAMESPACE}', data in ${config.TEMPORAL_DB_FILE})
+  Temporal server   ${server.address}  (namespace '${config.TEMPORAL_NAMESPACE}', data in ${config.TEMPORAL_DB_FILE}, closed disputes kept ${config.TEMPORAL_RETENTION_DAYS} days)
+  Records store     ${store.where}
   Temporal Web UI   ${server.uiUrl}
   Worker            polling task queue '${config.TEMPORAL_TASK_QUEUE}'
   API               ${apiUrl}  (OpenAPI: ${apiUrl}/openapi.json)
@@ -92,6 +99,7 @@ async function main(): Promise<void> {
     await closeClient();
     await connection.close();
     await server.stop();
+    await records.close();
     await inbox?.stop();
     console.log('stopped');
   }

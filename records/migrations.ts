@@ -19,6 +19,8 @@ export const migrations: Record<string, Migration> = {
         .addColumn('stage', 'integer', (c) => c.notNull())
         .addColumn('tier', 'text', (c) => c.notNull())
         .addColumn('concern_at', 'timestamptz', (c) => c.notNull())
+        // As the caller wrote it (with its offset): the API answers with exactly what it was given.
+        .addColumn('concern_at_given', 'text', (c) => c.notNull())
         .addColumn('started_at', 'timestamptz', (c) => c.notNull())
         .addColumn('entered_stage_at', 'timestamptz', (c) => c.notNull())
         .addColumn('start_by', 'timestamptz')

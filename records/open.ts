@@ -4,13 +4,15 @@ import { PGlite } from '@electric-sql/pglite';
 import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
+import { ConfigError } from '../runtime/errors';
 import { migrations } from './migrations';
 import type { RecordsDatabase } from './schema';
 
 // Opens the records store: PostgreSQL when DATABASE_URL is set, else PGlite (PostgreSQL compiled to
 // WebAssembly) persisted in a folder. Migrations run on open; a store written by newer code is refused.
 
-export class RecordsStoreError extends Error {
+/** The store cannot be opened as configured: a deployment problem, said in words an operator can act on. */
+export class RecordsStoreError extends ConfigError {
   override name = 'RecordsStoreError';
 }
 

@@ -43,7 +43,7 @@ export async function readStoredDispute(db: Kysely<RecordsDatabase>, disputeId: 
     tier: row.tier,
     risk: row.risk as Risk,
     category: row.category as Category,
-    concernAt: row.concern_at.toISOString(),
+    concernAt: row.concern_at_given,
     enteredStageAt: row.entered_stage_at.toISOString(),
     deadlines: { startBy: iso(row.start_by), concludeBy: iso(row.conclude_by), escalateAt: iso(row.escalate_at), remindAt: iso(row.remind_at) },
     awaiting: parsed(row.awaiting),

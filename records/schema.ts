@@ -19,6 +19,7 @@ export interface DisputesTable {
   stage: number;
   tier: string;
   concern_at: Instant;
+  concern_at_given: string;
   started_at: Instant;
   entered_stage_at: Instant;
   start_by: Instant | null;

@@ -33,6 +33,7 @@ async function saveRow(tx: Transaction<RecordsDatabase>, { row, lastSeq }: Recor
     stage: view.stage,
     tier: view.tier,
     concern_at: view.concernAt,
+    concern_at_given: view.concernAt,
     started_at: row.startedAt,
     entered_stage_at: view.enteredStageAt,
     start_by: view.deadlines.startBy,

@@ -47,6 +47,11 @@ const Env = z.object({
   IMAP_PASSWORD: z.string().min(1).optional(),
   IMAP_MAILBOX: z.string().min(1).default('INBOX'),
   IMAP_POLL_SECONDS: z.coerce.number().int().min(5).default(30),
+  /** The records store on a PostgreSQL server (postgres://…); without it, PGlite in RECORDS_DIR. */
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'expected postgres://user:password@host:5432/database' }).optional(),
+  RECORDS_DIR: z.string().min(1).default('.data/records'),
+  /** `npm start` only: how long its dev server keeps a closed dispute's workflow (the store keeps the record). */
+  TEMPORAL_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
 });
 export type Config = z.infer<typeof Env>;
 
@@ -100,4 +105,9 @@ export function mailSettings(config: Config, secret = config.REPLY_SECRET) {
     from: config.MAIL_FROM,
     messageIdDomain: config.MAIL_DOMAIN,
   };
+}
+
+/** Where the records store is: the PostgreSQL server, or the embedded PGlite folder. */
+export function recordsLocation(config: Config) {
+  return config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : { dataDir: config.RECORDS_DIR };
 }

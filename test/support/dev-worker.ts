@@ -1,5 +1,5 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createActivities } from '../../activities';
+import { createActivities, type ActivityDependencies } from '../../activities';
 import type { DecisionSettings } from '../../activities/email/activities';
 import { startSmtpSink, testMailSettings, type SmtpSink } from './smtp-sink';
 import { devServerEnv, testWorker } from './temporal';
@@ -15,10 +15,10 @@ export interface DevWorker {
  * A real dev server with a worker running the real email activities into a real SMTP sink: what
  * the API, CLI, UI and reply tests stand on. `close` stops them in order.
  */
-export async function startDevWorker(options: { uiPort?: number; decisions?: DecisionSettings } = {}): Promise<DevWorker> {
+export async function startDevWorker(options: { uiPort?: number; decisions?: DecisionSettings; records?: ActivityDependencies['records'] } = {}): Promise<DevWorker> {
   const env = await devServerEnv(options.uiPort ? { uiPort: options.uiPort } : {});
   const sink = await startSmtpSink();
-  const { worker, taskQueue } = await testWorker(env, createActivities({ mail: { ...testMailSettings(sink), decisions: options.decisions } }));
+  const { worker, taskQueue } = await testWorker(env, createActivities({ mail: { ...testMailSettings(sink), decisions: options.decisions }, records: options.records }));
   const running = worker.run();
   return {
     env,

@@ -1,7 +1,9 @@
 import { sql, type Kysely, type Migration } from 'kysely';
 
 // Versioned migrations, run in name order at start-up by Kysely's Migrator. Never edit one that has
-// shipped: add the next. One dialect (PostgreSQL) serves PGlite and the server alike.
+// shipped: add the next. One dialect (PostgreSQL) serves PGlite and the server alike. What is only
+// read back whole is `json`, not `jsonb`: it keeps the text as written, so a stored dispute reads
+// back byte for byte as the workflow gave it.
 
 export const migrations: Record<string, Migration> = {
   '0001-disputes': {
@@ -45,7 +47,7 @@ export const migrations: Record<string, Migration> = {
         .addColumn('person_reference', 'text', (c) => c.notNull())
         .addColumn('summary', 'text', (c) => c.notNull())
         .addColumn('agreed_actions', 'text')
-        .addColumn('awaiting', 'jsonb', (c) => c.notNull())
+        .addColumn('awaiting', 'json', (c) => c.notNull())
         .addPrimaryKeyConstraint('dispute_personal_pk', ['dispute_id'])
         .execute();
       await child('dispute_agencies')
@@ -53,7 +55,7 @@ export const migrations: Record<string, Migration> = {
         .addColumn('agency_id', 'text', (c) => c.notNull())
         .addColumn('name', 'text', (c) => c.notNull())
         .addColumn('raising', 'boolean', (c) => c.notNull())
-        .addColumn('people', 'jsonb', (c) => c.notNull())
+        .addColumn('people', 'json', (c) => c.notNull())
         .addPrimaryKeyConstraint('dispute_agencies_pk', ['dispute_id', 'position'])
         .execute();
       await child('dispute_events')
@@ -62,7 +64,7 @@ export const migrations: Record<string, Migration> = {
         .addColumn('stage', 'integer', (c) => c.notNull())
         .addColumn('type', 'text', (c) => c.notNull())
         .addColumn('by', 'text')
-        .addColumn('data', 'jsonb', (c) => c.notNull())
+        .addColumn('data', 'json', (c) => c.notNull())
         .addPrimaryKeyConstraint('dispute_events_pk', ['dispute_id', 'seq'])
         .execute();
       await child('dispute_decisions')
@@ -84,7 +86,7 @@ export const migrations: Record<string, Migration> = {
       await child('dispute_forms')
         .addColumn('name', 'text', (c) => c.notNull())
         .addColumn('reference', 'text', (c) => c.notNull())
-        .addColumn('fields', 'jsonb', (c) => c.notNull())
+        .addColumn('fields', 'json', (c) => c.notNull())
         .addPrimaryKeyConstraint('dispute_forms_pk', ['dispute_id'])
         .execute();
     },

@@ -54,8 +54,6 @@ export async function readStoredDispute(db: Kysely<RecordsDatabase>, disputeId: 
           seq: event.seq,
           at: event.at.toISOString(),
           stage: event.stage,
-          type: event.type,
-          ...(event.by === null ? {} : { by: event.by }),
           ...parsed<Record<string, unknown>>(event.data),
         }) as DisputeEvent,
     ),

@@ -65,7 +65,7 @@ export interface DisputeEventsTable {
   type: string;
   /** Personal: who acted. */
   by: string | null;
-  /** Personal: the rest of the event (addresses, reasons, texts). */
+  /** Personal: the event as the workflow recorded it, less seq, at and stage (addresses, reasons, texts). */
   data: Json;
 }
 

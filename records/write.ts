@@ -73,8 +73,8 @@ async function saveRow(tx: Transaction<RecordsDatabase>, { row, lastSeq }: Recor
 async function saveEvents(tx: Transaction<RecordsDatabase>, disputeId: string, events: DisputeEvent[]): Promise<number> {
   if (events.length === 0) return 0;
   const rows = events.map((event) => {
-    const { seq, at, stage, type, by, ...data } = event;
-    return { dispute_id: disputeId, seq, at, stage, type, by: by ?? null, data: json(data) };
+    const { seq, at, stage, ...data } = event;
+    return { dispute_id: disputeId, seq, at, stage, type: event.type, by: event.by ?? null, data: json(data) };
   });
   let added = 0;
   for (let index = 0; index < rows.length; index += 500) {

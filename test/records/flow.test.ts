@@ -20,6 +20,7 @@ beforeAll(async () => {
   postgres = await startPostgres();
   onPostgres = lazyRecordsStore({ databaseUrl: await postgres.database() });
   await onPostgres.get(); // migrated before anything is written
+  await onPglite.get();
 });
 afterAll(async () => {
   await onPglite.close();

@@ -28,11 +28,11 @@ export async function startPostgres(): Promise<TestPostgres> {
   const dir = mkdtempSync(join(tmpdir(), 'dispute-pg-'));
   if ('uid' in owner) chownSync(dir, owner.uid!, owner.gid!);
   const data = join(dir, 'data');
-  execFileSync(join(bin, 'initdb'), ['-D', data, '-U', 'dispute', '-A', 'trust', '-E', 'UTF8', '--no-sync', '--no-instructions'], { ...owner, stdio: 'ignore' });
+  execFileSync(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync', '--no-instructions'], { ...owner, stdio: 'ignore' });
   const port = await freePort();
   let server: ChildProcess | null = null;
   let exited: Promise<void> = Promise.resolve();
-  const admin = `postgres://dispute@127.0.0.1:${port}/postgres`;
+  const admin = `postgres://postgres@127.0.0.1:${port}/postgres`;
 
   async function start(): Promise<void> {
     const child = spawn(join(bin, 'postgres'), ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off', '-c', 'full_page_writes=off'], { ...owner, stdio: 'ignore' });
@@ -69,7 +69,7 @@ export async function startPostgres(): Promise<TestPostgres> {
       await client.connect();
       await client.query(`create database ${name}`);
       await client.end();
-      return `postgres://dispute@127.0.0.1:${port}/${name}`;
+      return `postgres://postgres@127.0.0.1:${port}/${name}`;
     },
     stop,
     start,

@@ -16,6 +16,7 @@ async function main(): Promise<void> {
   }
   const keys = configured ?? ApiKeys.demo(directory).keys;
   const { disputes, close } = await connectDisputes(config, { context });
+  await disputes.records?.(); // migrated, or refused if newer than this code, before the API listens
   const api = buildApi({
     disputes,
     keys,

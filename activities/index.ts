@@ -1,4 +1,5 @@
 import { createEmailActivities, type MailSettings } from './email/activities';
+import { createAnswerActivities } from './email/answer';
 import { createRecordsActivities } from './records/activities';
 import type { RecordsStore } from '../records/open';
 
@@ -10,5 +11,5 @@ export interface ActivityDependencies {
 
 /** Everything that touches the world, built from real settings (the worker) or test ones. */
 export function createActivities(deps: ActivityDependencies) {
-  return { ...createEmailActivities(deps.mail), ...createRecordsActivities(deps.records) };
+  return { ...createEmailActivities(deps.mail), ...createAnswerActivities(deps.mail), ...createRecordsActivities(deps.records) };
 }

@@ -57,7 +57,7 @@ async function main(): Promise<void> {
   const { disputes, close: closeClient } = await connectDisputes({ ...config, TEMPORAL_ADDRESS: server.address }, { context, records: records.get });
   const api = buildApi({ disputes, keys: configuredKeys ?? demoKeys!.keys, log: (line) => console.log(`[api] ${line}`), decisions: { secret } });
   const apiUrl = await api.listen({ host: config.API_HOST, port: config.API_PORT });
-  const replies = await startReplyServices(config, disputes, secret, (line) => console.log(`[replies] ${line}`));
+  const replies = await startReplyServices(config, disputes, secret, (line) => console.log(`[replies] ${line}`), { local: true });
 
   console.log(`
   Temporal server   ${server.address}  (namespace '${config.TEMPORAL_NAMESPACE}', data in ${config.TEMPORAL_DB_FILE}, closed disputes kept ${config.TEMPORAL_RETENTION_DAYS} days)

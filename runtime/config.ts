@@ -2,6 +2,10 @@ import { z } from 'zod';
 import { describeIssues } from './errors';
 
 // Every setting the product reads from the environment, in one place, parsed once.
+const list = z
+  .string()
+  .default('')
+  .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean));
 const Env = z.object({
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
@@ -38,6 +42,10 @@ const Env = z.object({
   REPLY_MAX_BYTES: z.coerce.number().int().min(1024).default(256 * 1024),
   /** The API as managers' browsers reach it, for decision links. Default: http://<API_HOST>:<API_PORT>. */
   PUBLIC_URL: z.url().optional(),
+  /** authserv-ids whose Authentication-Results (the council's own mail servers) vouch for a reply's sender. */
+  REPLY_TRUSTED_AUTHSERV_IDS: list,
+  /** SMTP clients (IP addresses) that may hand the inbound server such a verdict: the council's forwarding servers. */
+  REPLY_TRUSTED_RELAYS: list,
   INBOUND_SMTP_HOST: z.string().min(1).default('127.0.0.1'),
   INBOUND_SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(2525),
   IMAP_HOST: z.string().min(1).optional(),
@@ -76,6 +84,7 @@ export function replySettings(config: Config, secret = config.REPLY_SECRET) {
     linkBase: publicUrl(config),
     ttlDays: config.REPLY_TTL_DAYS,
     maxBytes: config.REPLY_MAX_BYTES,
+    auth: { trustedAuthservIds: config.REPLY_TRUSTED_AUTHSERV_IDS, trustedRelays: config.REPLY_TRUSTED_RELAYS },
   };
 }
 

@@ -21,7 +21,7 @@ export interface DecisionClaim {
 
 export type TokenReading =
   | { ok: true; claim: Omit<DecisionClaim, 'recipient'>; recipientTag: string; mac: Buffer; signed: Buffer }
-  | { ok: false; reason: 'malformed' };
+  | { ok: false; reason: 'malformed' | 'forged' };
 
 export type TokenCheck =
   | { ok: true; claim: DecisionClaim }
@@ -56,6 +56,9 @@ export function readDecisionToken(token: string): TokenReading {
   const idLength = bytes[1]!;
   const expected = 2 + idLength + 3 + TAG_BYTES + MAC_BYTES;
   if (bytes.length !== expected) return { ok: false, reason: 'malformed' };
+  // The last character carries spare bits the bytes ignore: a token whose spare bits are not zero
+  // was not written by us, so one changed character always shows as an alteration.
+  if (base32(bytes) !== token.toLowerCase()) return { ok: false, reason: 'forged' };
   const disputeId = bytes.subarray(2, 2 + idLength).toString('utf8');
   if (!/^[a-z0-9-]{6,80}$/.test(disputeId)) return { ok: false, reason: 'malformed' };
   const at = 2 + idLength;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readDecision } from '../client/replies/handler';
-import { checkDecisionToken, expiryDay, replyAddress, signDecisionToken, tokenFromAddress, tokenFromReferences } from '../runtime/decision-token';
+import { unbase32 } from '../runtime/base32';
+import { checkDecisionToken, expiryDay, plausibleToken, readDecisionToken, replyAddress, signDecisionToken, tokenFromAddress, tokenFromReferences } from '../runtime/decision-token';
 
 const SECRET = 'unit-test-secret';
 const NOW = Date.parse('2026-11-23T10:00:00Z');
@@ -31,6 +32,25 @@ describe('decision tokens', () => {
     expect(checkDecisionToken(SECRET, token, claim.recipient, NOW + 31 * 86_400_000)).toMatchObject({ ok: false, reason: 'expired' });
     expect(tokenFromAddress(addressing, `other+${token}@replies.example.org`)).toBeNull();
     expect(tokenFromAddress(addressing, `reply+${token}@elsewhere.example.org`)).toBeNull();
+  });
+});
+
+describe('the spare bits of a token’s last character', () => {
+  it('a last character changed only in its spare bits is an alteration, not the same token', () => {
+    const token = signDecisionToken(SECRET, claim);
+    const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
+    const spareBits = (token.length * 5) % 8;
+    expect(spareBits).toBeGreaterThan(0); // this claim's token has some: the case the finding is about
+    const last = alphabet.indexOf(token.at(-1)!);
+    // Every other value of the spare bits decodes to the very same bytes.
+    const twins = Array.from({ length: 2 ** spareBits - 1 }, (_, i) => `${token.slice(0, -1)}${alphabet[last ^ (i + 1)]}`);
+    for (const twin of twins) {
+      expect(unbase32(twin)).toEqual(unbase32(token));
+      expect(readDecisionToken(twin)).toEqual({ ok: false, reason: 'forged' });
+      expect(checkDecisionToken(SECRET, twin, claim.recipient, NOW)).toMatchObject({ ok: false, reason: 'forged' });
+      expect(plausibleToken(twin)).toBe(false);
+    }
+    expect(checkDecisionToken(SECRET, token.toUpperCase(), claim.recipient, NOW).ok).toBe(true);
   });
 });
 

@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import proto from '@temporalio/proto';
 import type { FastifyInstance } from 'fastify';
 import hoodiecrow from 'hoodiecrow-imap';
 import { ImapFlow } from 'imapflow';
@@ -8,15 +10,19 @@ import { ApiKeys } from '../client/api/keys';
 import { buildApi } from '../client/api/server';
 import { buildDisputeStart, startDispute } from '../client/disputes';
 import type { Disputes } from '../client/operations';
-import { answerSender } from '../client/replies/answer';
-import type { ReplyDeps } from '../client/replies/handler';
+import { answerQueue } from '../client/replies/answer';
+import { replyKeyOf, type ReplyDeps } from '../client/replies/handler';
 import { startImapPoller, type ImapPoller } from '../client/replies/imap-poller';
-import { startInboundSmtp, type InboundSmtp } from '../client/replies/smtp-inbound';
+import { checkSender } from '../client/replies/sender-auth';
+import { inboundSizeLimit, startInboundSmtp, type InboundSmtp } from '../client/replies/smtp-inbound';
+import { expiryDay, signDecisionToken } from '../runtime/decision-token';
 import { disputeState } from '../workflows/dispute/messages';
 import { startDevWorker, type DevWorker } from './support/dev-worker';
 import { context, twoAgencies } from './support/disputes';
+import { eventually } from './support/eventually';
+import { testDomains } from './support/mail-dns';
 import { freePort } from './support/processes';
-import { testMailSettings, type CaughtMail, type SmtpSink } from './support/smtp-sink';
+import type { CaughtMail, SmtpSink } from './support/smtp-sink';
 
 // Decisions by email, end to end over real protocols: the escalation email goes out over SMTP into
 // a real SMTP sink; a reply composed from it goes over SMTP to the inbound server (or into a real
@@ -28,6 +34,14 @@ const DOMAIN = 'replies.test.example.org';
 const RAISER = 'pat.raiser@rotherham-asc.example.org';
 const OTHER = 'robin.other@rotherham-nhs.example.org';
 const DAY = 86_400_000;
+/** The council's own inbound mail server, whose Authentication-Results the service is told to trust. */
+const COUNCIL_MX = 'mx.council.example.org';
+
+// The agencies' domains publish DKIM keys and DMARC (p=reject) records, as NHS and council domains do.
+const dns = testDomains();
+const dkim = { 'rotherham-asc.example.org': dns.dkimKey('rotherham-asc.example.org'), 'rotherham-nhs.example.org': dns.dkimKey('rotherham-nhs.example.org') };
+for (const domain of Object.keys(dkim)) dns.txt(`_dmarc.${domain}`, 'v=DMARC1; p=reject');
+const domainOf = (address: string) => address.slice(address.lastIndexOf('@') + 1);
 
 let dev: DevWorker;
 let sink: SmtpSink;
@@ -39,6 +53,8 @@ let imapServer: ReturnType<typeof hoodiecrow>;
 let imapPort: number;
 let poller: ImapPoller;
 let clockShift = 0;
+/** The inbound service's log: one line per reply, so a test knows a reply was handled. */
+const handledLog: string[] = [];
 
 beforeAll(async () => {
   const apiPort = await freePort();
@@ -48,9 +64,16 @@ beforeAll(async () => {
   disputes = { client: dev.env.client, taskQueue: dev.taskQueue, context };
   const deps: ReplyDeps = {
     disputes,
-    settings: { secret: SECRET, addressing: { localPart: 'reply', domain: DOMAIN }, maxBytes: 64 * 1024 },
-    answer: answerSender(testMailSettings(sink)),
+    settings: {
+      secret: SECRET,
+      addressing: { localPart: 'reply', domain: DOMAIN },
+      maxBytes: 64 * 1024,
+      // The council's server forwards from this machine in these tests.
+      auth: { trustedAuthservIds: [COUNCIL_MX], trustedRelays: ['127.0.0.1'], resolver: dns.resolver },
+    },
+    answer: answerQueue(disputes),
     now: () => Date.now() + clockShift,
+    log: (line) => handledLog.push(line),
   };
   inbound = await startInboundSmtp(deps, { host: '127.0.0.1', port: 0 });
   api = buildApi({ disputes, keys: ApiKeys.demo(context.directory).keys, decisions: { secret: SECRET, now: () => Date.now() + clockShift } });
@@ -78,8 +101,8 @@ async function newDispute(): Promise<string> {
   return start.disputeId;
 }
 
-async function waitForMail(match: (mail: CaughtMail) => boolean): Promise<CaughtMail> {
-  const deadline = Date.now() + 15_000;
+async function waitForMail(match: (mail: CaughtMail) => boolean, within = 15_000): Promise<CaughtMail> {
+  const deadline = Date.now() + within;
   for (;;) {
     const found = sink.messages.find(match);
     if (found) return found;
@@ -98,14 +121,29 @@ const replyToOf = (mail: CaughtMail) => (mail.headers.get('reply-to') as { value
 const answerTo = (disputeId: string | null, to: string, after: number) =>
   waitForMail((mail) => sink.messages.indexOf(mail) >= after && mail.envelopeTo.includes(to) && (disputeId === null || mail.subject.includes(disputeId)) && /your/i.test(mail.subject));
 
-async function sendReply(options: { from: string; to: string; text?: string; inReplyTo?: string; headers?: Record<string, string>; envelopeFrom?: string; attachments?: { filename: string; content: Buffer }[] }) {
-  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: inbound.port, secure: false, ignoreTLS: true });
+type ReplyOptions = {
+  from: string;
+  to: string;
+  text?: string;
+  inReplyTo?: string;
+  messageId?: string;
+  headers?: Record<string, string>;
+  envelopeFrom?: string;
+  attachments?: { filename: string; content: Buffer }[];
+  /** By default signed with the From domain's published DKIM key, as the sender's mail system would. */
+  dkim?: { domainName: string; keySelector: string; privateKey: string } | false;
+};
+
+async function sendReply(options: ReplyOptions) {
+  const key = options.dkim === undefined ? dkim[domainOf(options.from) as keyof typeof dkim] : options.dkim || undefined;
+  const transport = nodemailer.createTransport({ host: '127.0.0.1', port: inbound.port, secure: false, ignoreTLS: true, ...(key ? { dkim: key } : {}) });
   return transport.sendMail({
     from: options.from,
     to: options.to,
     subject: 'Re: your decision is needed',
     ...(options.text !== undefined ? { text: options.text } : {}),
     ...(options.inReplyTo ? { inReplyTo: options.inReplyTo, references: options.inReplyTo } : {}),
+    ...(options.messageId ? { messageId: options.messageId } : {}),
     ...(options.headers ? { headers: options.headers } : {}),
     ...(options.attachments ? { attachments: options.attachments } : {}),
     ...(options.envelopeFrom !== undefined ? { envelope: { from: options.envelopeFrom, to: options.to } } : {}),
@@ -155,10 +193,7 @@ describe('reply by email, over SMTP', () => {
     const disputeId = await newDispute();
     const email = await decisionEmail(disputeId, 1, OTHER);
     const replyTo = replyToOf(email);
-    const token = replyTo.slice('reply+'.length, replyTo.indexOf('@'));
     const cases: { name: string; send: () => Promise<unknown>; to: string; says: RegExp; shift?: number }[] = [
-      { name: 'altered token', to: OTHER, says: /altered, or was not issued by this service/, send: () => sendReply({ from: OTHER, to: `reply+${token.slice(0, -4)}${token.at(-4) === 'a' ? 'b' : 'a'}${token.slice(-3)}@${DOMAIN}`, text: 'UNRESOLVED\nx' }) },
-      { name: 'not the addressee', to: RAISER, says: /Only the person the email was sent to can answer it/, send: () => sendReply({ from: RAISER, to: replyTo, text: 'UNRESOLVED\nx' }) },
       { name: 'expired', to: OTHER, says: /has expired/, shift: 40 * DAY, send: () => sendReply({ from: OTHER, to: replyTo, text: 'UNRESOLVED\nx' }) },
       { name: 'no decision word', to: OTHER, says: /first line of the reply must be RESOLVED or UNRESOLVED/, send: () => sendReply({ from: OTHER, to: replyTo, text: 'Can we talk on Monday?' }) },
       { name: 'no reason', to: OTHER, says: /needs the reason/, send: () => sendReply({ from: OTHER, to: replyTo, text: 'UNRESOLVED' }) },
@@ -214,14 +249,162 @@ describe('reply by email, over SMTP', () => {
   });
 });
 
+describe('who sent the reply', () => {
+  it('a reply with the addressee in From but not sent by their domain is not recorded; the addressee is told why', async () => {
+    const disputeId = await newDispute();
+    const email = await decisionEmail(disputeId, 1, OTHER);
+    const replyTo = replyToOf(email);
+    dns.txt('rotherham-asc.example.org', 'v=spf1 ip4:192.0.2.10 -all'); // the ASC's mail leaves from elsewhere
+    dns.txt('mailer.elsewhere.example', 'v=spf1 ip4:127.0.0.1 -all'); // a bulk mailer that may send from here
+    const cases: { name: string; from: string; options: Partial<ReplyOptions> }[] = [
+      // The finding, exactly: envelope MAIL FROM:<mallory@evil.example>, From: the addressee, no signature.
+      { name: 'envelope of another domain, unsigned', from: OTHER, options: { envelopeFrom: 'mallory@evil.example', dkim: false } },
+      { name: 'DKIM fails (a key the domain did not publish)', from: OTHER, options: { envelopeFrom: 'mallory@evil.example', dkim: dns.unpublishedKey('rotherham-nhs.example.org') } },
+      { name: 'SPF fails for the From domain', from: RAISER, options: { envelopeFrom: 'pat.raiser@rotherham-asc.example.org', dkim: false } },
+      { name: 'SPF passes for a domain not aligned with From', from: OTHER, options: { envelopeFrom: 'bounces@mailer.elsewhere.example', dkim: false } },
+      { name: 'a verdict from a server we do not trust', from: OTHER, options: { envelopeFrom: 'mallory@evil.example', dkim: false, headers: { 'Authentication-Results': 'mx.evil.example; dmarc=pass header.from=rotherham-nhs.example.org' } } },
+      { name: 'a trusted verdict that says it failed', from: OTHER, options: { envelopeFrom: 'mallory@evil.example', dkim: false, headers: { 'Authentication-Results': `${COUNCIL_MX}; dmarc=fail header.from=rotherham-nhs.example.org` } } },
+    ];
+    for (const forged of cases) {
+      const to = forged.from === RAISER ? replyToOf(await decisionEmail(disputeId, 1, RAISER)) : replyTo;
+      const before = sink.messages.length;
+      const sent = await sendReply({ from: forged.from, to, text: 'UNRESOLVED\nMallory says so.', ...forged.options });
+      expect(sent.response, forged.name).toMatch(/^250/);
+      const answer = await answerTo(disputeId, forged.from, before).catch((error: Error) => {
+        throw new Error(`${forged.name}: ${error.message}`);
+      });
+      expect(answer.text, forged.name).toMatch(/could not be verified as sent from your address.*nothing was recorded/s);
+      expect(answer.subject, forged.name).toBe(`Dispute ${disputeId} — your reply: nothing was recorded`);
+    }
+    expect(await outcomes(disputeId)).toBe(0);
+    expect((await stateOf(disputeId)).stage).toBe(1);
+  }, 120_000);
+
+  it('DKIM of the From domain, SPF aligned with it, or the council server’s verdict each let the decision through', async () => {
+    dns.txt('rotherham-nhs.example.org', 'v=spf1 ip4:127.0.0.1 -all');
+    const ways: { name: string; options: Partial<ReplyOptions> }[] = [
+      { name: 'DKIM signed by the From domain, envelope elsewhere', options: { envelopeFrom: 'bounces@mailer.elsewhere.example' } },
+      { name: 'unsigned, SPF passes for the From domain', options: { envelopeFrom: 'robin.other@rotherham-nhs.example.org', dkim: false } },
+      {
+        name: 'forwarded by the council, whose server vouches for it',
+        options: { envelopeFrom: 'srs0=abcd@council.example.org', dkim: false, headers: { 'Authentication-Results': `${COUNCIL_MX}; dkim=pass header.d=rotherham-nhs.example.org; dmarc=pass header.from=rotherham-nhs.example.org` } },
+      },
+    ];
+    for (const way of ways) {
+      const disputeId = await newDispute();
+      const email = await decisionEmail(disputeId, 1, OTHER);
+      const before = sink.messages.length;
+      await sendReply({ from: OTHER, to: replyToOf(email), text: 'UNRESOLVED\nNo agreement on the date.', ...way.options });
+      const answer = await answerTo(disputeId, OTHER, before);
+      expect(answer.subject, way.name).toContain('recorded: unresolved');
+      expect((await stateOf(disputeId)).stage, way.name).toBe(2);
+    }
+  }, 120_000);
+
+  it('the council’s verdict counts only from its relays or its mailbox, not from anyone who writes the header', async () => {
+    const raw = Buffer.from(
+      `Authentication-Results: ${COUNCIL_MX}; dmarc=pass header.from=rotherham-nhs.example.org\r\nFrom: ${OTHER}\r\nTo: reply@${DOMAIN}\r\nSubject: Re\r\nMessage-ID: <x1@evil.example>\r\n\r\nUNRESOLVED\r\nx\r\n`,
+    );
+    const auth = { trustedAuthservIds: [COUNCIL_MX], trustedRelays: ['127.0.0.1'], resolver: dns.resolver };
+    expect(await checkSender(auth, raw, OTHER, { via: 'smtp', clientIp: '192.0.2.7', envelopeFrom: 'mallory@evil.example' })).toMatchObject({ ok: false });
+    expect(await checkSender(auth, raw, OTHER, { via: 'smtp', clientIp: '::ffff:127.0.0.1', envelopeFrom: 'mallory@evil.example' })).toEqual({ ok: true, by: 'authentication-results' });
+    expect(await checkSender(auth, raw, OTHER, { via: 'imap' })).toEqual({ ok: true, by: 'authentication-results' });
+    expect(await checkSender({ ...auth, trustedAuthservIds: [] }, raw, OTHER, { via: 'imap' })).toMatchObject({ ok: false });
+  });
+});
+
+describe('no answer to strangers (backscatter)', () => {
+  it('a token not signed for the From address gets no email at all, whoever From names; the dispute does not change', async () => {
+    const disputeId = await newDispute();
+    const email = await decisionEmail(disputeId, 1, OTHER);
+    const token = replyToOf(email).slice('reply+'.length, replyToOf(email).indexOf('@'));
+    const stranger = 'victim@stranger.example';
+    // Well-formed, for this very dispute, but signed with a key that is not ours.
+    const unsigned = signDecisionToken('a-secret-that-is-not-the-services', { disputeId, stage: 1, recipient: stranger, expiresDay: expiryDay(Date.now(), 30) });
+    const altered = `${token.slice(0, -4)}${token.at(-4) === 'a' ? 'b' : 'a'}${token.slice(-3)}`;
+    const cases = [
+      { name: 'unsigned token, any From', from: stranger, to: `reply+${unsigned}@${DOMAIN}` },
+      { name: 'altered token', from: OTHER, to: `reply+${altered}@${DOMAIN}` },
+      { name: 'a real token, another From', from: RAISER, to: replyToOf(email) },
+    ];
+    const before = sink.messages.length;
+    const handledBefore = handledLog.length;
+    for (const backscatter of cases) {
+      const sent = await sendReply({ from: backscatter.from, to: backscatter.to, text: 'UNRESOLVED\nx', dkim: false });
+      expect(sent.response, backscatter.name).toMatch(/^250/);
+    }
+    await eventually(async () => handledLog.length - handledBefore, (count) => count >= cases.length, 15_000);
+    expect(handledLog.slice(handledBefore)).toEqual(['reply refused (forged)', 'reply refused (forged)', 'reply refused (not-addressee)']);
+    await new Promise((resolve) => setTimeout(resolve, 1_500)); // an answer, were one queued, would be out by now
+    expect(sink.messages.slice(before).filter((mail) => mail.envelopeTo.some((to) => [stranger, OTHER, RAISER].includes(to)) && /your reply/.test(mail.subject))).toEqual([]);
+    expect(await outcomes(disputeId)).toBe(0);
+  });
+});
+
+describe('the size the inbound server advertises', () => {
+  it('a message one byte over SIZE is refused with 552, and nothing is read into a decision', async () => {
+    const disputeId = await newDispute();
+    const email = await decisionEmail(disputeId, 1, OTHER);
+    const limit = inboundSizeLimit(64 * 1024);
+    const head = `From: ${OTHER}\r\nTo: ${replyToOf(email)}\r\nSubject: Re\r\nMessage-ID: <big.${disputeId}@rotherham-nhs.example.org>\r\n\r\nUNRESOLVED\r\n`;
+    const raw = head + 'x'.repeat(limit + 1 - head.length - 2) + '\r\n';
+    expect(Buffer.byteLength(raw)).toBe(limit + 1);
+    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: inbound.port, secure: false, ignoreTLS: true });
+    const handledBefore = handledLog.length;
+    await expect(transport.sendMail({ envelope: { from: OTHER, to: replyToOf(email) }, raw })).rejects.toThrow(/552 5\.3\.4 Message too large/);
+    expect(handledLog.slice(handledBefore)).toEqual([`reply refused at DATA: larger than ${limit} bytes`]);
+    expect(await outcomes(disputeId)).toBe(0);
+  });
+});
+
+describe('a reply while the SMTP relay is down', () => {
+  it('is recorded once and taken with 250; the confirmation waits for the relay and goes out once', async () => {
+    const disputeId = await newDispute();
+    const email = await decisionEmail(disputeId, 1, OTHER);
+    const before = sink.messages.length;
+    const reply = { from: OTHER, to: replyToOf(email), text: 'UNRESOLVED\nThe ward will not agree.', messageId: `<relay-down.${disputeId}@rotherham-nhs.example.org>` };
+    sink.failing = true;
+    try {
+      expect((await sendReply(reply)).response).toMatch(/^250/);
+      expect((await stateOf(disputeId)).stage).toBe(2);
+      // The sender's server delivers the same reply again (its own retry): taken, not recorded twice.
+      expect((await sendReply(reply)).response).toMatch(/^250/);
+      expect(await outcomes(disputeId)).toBe(1);
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      expect(sink.messages.slice(before).filter((mail) => mail.subject.includes('your reply'))).toEqual([]);
+    } finally {
+      sink.failing = false;
+    }
+    const answer = await waitForMail((mail) => sink.messages.indexOf(mail) >= before && mail.subject.includes('your reply'), 60_000);
+    expect(answer.subject).toBe(`Dispute ${disputeId} — your reply: recorded: unresolved`);
+    expect(answer.text).toContain('unresolved at stage 1; the dispute is now at stage 2');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(sink.messages.slice(before).filter((mail) => mail.subject.includes('your reply'))).toHaveLength(1);
+    expect(await outcomes(disputeId)).toBe(1);
+
+    // The answer's own workflow: it tried while the relay refused, then sent.
+    const answering = dev.env.client.workflow.getHandle(`reply-answer-${replyKeyOf(reply.messageId, Buffer.alloc(0))}`);
+    expect(await answering.result()).toBe('sent');
+    const history = await answering.fetchHistory();
+    const attempts = history.events!.flatMap((event) => (event.activityTaskStartedEventAttributes ? [event.activityTaskStartedEventAttributes.attempt] : []));
+    expect(attempts.at(-1)).toBeGreaterThan(1);
+    // For the replay test: `RECORD_HISTORIES=1` writes it beside the dispute histories.
+    const dir = process.env.RECORD_HISTORIES ? 'test/fixtures/histories' : '.cache/histories';
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(`${dir}/reply-answer-relay-down.history.bin`, proto.temporal.api.history.v1.History.encode(history).finish());
+  }, 120_000);
+});
+
 describe('reply by email, read from an IMAP mailbox', () => {
   it('the poller reads the shared mailbox, records the decision (even when the plus-part was lost), and answers', async () => {
     const disputeId = await newDispute();
     const email = await decisionEmail(disputeId, 1, OTHER);
     // A mail system that dropped the plus-part: only the thread (In-Reply-To) names the token.
+    // Not signed: the council's server, which filed it in the mailbox, vouches for the sender.
     const raw = await new MailComposer({
       from: OTHER,
       to: `reply@${DOMAIN}`,
+      headers: { 'Authentication-Results': `${COUNCIL_MX}; spf=pass smtp.mailfrom=rotherham-nhs.example.org; dmarc=pass (p=REJECT) header.from=rotherham-nhs.example.org` },
       subject: 'Re: your decision is needed',
       inReplyTo: email.messageId,
       references: email.messageId,
@@ -244,6 +427,19 @@ describe('reply by email, read from an IMAP mailbox', () => {
     // Marked seen: the next pass takes nothing, and the decision is not recorded twice.
     expect(await poller.pollOnce()).toBe(0);
     expect(await outcomes(disputeId)).toBe(1);
+
+    // A message over the size limit in the mailbox is passed over unread, and marked seen.
+    const big = await newDispute();
+    const bigEmail = await decisionEmail(big, 1, OTHER);
+    const client2 = new ImapFlow({ host: '127.0.0.1', port: imapPort, secure: false, auth: { user: 'replies', pass: 'imap-secret' }, logger: false });
+    await client2.connect();
+    await client2.append('INBOX', Buffer.from(`From: ${OTHER}\r\nTo: ${replyToOf(bigEmail)}\r\nSubject: Re\r\n\r\nUNRESOLVED\r\n${'x'.repeat(inboundSizeLimit(64 * 1024))}\r\n`));
+    await client2.logout();
+    const handledBefore = handledLog.length;
+    expect(await poller.pollOnce()).toBe(1);
+    expect(handledLog.slice(handledBefore)).toEqual([`reply refused in the mailbox: larger than ${inboundSizeLimit(64 * 1024)} bytes, not read`]);
+    expect(await poller.pollOnce()).toBe(0);
+    expect(await outcomes(big)).toBe(0);
   });
 });
 
@@ -285,5 +481,14 @@ describe('decision links', () => {
     const used = await fetch(link);
     expect(used.status).toBe(410);
     expect(await used.text()).toContain('This link has been used');
+    // The used link with its last character changed in the spare bits only: altered, not "used".
+    const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
+    const lastChar = (token: string) => {
+      expect((token.length * 5) % 8).toBeGreaterThan(0); // the lowest bit of the last character is spare
+      return `${token.slice(0, -1)}${alphabet[alphabet.indexOf(token.at(-1)!) ^ 1]}`;
+    };
+    const twin = await fetch(link.replace(/\/decisions\/([a-z2-7]+)/, (_m, token: string) => `/decisions/${lastChar(token)}`));
+    expect(twin.status).toBe(404);
+    expect(await twin.text()).toContain('altered, or was not issued by this service');
   });
 });

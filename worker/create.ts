@@ -2,6 +2,8 @@ import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker
 import { fileURLToPath } from 'node:url';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+/** The production types plus `disputePreview` (a dispute on a shifted clock): for the simulator and the tests only. */
+export const previewWorkflowsPath = fileURLToPath(new URL('../workflows/preview.ts', import.meta.url));
 
 export interface DisputeWorkerOptions {
   connection: NativeConnection;

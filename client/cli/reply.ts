@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { simpleParser } from 'mailparser';
 import nodemailer from 'nodemailer';
 import { loadConfig } from '../../runtime/config';
+import { localVerdict } from '../replies/local-verdict';
 import { UsageError } from './errors';
 
 const usage = `usage:
@@ -32,12 +33,12 @@ export async function replyCommand(args: string[], out: (text: string) => void):
       const from = mail.from?.value[0]?.address;
       const to = [mail.to].flat().flatMap((field) => field?.value.map((value) => value.address ?? '') ?? []).filter(Boolean);
       if (!from || to.length === 0) throw new UsageError(`${positionals[0]}: a reply needs From and To headers`);
-      await transport.sendMail({ envelope: { from, to }, raw });
+      await transport.sendMail({ envelope: { from, to }, raw: Buffer.concat([Buffer.from(`Authentication-Results: ${localVerdict(from)}\r\n`), raw]) });
       out(`sent ${positionals[0]} from ${from} to ${to.join(', ')}`);
       return;
     }
     if (!values.to || !values.from || !values.text) throw new UsageError(`--to, --from and --text are needed, or a file\n${usage}`);
-    await transport.sendMail({ from: values.from, to: values.to, subject: 'Re: your decision is needed', text: values.text.replace(/\\n/g, '\n') });
+    await transport.sendMail({ from: values.from, to: values.to, subject: 'Re: your decision is needed', text: values.text.replace(/\\n/g, '\n'), headers: { 'Authentication-Results': localVerdict(values.from) } });
     out(`sent from ${values.from} to ${values.to}; the answer comes back by email`);
   } catch (error) {
     if (error instanceof UsageError) throw error;

@@ -1,16 +1,25 @@
-import { mailTransport, type MailSettings } from '../../activities/email/activities';
-import type { Answer } from './handler';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import type { ReplyAnswer } from '../../activities/email/answer';
+import type { Disputes } from '../operations';
 
-/** Sends the service's answers to replies, marked as automatic so no auto-responder answers back. */
-export function answerSender(mail: MailSettings): (answer: Answer) => Promise<void> {
-  const transport = mailTransport(mail);
-  return async (answer) => {
-    await transport.sendMail({
-      from: mail.from,
-      to: answer.to,
-      subject: answer.subject,
-      text: answer.text,
-      headers: { 'Auto-Submitted': 'auto-replied', ...(answer.inReplyTo ? { 'In-Reply-To': answer.inReplyTo, References: answer.inReplyTo } : {}) },
-    });
+/**
+ * Queues the answer to one reply as its own small workflow (`replyAnswer`), whose ID comes from the
+ * reply: the same reply handled twice (a retried SMTP transaction, an IMAP message read again) is
+ * answered once, and an SMTP outage only delays the answer.
+ */
+export function answerQueue(disputes: Pick<Disputes, 'client' | 'taskQueue'>): (answer: ReplyAnswer, replyKey: string) => Promise<void> {
+  return async (answer, replyKey) => {
+    try {
+      await disputes.client.workflow.start('replyAnswer', {
+        taskQueue: disputes.taskQueue,
+        workflowId: `reply-answer-${replyKey}`,
+        args: [answer],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      });
+    } catch (error) {
+      // Answered already, by an earlier delivery of the same reply.
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    }
   };
 }

@@ -17,7 +17,8 @@ export type Refusal =
   | 'used'
   | 'no-decision'
   | 'no-text'
-  | 'not-allowed';
+  | 'not-allowed'
+  | 'unverified';
 
 export type Refused = { ok: false; refusal: Refusal; message: string; disputeId?: string };
 
@@ -35,6 +36,8 @@ export const refusalWords: Record<Refusal, string> = {
   'no-decision': 'The first line of the reply must be RESOLVED or UNRESOLVED. Nothing was recorded.',
   'no-text': 'A resolution needs the agreed actions, and "unresolved" needs the reason, below the first line. Nothing was recorded.',
   'not-allowed': 'The procedure does not allow that decision at this stage. Nothing was recorded.',
+  unverified:
+    'Your reply could not be verified as sent from your address (its domain did not vouch for it by DKIM or SPF, as DMARC requires), so nothing was recorded. Reply from your usual mail system, or use the link in the email.',
 };
 
 const refuse = (refusal: Refusal, detail?: string, disputeId?: string): Refused => ({
@@ -56,7 +59,7 @@ export function peopleOf(disputes: Disputes, view: DisputeView): string[] {
  */
 export async function linkHolder(disputes: Disputes, secret: string, token: string, now: number): Promise<{ ok: true; claim: DecisionClaim; view: DisputeView } | Refused> {
   const reading = readDecisionToken(token);
-  if (!reading.ok) return refuse('malformed');
+  if (!reading.ok) return refuse(reading.reason);
   let view: DisputeView;
   try {
     view = await readDispute(disputes, reading.claim.disputeId);

@@ -1,42 +1,47 @@
 import { createHash } from 'node:crypto';
 import { simpleParser, type ParsedMail } from 'mailparser';
-import { checkDecisionToken, tokenFromAddress, tokenFromReferences, type ReplyAddressing } from '../../runtime/decision-token';
+import type { ReplyAnswer } from '../../activities/email/answer';
+import { checkDecisionToken, tokenFromAddress, tokenFromReferences, type DecisionClaim, type ReplyAddressing } from '../../runtime/decision-token';
+import type { DisputeView } from '../../workflows/dispute/model';
 import { DisputeFailure, readDispute, type Disputes } from '../operations';
 import { recordDecision, refusalWords, type DecisionResult, type Refusal } from './decide';
+import { checkSender, type SenderAuthSettings } from './sender-auth';
 
 // One inbound reply, from the SMTP server or the IMAP poller: matched to the email it answers,
-// checked, recorded, and answered. Auto-replies and bounces are answered with nothing.
+// checked, recorded, and answered. Auto-replies and bounces are answered with nothing, and so is
+// mail whose token was not issued to its From address: answering it would send mail to whoever a
+// stranger names (backscatter).
 
 export interface ReplySettings {
   secret: string;
   addressing: ReplyAddressing;
   maxBytes: number;
+  /** How the sender is proven to be the From address. */
+  auth: SenderAuthSettings;
 }
 
 export interface InboundMail {
   raw: Buffer;
-  /** SMTP envelope, where known (the IMAP path reads the headers instead). */
+  /** How it reached us: over SMTP (with the envelope and the client) or read from a mailbox. */
+  via: 'smtp' | 'imap';
   envelopeFrom?: string | undefined;
   envelopeTo?: string[] | undefined;
+  clientIp?: string | undefined;
+  helo?: string | undefined;
 }
 
-export interface Answer {
-  to: string;
-  subject: string;
-  text: string;
-  inReplyTo?: string | undefined;
-}
+export type Answer = ReplyAnswer;
 
 export type Handled =
   | { outcome: 'recorded'; disputeId: string; answer: Answer }
-  | { outcome: 'refused'; refusal: Refusal | 'too-large' | 'unreadable'; answer: Answer | null }
+  | { outcome: 'refused'; refusal: Refusal | 'too-large' | 'unreadable' | 'unverified'; answer: Answer | null }
   | { outcome: 'ignored'; why: 'auto-reply' | 'no-sender' };
 
 export interface ReplyDeps {
   disputes: Disputes;
   settings: ReplySettings;
-  /** Sends the answer (a real SMTP send in the product). */
-  answer: (answer: Answer) => Promise<void>;
+  /** Queues the answer to a reply; `replyKey` is the same for every delivery of that reply. */
+  answer: (answer: Answer, replyKey: string) => Promise<void>;
   now?: () => number;
   /** One line per reply: the outcome, never the content. */
   log?: (line: string) => void;
@@ -45,40 +50,59 @@ export interface ReplyDeps {
 const decisionLine = /^\s*(un)?resolved\b[\s.:;,!\-–—]*(.*)$/i;
 
 export async function handleReply(deps: ReplyDeps, mail: InboundMail): Promise<Handled> {
-  const handled = await handle(deps, mail);
+  const { handled, replyKey } = await handle(deps, mail);
   deps.log?.(`reply ${handled.outcome}${'refusal' in handled ? ` (${handled.refusal})` : 'why' in handled ? ` (${handled.why})` : ''}`);
-  if (handled.outcome !== 'ignored' && handled.answer) await deps.answer(handled.answer);
+  if (handled.outcome !== 'ignored' && handled.answer) await deps.answer(handled.answer, replyKey);
   return handled;
 }
 
-async function handle(deps: ReplyDeps, mail: InboundMail): Promise<Handled> {
+async function handle(deps: ReplyDeps, mail: InboundMail): Promise<{ handled: Handled; replyKey: string }> {
   const { settings } = deps;
   let parsed: ParsedMail;
   try {
     parsed = await simpleParser(mail.raw.subarray(0, settings.maxBytes * 4));
   } catch {
-    return { outcome: 'ignored', why: 'no-sender' };
+    return { handled: { outcome: 'ignored', why: 'no-sender' }, replyKey: '' };
   }
+  const replyKey = replyKeyOf(parsed.messageId, mail.raw);
+  return { handled: await judge(deps, mail, parsed, replyKey), replyKey };
+}
+
+/** Every delivery of one reply (same Message-ID) has the same key: it is recorded and answered once. */
+export function replyKeyOf(messageId: string | undefined, raw: Buffer): string {
+  return createHash('sha256').update(messageId ?? raw).digest('hex').slice(0, 32);
+}
+
+async function judge(deps: ReplyDeps, mail: InboundMail, parsed: ParsedMail, replyKey: string): Promise<Handled> {
+  const { settings } = deps;
   const sender = parsed.from?.value[0]?.address?.toLowerCase();
   if (!sender) return { outcome: 'ignored', why: 'no-sender' };
   if (isAutomatic(parsed, mail.envelopeFrom, sender)) return { outcome: 'ignored', why: 'auto-reply' };
 
   const inReplyTo = parsed.messageId;
-  const refusal = (refusal: Refusal | 'too-large' | 'unreadable', message: string, disputeId?: string): Handled => ({
+  const silently = (refusal: Refusal): Handled => ({ outcome: 'refused', refusal, answer: null });
+  const refusal = (refusal: Refusal | 'too-large' | 'unreadable' | 'unverified', message: string, disputeId?: string): Handled => ({
     outcome: 'refused',
     refusal,
     answer: { to: sender, subject: subjectFor(disputeId, 'nothing was recorded'), text: explain(message), inReplyTo },
   });
 
-  if (mail.raw.length > settings.maxBytes) {
-    return refusal('too-large', `Your reply is larger than ${Math.round(settings.maxBytes / 1024)} KB, so it was not read. Nothing was recorded. Reply without attachments.`);
-  }
   const token = findToken(settings.addressing, mail, parsed);
-  if (!token) return refusal('malformed', refusalWords.malformed);
+  if (!token) return silently('malformed');
   const check = checkDecisionToken(settings.secret, token, sender, deps.now?.() ?? Date.now());
-  if (!check.ok) return refusal(check.reason, refusalWords[check.reason]);
+  // Only a token signed for the From address makes an answer safe: it goes to someone we wrote to.
+  if (!check.ok && check.reason !== 'expired') return silently(check.reason);
+
+  const verified = await checkSender(settings.auth, mail.raw, sender, mail);
+  if (!verified.ok) {
+    return refusal('unverified', `${refusalWords.unverified} (${verified.why})`, check.claim?.disputeId);
+  }
+  if (!check.ok) return refusal(check.reason, refusalWords[check.reason], check.claim?.disputeId);
   const { claim } = check;
 
+  if (mail.raw.length > settings.maxBytes) {
+    return refusal('too-large', `Your reply is larger than ${Math.round(settings.maxBytes / 1024)} KB, so it was not read. Nothing was recorded. Reply without attachments.`, claim.disputeId);
+  }
   if (!parsed.text?.trim() && !parsed.html) return refusal('unreadable', 'Your reply has no text that could be read. Nothing was recorded.', claim.disputeId);
   const { word, text } = readDecision(parsed.text ?? '');
   if (!word) return refusal('no-decision', refusalWords['no-decision'], claim.disputeId);
@@ -86,25 +110,42 @@ async function handle(deps: ReplyDeps, mail: InboundMail): Promise<Handled> {
   let result: DecisionResult;
   try {
     const view = await readDispute(deps.disputes, claim.disputeId);
-    // The reply's Message-ID makes a reply read twice (IMAP re-polled) count once.
-    const requestId = `reply:${createHash('sha256').update(parsed.messageId ?? mail.raw).digest('hex').slice(0, 32)}`;
-    result = await recordDecision(deps.disputes, view, claim, word, text, { requestId });
+    const repeat = sameDecisionRecorded(view, claim, word, text);
+    // This very reply was recorded before (its answer could not be queued then): confirm it again.
+    if (repeat) return recorded(sender, claim, repeat, text, inReplyTo);
+    result = await recordDecision(deps.disputes, view, claim, word, text, { requestId: `reply:${replyKey}` });
   } catch (error) {
     if (error instanceof DisputeFailure && error.kind === 'not-found') return refusal('no-dispute', refusalWords['no-dispute'], claim.disputeId);
     throw error;
   }
   if (!result.ok) return refusal(result.refusal, result.message, claim.disputeId);
-  const recorded = result.decision === 'unresolved' ? `unresolved at stage ${claim.stage}; the dispute is now at stage ${result.accepted.stage}` : `${result.decision} at stage ${claim.stage}`;
+  return recorded(sender, claim, { decision: result.decision, stageNow: result.accepted.stage }, text, inReplyTo);
+}
+
+type Recorded = { decision: 'resolved' | 'unresolved' | 'decided'; stageNow: number };
+
+function recorded(sender: string, claim: DecisionClaim, what: Recorded, text: string, inReplyTo: string | undefined): Handled {
+  const line = what.decision === 'unresolved' ? `unresolved at stage ${claim.stage}; the dispute is now at stage ${what.stageNow}` : `${what.decision} at stage ${claim.stage}`;
   return {
     outcome: 'recorded',
     disputeId: claim.disputeId,
     answer: {
       to: sender,
-      subject: subjectFor(claim.disputeId, `recorded: ${result.decision}`),
-      text: `Your decision has been recorded: ${recorded}.\n\n${result.decision === 'unresolved' ? 'Reason' : 'Agreed actions'}:\n${text.trim()}\n`,
+      subject: subjectFor(claim.disputeId, `recorded: ${what.decision}`),
+      text: `Your decision has been recorded: ${line}.\n\n${what.decision === 'unresolved' ? 'Reason' : 'Agreed actions'}:\n${text.trim()}\n`,
       inReplyTo,
     },
   };
+}
+
+/** The outcome this person already recorded for this stage with these very words, if any. */
+function sameDecisionRecorded(view: DisputeView, claim: DecisionClaim, word: 'resolved' | 'unresolved', text: string): Recorded | null {
+  for (const event of view.events) {
+    if (event.type !== 'outcome' || event.stage !== claim.stage || event.by?.toLowerCase() !== claim.recipient) continue;
+    const sameWord = word === 'unresolved' ? event.decision === 'unresolved' : event.decision === 'resolved' || event.decision === 'decided';
+    if (sameWord && (event.reason ?? event.agreedActions) === text.trim()) return { decision: event.decision, stageNow: view.stage };
+  }
+  return null;
 }
 
 /** Subjects carry the dispute reference only; never the subject the sender wrote (it may name the person). */

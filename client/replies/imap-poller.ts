@@ -1,5 +1,6 @@
 import { ImapFlow } from 'imapflow';
 import { handleReply, type ReplyDeps } from './handler';
+import { inboundSizeLimit } from './smtp-inbound';
 
 // For deployments that read replies from a shared mailbox: polls its INBOX for unseen mail, hands
 // each message to the reply handler, and marks it seen once handled.
@@ -23,6 +24,7 @@ export interface ImapPoller {
 export function startImapPoller(deps: ReplyDeps, settings: ImapSettings): ImapPoller {
   let stopped = false;
   let running: Promise<number> = Promise.resolve(0);
+  const limit = inboundSizeLimit(deps.settings.maxBytes);
 
   async function pass(): Promise<number> {
     const client = new ImapFlow({ host: settings.host, port: settings.port, secure: settings.secure, auth: { user: settings.user, pass: settings.password }, logger: false });
@@ -31,13 +33,16 @@ export function startImapPoller(deps: ReplyDeps, settings: ImapSettings): ImapPo
     try {
       const lock = await client.getMailboxLock(settings.mailbox ?? 'INBOX');
       try {
-        const unseen: { uid: number; source: Buffer }[] = [];
-        for await (const message of client.fetch({ seen: false }, { uid: true, source: true })) {
-          if (message.source) unseen.push({ uid: message.uid, source: message.source });
-        }
-        for (const message of unseen) {
-          await handleReply(deps, { raw: message.source });
-          await client.messageFlagsAdd(String(message.uid), ['\\Seen'], { uid: true });
+        // Sizes first, then one message at a time: a huge message in the mailbox is never read.
+        const unseen: { uid: number; size: number }[] = [];
+        for await (const message of client.fetch({ seen: false }, { uid: true, size: true })) unseen.push({ uid: message.uid, size: message.size ?? 0 });
+        for (const { uid, size } of unseen) {
+          if (size > limit) deps.log?.(`reply refused in the mailbox: larger than ${limit} bytes, not read`);
+          else {
+            const message = await client.fetchOne(String(uid), { source: true }, { uid: true });
+            if (message && message.source) await handleReply(deps, { raw: message.source, via: 'imap' });
+          }
+          await client.messageFlagsAdd(String(uid), ['\\Seen'], { uid: true });
           handled += 1;
         }
       } finally {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { CalendarConfig } from '../../policies/calendar/calendar';
+import { CALENDAR_RANGE, type CalendarConfig } from '../../policies/calendar/calendar';
 import { Agency } from '../../policies/directory-schema';
 import { Category, Contact, Policy, Risk } from '../../policies/schema';
 
@@ -24,7 +24,11 @@ export const DisputeStart = z.object({
   calendar: z.custom<CalendarConfig>((value) => typeof value === 'object' && value !== null && 'division' in value, 'expected a calendar config'),
   /** The board's officers, with the contacts this deployment uses. */
   officers: z.record(z.string(), Contact),
-  concernAt: IsoInstant,
+  /** Bounded by the calendar's range: the boundary's tighter limits (skew, the policy's oldest concern) need a clock, which a replay must not read. */
+  concernAt: IsoInstant.refine(
+    (instant) => Date.parse(instant) >= CALENDAR_RANGE.from && Date.parse(instant) < CALENDAR_RANGE.to,
+    'expected an instant from 2000-01-01 to 2100-01-01',
+  ),
   category: Category,
   risk: Risk,
   /** Raising agency first; at least one other. */
@@ -35,8 +39,6 @@ export const DisputeStart = z.object({
   startStage: z.number().int().min(1).optional(),
   /** CWAC stage 2: the lead of the adult's existing safeguarding plan, if there is one. */
   safeguardingPlanLead: Contact.optional(),
-  /** Preview runs only (`dispute simulate`): shifts the workflow's clock so a preview can start at any concern instant. */
-  previewClockOffsetMs: z.number().int().optional(),
 });
 export type DisputeStart = z.infer<typeof DisputeStart>;
 export type DisputeStartInput = z.input<typeof DisputeStart>;
@@ -104,7 +106,10 @@ export type DisputeEvent = { seq: number; at: string; stage: number; by?: string
   | { type: 'stage-entered'; reason: 'started' | 'unresolved' | 'deadline' | 'imminent-risk'; deadline: string | null }
   | { type: 'reminder'; deadline: string }
   | { type: 'overdue'; concludeBy: string; notice: number }
+  /** Disputes started before `email-queued` existed: the email was scheduled (not necessarily sent). */
   | { type: 'email'; kind: EmailKind; to: string[] }
+  | { type: 'email-queued'; kind: EmailKind; to: string[] }
+  | { type: 'email-sent'; kind: EmailKind; to: string[] }
   | { type: 'email-rejected'; kind: EmailKind; to: string; reason: string }
   | { type: 'email-failed'; kind: EmailKind; to: string[]; reason: string }
   | { type: 'outcome'; decision: Decision; agreedActions?: string; reason?: string }

@@ -1,0 +1,5 @@
+// The preview bundle: the production workflow types plus the preview, which runs a dispute on a
+// shifted clock. Only the simulator's and the tests' workers load it.
+export { probe } from './probe';
+export { dispute } from './dispute/workflow';
+export { disputePreview } from './dispute/preview';

@@ -140,8 +140,13 @@ export function buildDisputeStart(raw: NewDispute, context: DisputeContext, opti
   return checked.data;
 }
 
-export function startDispute(client: Client, taskQueue: string, start: DisputeStart): Promise<WorkflowHandle<(input: DisputeStart) => Promise<DisputeRecord>>> {
-  return client.workflow.start<(input: DisputeStart) => Promise<DisputeRecord>>('dispute', { ...startOptions(start), taskQueue, args: [start] });
+export function startDispute(
+  client: Client,
+  taskQueue: string,
+  start: DisputeStart,
+  options: { memo?: Record<string, string> } = {},
+): Promise<WorkflowHandle<(input: DisputeStart) => Promise<DisputeRecord>>> {
+  return client.workflow.start<(input: DisputeStart) => Promise<DisputeRecord>>('dispute', { ...startOptions(start, options), taskQueue, args: [start] });
 }
 
 /**
@@ -161,10 +166,13 @@ export function startPreviewDispute(
   });
 }
 
-function startOptions(start: DisputeStart) {
+function startOptions(start: DisputeStart, options: { memo?: Record<string, string> } = {}) {
   const { policy } = start;
   return {
     workflowId: start.disputeId,
+    // A dispute ID is never used twice, even after the dispute closed: a retried start finds the first.
+    workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
+    ...(options.memo ? { memo: options.memo } : {}),
     typedSearchAttributes: [
       { key: DisputeBoard, value: policy.board.id },
       { key: DisputePolicy, value: `${policy.id}@${policy.version}` },

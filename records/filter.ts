@@ -44,7 +44,8 @@ export const ListFilter = z
   .object({
     board: Id('rotherham-rsab').optional(),
     agency: Id('rotherham-asc').optional(),
-    status: z.enum(['open', 'resolved', 'unresolved', 'decided', 'withdrawn']).optional(),
+    // The last four: a workflow ended outside the procedure (the store lists none of them; Temporal visibility does).
+    status: z.enum(['open', 'resolved', 'unresolved', 'decided', 'withdrawn', 'terminated', 'failed', 'timed-out', 'cancelled']).optional(),
     stage: z.coerce.number().int().min(1).max(9).optional(),
     outcome: z.enum(['resolved', 'unresolved', 'decided', 'withdrawn']).optional(),
     category: Category.optional(),

@@ -99,7 +99,7 @@ export function closingRecord(stored: StoredDispute): DisputeRecord | null {
 export interface RecordsQuery {
   board?: string | undefined;
   agency?: string | undefined;
-  status?: Status | undefined;
+  status?: string | undefined;
   stage?: number | undefined;
   outcome?: Outcome | undefined;
   category?: string | undefined;

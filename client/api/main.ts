@@ -1,4 +1,5 @@
-import { loadConfig } from '../../runtime/config';
+import { mailTransport } from '../../activities/email/activities';
+import { loadConfig, mailSettings } from '../../runtime/config';
 import { ConfigError } from '../../runtime/errors';
 import { disputeContext } from '../disputes';
 import { connectDisputes } from '../operations';
@@ -21,6 +22,8 @@ async function main(): Promise<void> {
     disputes,
     keys,
     log: (line) => console.log(line),
+    // The API sends no mail itself, but the worker's emails and the answers to replies need the relay.
+    health: { smtp: () => mailTransport(mailSettings(config)).verify() },
     ...(config.REPLY_SECRET ? { decisions: { secret: config.REPLY_SECRET } } : {}),
   });
   const url = await api.listen({ host: config.API_HOST, port: config.API_PORT });

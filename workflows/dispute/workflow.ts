@@ -13,6 +13,7 @@ import type { z } from 'zod';
 import type { EmailActivities } from '../../activities/email/activities';
 import type { EmailBatch, EmailFacts } from '../../activities/email/types';
 import { CALENDAR_RANGE, CalendarRangeError, createCalendar, formatLondon } from '../../policies/calendar';
+import { domainOf } from '../../policies/directory-schema';
 import { lastStage, nextStage, stageDeadlines, stageOf, startingStage } from '../../policies/deadlines';
 import type { Contact, Recipient, Risk } from '../../policies/schema';
 import { DisputeAgencies, DisputeBoard, DisputeDeadline, DisputePolicy, DisputeRisk, DisputeStage, DisputeStatus } from '../search-attributes';
@@ -20,6 +21,7 @@ import * as messages from './messages';
 import {
   ChangeContactInput,
   DisputeStart,
+  noteLimits,
   NoteInput,
   OutcomeInput,
   RaiseRiskInput,
@@ -100,6 +102,10 @@ async function runDispute(input: DisputeStartInput, offset: number): Promise<Dis
   }
   const start = parsedStart.data;
   const { policy } = start;
+  // Disputes started before messages were hardened keep the old rules on replay: unknown fields
+  // dropped rather than refused, any involved person may change any contact, notes uncapped.
+  const hardened = patched('hardened-messages');
+  const parse = <T>(schema: z.ZodType<T>, payload: unknown): T => parseWith(hardened || !isObjectSchema(schema) ? schema : (schema.strip() as z.ZodType<T>), payload);
   const calendar = createCalendar(start.calendar);
   const now = () => Date.now() + offset;
   const emailQueuedThenSent = patched(PATCH.emailQueuedThenSent);
@@ -583,6 +589,7 @@ async function runDispute(input: DisputeStartInput, offset: number): Promise<Dis
         if (!policy.stages.some((stage) => stage.stage === input.stage)) {
           reject(messages.RejectionType.invalidPayload, `stage: the policy has no stage ${input.stage}`);
         }
+        if (hardened) mayChangeContact(input);
         return input;
       },
       apply(input: ChangeContactInput): void {
@@ -598,6 +605,15 @@ async function runDispute(input: DisputeStartInput, offset: number): Promise<Dis
         const input = parse(NoteInput, payload);
         mustBeOpen();
         mustBeInvolved(input.by);
+        if (hardened) {
+          const total = state.notes.reduce((sum, note) => sum + note.text.length, 0);
+          if (state.notes.length >= noteLimits.count || total + input.text.length > noteLimits.totalChars) {
+            reject(
+              messages.RejectionType.notAllowed,
+              `text: the dispute's notes are full (${state.notes.length} notes, ${total} characters; at most ${noteLimits.count} notes of ${noteLimits.totalChars} characters in all)`,
+            );
+          }
+        }
         return input;
       },
       apply(input: NoteInput): void {
@@ -606,6 +622,38 @@ async function runDispute(input: DisputeStartInput, offset: number): Promise<Dis
       },
     },
   };
+
+  /**
+   * An agency's people change only their own agency's contacts, and only to addresses of their own
+   * agency (its mail domains), never to a board officer's; the board's officers may change any.
+   * Otherwise an agency could name someone else as its contact and then act in their name.
+   */
+  function mayChangeContact(input: ChangeContactInput): void {
+    const officers = Object.values(start.officers).map((officer) => officer.email.toLowerCase());
+    if (officers.includes(input.by)) return;
+    const party = start.parties.find((candidate) => candidate.agency.id === input.agencyId)!;
+    const own = unique([
+      party.practitioner,
+      ...party.agency.tiers.flatMap((tier) => tier.contacts),
+      ...Object.values(state.overrides[party.agency.id] ?? {}).flat(),
+      party.agency.designatedSafeguardingLead,
+      party.agency.boardRepresentative,
+    ]).map((contact) => contact.email.toLowerCase());
+    if (!own.includes(input.by)) {
+      reject(messages.RejectionType.notAParty, `by: ${input.by} may not change ${party.agency.name}'s contacts: only its own people or the board's officers may`);
+    }
+    // Snapshots from before the directory named domains: the domains the agency's own people use.
+    const domains = party.agency.emailDomains ?? [...new Set(own.map(domainOf))];
+    input.contacts.forEach((contact, index) => {
+      const address = contact.email.toLowerCase();
+      if (officers.includes(address)) {
+        reject(messages.RejectionType.notAParty, `contacts.${index}.email: a board officer's address cannot be an agency's contact`);
+      }
+      if (!domains.includes(domainOf(address))) {
+        reject(messages.RejectionType.notAParty, `contacts.${index}.email: ${address} is not an address of ${party.agency.name} (${domains.join(', ')})`);
+      }
+    });
+  }
 
   function shorten(): void {
     const shortened = stageDeadlines(
@@ -694,7 +742,11 @@ function describe(error: z.ZodError): string {
   return error.issues.map((issue) => `${issue.path.join('.') || '(payload)'}: ${issue.message}`).join('; ');
 }
 
-function parse<T>(schema: z.ZodType<T>, payload: unknown): T {
+function isObjectSchema(schema: z.ZodType): schema is z.ZodObject {
+  return typeof (schema as Partial<z.ZodObject>).strip === 'function';
+}
+
+function parseWith<T>(schema: z.ZodType<T>, payload: unknown): T {
   const parsed = schema.safeParse(payload);
   if (!parsed.success) reject(messages.RejectionType.invalidPayload, describe(parsed.error));
   return parsed.data as T;

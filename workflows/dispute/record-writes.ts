@@ -43,20 +43,23 @@ export function recordWrites(events: () => DisputeEvent[], row: () => RecordRow)
     }
   }
 
+  /** Schedules a write of what is not yet written, after the current one (coalescing what comes meanwhile). */
+  function kick(): void {
+    if (queued || events().length === written) return;
+    queued = true;
+    chain = chain.then(writeNext);
+  }
+
   return {
-    /** Something was recorded: schedules a write after the current one (coalescing what comes meanwhile). */
-    changed(): void {
-      if (queued) return;
-      queued = true;
-      chain = chain.then(writeNext);
-    },
-    /** Resolves once every change so far is written (or given up on). */
+    /**
+     * Called where the dispute waits, never where it records: a task that goes on to fail the
+     * dispute (a start outside the calendar) schedules no write that nobody would complete.
+     */
+    kick,
+    /** At the end: resolves once every event is written (or, after days of a store that is down, given up on). */
     async flushed(): Promise<void> {
-      let seen: Promise<void>;
-      do {
-        seen = chain;
-        await seen;
-      } while (seen !== chain);
+      kick();
+      await chain;
     },
   };
 }

@@ -155,7 +155,6 @@ async function runDispute(input: DisputeStartInput, offset: number): Promise<Dis
   function record(event: DistributiveOmit<DisputeEvent, 'seq' | 'at' | 'stage'> & { stage?: number }, at = dueInstant ?? now()): void {
     state.events.push({ seq: state.events.length + 1, at: iso(at), stage: state.stage, ...event } as DisputeEvent);
     state.version += 1;
-    records.changed();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -715,6 +714,7 @@ async function runDispute(input: DisputeStartInput, offset: number): Promise<Dis
   }
 
   while (state.status === 'open') {
+    records.kick();
     const wake = nextWake();
     const seen = state.version;
     if (wake !== null && wake <= now()) {

@@ -14,6 +14,7 @@ import type { DisputeView, Ended } from '../workflows/dispute/model';
 import { DisputeAgencies, DisputeBoard, DisputeDeadline, DisputePolicy, DisputeRisk, DisputeStage, DisputeStatus } from '../workflows/search-attributes';
 import { base32 } from '../runtime/base32';
 import { recordsLocation, type Config } from '../runtime/config';
+import { temporalConnectOptions } from '../runtime/temporal-connection';
 import { lazyRecordsStore } from '../records/lazy';
 import type { RecordsStore } from '../records/open';
 import { listRecords, readStoredDispute, type RecordSummary } from '../records/read';
@@ -50,7 +51,7 @@ export async function connectDisputes(
   options: { connectTimeoutMs?: number; context?: DisputeContext; records?: () => Promise<RecordsStore> } = {},
 ): Promise<{ disputes: Disputes; close: () => Promise<void> }> {
   const context = options.context ?? disputeContext(config);
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS, ...(options.connectTimeoutMs ? { connectTimeout: options.connectTimeoutMs } : {}) });
+  const connection = await Connection.connect({ ...temporalConnectOptions(config), ...(options.connectTimeoutMs ? { connectTimeout: options.connectTimeoutMs } : {}) });
   // A store given by the caller is the caller's to close (npm start shares one with its worker).
   const own = options.records ? null : lazyRecordsStore(recordsLocation(config));
   return {

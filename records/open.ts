@@ -11,10 +11,8 @@ import type { RecordsDatabase } from './schema';
 // Opens the records store: PostgreSQL when DATABASE_URL is set, else PGlite (PostgreSQL compiled to
 // WebAssembly) persisted in a folder. Migrations run on open; a store written by newer code is refused.
 
-/** The store cannot be opened as configured: a deployment problem, said in words an operator can act on. */
-export class RecordsStoreError extends ConfigError {
-  override name = 'RecordsStoreError';
-}
+/** The store cannot be opened as configured: a deployment problem (a ConfigError: one line, exit 2), said in words an operator can act on. */
+export class RecordsStoreError extends ConfigError {}
 
 export interface RecordsStore {
   db: Kysely<RecordsDatabase>;

@@ -5,6 +5,7 @@ import { exportRecords } from '../../records/export';
 import { ListFilter, RangeEnd, RangeStart } from '../../records/filter';
 import { saveRecord } from '../../records/write';
 import { recordWriteQuery } from '../../workflows/dispute/record-query';
+import type { RecordsStore } from '../../records/open';
 import type { Disputes } from '../operations';
 import { UsageError } from './errors';
 
@@ -52,16 +53,15 @@ export const ExportOptions = z
     if (options.from && options.to && options.to <= options.from) context.addIssue({ code: 'custom', path: ['to'], message: 'the range runs backwards: --to must be after --from' });
   });
 
-/** Writes a board's records, to a file or to `out`. */
-export async function recordsExport(disputes: Disputes, raw: Record<string, unknown>, out: (text: string) => void): Promise<number> {
+/** Writes a board's records, to a file or to `out`. Only the store is needed, not Temporal. */
+export async function recordsExport(records: () => Promise<RecordsStore>, raw: Record<string, unknown>, out: (text: string) => void): Promise<number> {
   const parsed = ExportOptions.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw new UsageError(`--${String(issue?.path[0] ?? 'board')}: ${issue?.message}\n${recordsUsage}`);
   }
-  if (!disputes.records) throw new UsageError('no records store is configured');
   const options = parsed.data;
-  const { db } = await disputes.records();
+  const { db } = await records();
   if (!options.output) {
     let text = '';
     const count = await exportRecords(db, options, (chunk) => void (text += chunk));

@@ -31,11 +31,11 @@ describe('dispute list and records export flags', () => {
       await saveRecord(store.db, sampleWrite());
       const disputes = { client: null as never, taskQueue: '', context, records: async () => store } satisfies Disputes;
       const out: string[] = [];
-      await expect(recordsExport(disputes, { format: 'csv' }, (line) => out.push(line))).rejects.toThrow(/^--board: /);
-      await expect(recordsExport(disputes, { board: 'rotherham-rsab', format: 'xlsx' }, (line) => out.push(line))).rejects.toThrow(/^--format: expected csv or json/);
-      await expect(recordsExport(disputes, { board: 'rotherham-rsab', format: 'csv', from: '2026-05-01', to: '2026-04-01' }, (line) => out.push(line))).rejects.toThrow(/^--to: the range runs backwards/);
+      await expect(recordsExport(disputes.records, { format: 'csv' }, (line) => out.push(line))).rejects.toThrow(/^--board: /);
+      await expect(recordsExport(disputes.records, { board: 'rotherham-rsab', format: 'xlsx' }, (line) => out.push(line))).rejects.toThrow(/^--format: expected csv or json/);
+      await expect(recordsExport(disputes.records, { board: 'rotherham-rsab', format: 'csv', from: '2026-05-01', to: '2026-04-01' }, (line) => out.push(line))).rejects.toThrow(/^--to: the range runs backwards/);
       expect(out).toEqual([]);
-      expect(await recordsExport(disputes, { board: 'rotherham-rsab', format: 'csv' }, (line) => out.push(line))).toBe(1);
+      expect(await recordsExport(disputes.records!, { board: 'rotherham-rsab', format: 'csv' }, (line) => out.push(line))).toBe(1);
       expect(out[0]!.split('\r\n')).toHaveLength(2);
       expect(out[0]!.split('\r\n')[1]).toMatch(/^rsab-sample,rotherham-rsab,/);
     } finally {

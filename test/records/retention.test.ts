@@ -62,7 +62,7 @@ const cli = (...args: string[]) => runCli(args, { TEMPORAL_ADDRESS: dev.env.addr
 
 async function exported(format: 'csv' | 'json'): Promise<string> {
   let text = '';
-  await recordsExport(disputes, { board: 'rotherham-rsab', format }, (chunk) => void (text += chunk));
+  await recordsExport(disputes.records!, { board: 'rotherham-rsab', format }, (chunk) => void (text += chunk));
   return text;
 }
 
@@ -125,6 +125,10 @@ describe('a closed dispute outlives its workflow', () => {
     expect((await cli('show', disputeId)).stdout).toBe(before.text);
     expect(await exported('csv')).toBe(before.csv);
     expect(await exported('json')).toBe(before.export);
+    const viaCli = await cli('records', 'export', '--board', 'rotherham-rsab', '--format', 'json');
+    expect({ code: viaCli.code, stderr: viaCli.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(viaCli.stdout.trimEnd()).toBe(before.export.trimEnd());
+    expect(await cli('records', 'export', '--board', 'rotherham-rsab', '--format', 'xlsx')).toMatchObject({ code: 2, stderr: expect.stringMatching(/^dispute: --format: expected csv or json/) });
     expect(JSON.parse(before.export)).toEqual([expect.objectContaining({ disputeId, personReference: 'RMBC-RET-1', outcome: 'resolved', agreedActions: 'A joint review on Friday.' })]);
 
     // The same authorisation: others still cannot see it; nothing can be sent to it.

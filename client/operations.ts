@@ -14,6 +14,8 @@ import type { DisputeView, Ended } from '../workflows/dispute/model';
 import { DisputeAgencies, DisputeBoard, DisputeDeadline, DisputePolicy, DisputeRisk, DisputeStage, DisputeStatus } from '../workflows/search-attributes';
 import { base32 } from '../runtime/base32';
 import { recordsLocation, type Config } from '../runtime/config';
+import { loadKeyRing, type KeyRing } from '../runtime/key-ring';
+import { dataConverter } from '../runtime/payload-codec';
 import { temporalConnectOptions } from '../runtime/temporal-connection';
 import { lazyRecordsStore } from '../records/lazy';
 import type { RecordsStore } from '../records/open';
@@ -45,17 +47,23 @@ export interface Disputes {
   records?: () => Promise<RecordsStore>;
 }
 
-/** Disputes on the configured Temporal, with the configured policies and directory. */
+/** Disputes on the configured Temporal, with the configured policies, directory and payload keys. */
 export async function connectDisputes(
   config: Config,
-  options: { connectTimeoutMs?: number; context?: DisputeContext; records?: () => Promise<RecordsStore> } = {},
+  options: { connectTimeoutMs?: number; context?: DisputeContext; keyRing?: KeyRing; records?: () => Promise<RecordsStore> } = {},
 ): Promise<{ disputes: Disputes; close: () => Promise<void> }> {
   const context = options.context ?? disputeContext(config);
+  const keyRing = options.keyRing ?? loadKeyRing(config);
   const connection = await Connection.connect({ ...temporalConnectOptions(config), ...(options.connectTimeoutMs ? { connectTimeout: options.connectTimeoutMs } : {}) });
   // A store given by the caller is the caller's to close (npm start shares one with its worker).
   const own = options.records ? null : lazyRecordsStore(recordsLocation(config));
   return {
-    disputes: { client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }), taskQueue: config.TEMPORAL_TASK_QUEUE, context, records: options.records ?? own!.get },
+    disputes: {
+      client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverter(keyRing) }),
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      context,
+      records: options.records ?? own!.get,
+    },
     close: async () => {
       await connection.close();
       await own?.close();

@@ -6,6 +6,8 @@ import { lazyRecordsStore } from '../records/lazy';
 import { runMain } from '../runtime/entry';
 import { createLogger, installTemporalLogging } from '../runtime/logger';
 import { temporalConnectOptions } from '../runtime/temporal-connection';
+import { loadKeyRing } from '../runtime/key-ring';
+import { dataConverter } from '../runtime/payload-codec';
 import { createWorker, prebuiltWorkflowBundle } from './create';
 
 new Command('worker')
@@ -19,6 +21,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger('worker', config.LOG_LEVEL);
   installTemporalLogging(logger, config.LOG_LEVEL);
+  const keyRing = loadKeyRing(config);
   // Opened (and migrated) first: a store newer than this code stops the worker before it polls.
   const records = lazyRecordsStore(recordsLocation(config));
   logger.info(`records store: ${(await records.get()).where}`);
@@ -30,6 +33,7 @@ async function main(): Promise<void> {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     activities: createActivities({ mail: mailSettings(config), records: records.get }),
     ...(bundle ? { workflowBundle: bundle } : {}),
+    dataConverter: dataConverter(keyRing),
   });
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE, prebuiltBundle: Boolean(bundle) }, `worker polling task queue '${config.TEMPORAL_TASK_QUEUE}' on ${config.TEMPORAL_ADDRESS}`);
   await worker.run(); // the SDK shuts down gracefully on SIGINT/SIGTERM

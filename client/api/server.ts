@@ -7,6 +7,7 @@ import { act, checkTemporal, DisputeFailure, listDisputePage, ListFilter, openDi
 import { domainOf } from '../../policies/directory-schema';
 import { parseJsonBody } from './json-body';
 import type { ApiKeys, Caller } from './keys';
+import { registerCodec, type CodecOptions } from './codec';
 import { registerDecisionPages, type DecisionPagesOptions } from './decision-pages';
 import { openApiDocument, type RouteDoc } from './openapi';
 
@@ -25,6 +26,8 @@ export interface ApiOptions {
    * resolves when the thing is up and throws when it is down.
    */
   health?: Record<string, () => Promise<unknown>>;
+  /** With this, the codec endpoint for the Temporal Web UI is served under /codec/. */
+  codec?: CodecOptions;
 }
 
 const statusOf: Record<FailureKind, number> = {
@@ -231,6 +234,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   action('notes', 'Add a note', 'addNote', NoteInput);
 
   if (options.decisions) registerDecisionPages(app, { ...options.decisions, disputes });
+  if (options.codec) registerCodec(app, options.codec);
   app.get('/openapi.json', async () => openApiDocument(docs));
   app.get('/health', async (_request, reply) => {
     const checks: Record<string, () => Promise<unknown>> = { temporal: () => checkTemporal(disputes), ...(options.health ?? {}) };

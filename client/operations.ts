@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import {
   Client,
   Connection,
+  defaultGrpcRetryOptions,
+  makeGrpcRetryInterceptor,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
@@ -54,7 +56,11 @@ export async function connectDisputes(
 ): Promise<{ disputes: Disputes; close: () => Promise<void> }> {
   const context = options.context ?? disputeContext(config);
   const keyRing = options.keyRing ?? loadKeyRing(config);
-  const connection = await Connection.connect({ ...temporalConnectOptions(config), ...(options.connectTimeoutMs ? { connectTimeout: options.connectTimeoutMs } : {}) });
+  const connection = await Connection.connect({
+    ...temporalConnectOptions(config),
+    interceptors: boundedRetries(),
+    ...(options.connectTimeoutMs ? { connectTimeout: options.connectTimeoutMs } : {}),
+  });
   // A store given by the caller is the caller's to close (npm start shares one with its worker).
   const own = options.records ? null : lazyRecordsStore(recordsLocation(config));
   return {
@@ -95,6 +101,14 @@ export function translate(error: unknown, disputeId?: string): never {
   if (isUnreachable(error)) throw new DisputeFailure('unavailable', 'Temporal is not answering; nothing was changed, try again shortly');
   if (/not found/i.test(text) && disputeId) throw new DisputeFailure('not-found', `no dispute '${disputeId}'`);
   throw error;
+}
+
+/**
+ * The client's gRPC retries, bounded to about a second: callers are answered 503 while Temporal is
+ * down, and no retry is left sleeping past its call (it would fire on a closed connection).
+ */
+export function boundedRetries() {
+  return [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 4 }))];
 }
 
 /** How long a call that needs no worker (describe, list, start) may take before Temporal counts as down. */
@@ -266,7 +280,7 @@ async function storedView(disputes: Disputes, disputeId: string): Promise<Disput
   return (await readStoredDispute((await disputes.records()).db, disputeId))?.view ?? null;
 }
 
-export const Operation = z.enum(['recordOutcome', 'raiseRisk', 'withdraw', 'changeContact', 'addNote']);
+export const Operation = z.enum(['recordOutcome', 'raiseRisk', 'withdraw', 'changeContact', 'addNote', 'submitRepresentation', 'convene']);
 export type Operation = z.infer<typeof Operation>;
 
 /** Sends an update and waits for its answer; the same `requestId` twice is applied once. */

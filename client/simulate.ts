@@ -138,7 +138,9 @@ async function drive(
     if (view.stage === request.resolveAtStage) {
       await skipTo(Date.parse(view.enteredStageAt) + HOUR);
       const party = start.parties[1]!;
-      const by = view.stage === 1 ? party.practitioner.email : (view.awaiting.find((a) => a.agencyId === party.agency.id)?.contacts[0]?.email ?? party.practitioner.email);
+      // The last stage's outcome is the board's: its officer records it, as the policy names.
+      const officer = view.stage === last && policy.lastStage ? start.officers[policy.lastStage.recordedBy.officers[0]!]?.email : undefined;
+      const by = officer ?? (view.stage === 1 ? party.practitioner.email : (view.awaiting.find((a) => a.agencyId === party.agency.id)?.contacts[0]?.email ?? party.practitioner.email));
       await handle.executeUpdate(recordOutcome, {
         args: [
           {

@@ -45,6 +45,16 @@ export function checkPolicy(policy: Policy): Problem[] {
   });
   checkRecipients('overdue.to', policy.overdue.to);
   if (policy.record) checkRecipients('record.sendTo', policy.record.sendTo);
+  checkRecipients('onResolved', (policy.onResolved ?? []).map((notice) => notice.to));
+  const board = policy.lastStage;
+  if (board) {
+    const named = [['convenedBy', board.convenedBy], ...(board.chairedBy ? [['chairedBy', board.chairedBy]] : []), ...board.recordedBy.officers.map((officer, index) => [`recordedBy.officers.${index}`, officer])];
+    for (const [path, officer] of named) {
+      if (!officers.has(officer!)) add(`lastStage.${path}`, `names officer '${officer}', which the board does not define (it defines: ${[...officers].join(', ') || 'none'})`);
+    }
+    if (policy.stages.at(-1)?.tier !== 'board') add('lastStage', "the last stage belongs to the board: its tier must be 'board'");
+  }
+  if (policy.officeHours && policy.officeHours.start >= policy.officeHours.end) add('officeHours', `office hours must start before they end (${policy.officeHours.start}–${policy.officeHours.end})`);
   const action = policy.imminentRisk.action;
   if (action.kind === 'notify') checkRecipients('imminentRisk.action.to', action.to);
 
@@ -55,6 +65,11 @@ export function checkPolicy(policy: Policy): Problem[] {
   if (action.kind === 'jump-to-stage' && action.stage === lastStage(policy) + 1) {
     add('imminentRisk.action.stage', 'jumps beyond the last stage');
   }
+  policy.stages.forEach((stage, index) =>
+    stage.onEnter.forEach((notice, noticeIndex) => {
+      if (notice.to.kind === 'tier' && !stageNumbers.has(notice.to.stage)) add(`stages.${index}.onEnter.${noticeIndex}.to.stage`, `names stage ${notice.to.stage}, which the policy does not have`);
+    }),
+  );
   policy.record?.stages.forEach((stage, index) => {
     if (!stageNumbers.has(stage)) add(`record.stages.${index}`, `names stage ${stage}, which the policy does not have`);
   });

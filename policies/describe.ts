@@ -38,6 +38,10 @@ export function describeRecipient(policy: Policy, recipient: Recipient): string 
     }
     case 'safeguarding-plan-lead':
       return "the lead for the adult's existing safeguarding plan (if there is one)";
+    case 'tier':
+      return `each agency's stage ${recipient.stage} contacts`;
+    case 'parties':
+      return "everyone involved so far in every agency";
   }
 }
 
@@ -48,8 +52,19 @@ function describeReminder(reminder: Reminder): string {
     case 'fraction':
       return `when ${Math.round(reminder.fraction * 100)}% of the stage's time has passed`;
     case 'after':
-      return describeRule(reminder.rule);
+      return `${describeRule(reminder.rule)}${reminder.text ? ` (“${reminder.text}”)` : ''}`;
   }
+}
+
+const effects = {
+  binding: 'binding on all agencies concerned',
+  final: 'final and binding on all organisations involved',
+  recommendation: 'not a binding decision',
+  unstated: 'the document does not say whether it binds',
+} as const;
+
+function officerTitle(policy: Policy, id: string): string {
+  return policy.officers[id]?.title ?? id;
 }
 
 /** A person-readable summary of a policy's stages and rules. */
@@ -85,11 +100,31 @@ export function describePolicy(policy: Policy): string {
     shorten: "shorten the current and later stages to their imminent-risk allowance, from the moment it is raised",
   }[action.kind];
   lines.push(`Imminent risk: ${imminent}${policy.imminentRisk.chooseStartStage ? '; the raiser may choose the starting stage' : ''}`);
-  lines.push(`Overdue at the last stage: tell ${policy.overdue.to.map((to) => describeRecipient(policy, to)).join(' and ')}, again every ${policy.overdue.repeatEvery.amount} working day(s) until a decision`);
+  const board = policy.lastStage;
+  const recorders = board ? board.recordedBy.officers.map((id) => officerTitle(policy, id)) : [];
+  lines.push(
+    `Overdue (a stage's conclude-by passes before the dispute moves on, or at the last stage): tell the stage's contacts and ${policy.overdue.to.map((to) => describeRecipient(policy, to)).join(' and ')}` +
+      `${recorders.length ? ` (at the last stage also ${recorders.join(' and ')})` : ''}; at the last stage again every ${policy.overdue.repeatEvery.amount} working day(s) until its ${board?.outcome.name ?? 'decision'} is recorded`,
+  );
+  if (board) {
+    lines.push('');
+    lines.push(`The last stage is the board's:`);
+    lines.push(`  Convened by: ${officerTitle(policy, board.convenedBy)}${board.chairedBy ? `; chaired by ${officerTitle(policy, board.chairedBy)}` : ''}${board.panelSize ? `; a panel of at least ${board.panelSize}` : ''}`);
+    lines.push(`  Its outcome is a ${board.outcome.name} (${effects[board.outcome.effect]}), recorded by ${[...recorders, ...(board.recordedBy.panel ? ['a panel member recorded on the dispute'] : [])].join(', or ')}; never by a disputing agency`);
+    if (board.representations) lines.push("  Each party's last-stage contact may send a written representation, which goes to the panel");
+    if (board.routes) lines.push(`  ${board.routes.chosenBy === 'board-representative' ? "An agency's board representative" : "An agency's designated safeguarding lead"} chooses: ${board.routes.options.join(' or ')}`);
+    lines.push(`  (${board.cite})`);
+  }
   if (policy.record) {
     lines.push(`Record: ${policy.record.name} (${policy.record.reference}) at stages ${policy.record.stages.join(', ')}`);
     lines.push(`  Fields: ${policy.record.fields.map((field) => field.label).join('; ')}`);
+    if (policy.record.copyToParties) lines.push(`  A copy to every party's people on entering stage ${policy.record.stages.join(', ')}`);
+    if (policy.record.sendTo.length) lines.push(`  Completed, when the dispute is resolved or decided, to ${policy.record.sendTo.map((to) => describeRecipient(policy, to)).join(', ')}`);
   }
+  for (const notice of policy.onResolved ?? []) lines.push(`On resolution at any stage, tell ${describeRecipient(policy, notice.to)}: ${notice.purpose}`);
+  if (policy.debrief) lines.push(`After it closes, a debrief prompt to everyone involved: ${policy.debrief.purpose}`);
+  const hours = policy.officeHours ?? { start: '09:00', end: '17:00' };
+  lines.push(`Emails that ask someone for something go out ${hours.start}–${hours.end} London time on working days${policy.officeHours ? '' : ' (the default)'}; deadlines never move`);
   if (policy.notes.length) {
     lines.push('');
     lines.push('Notes:');

@@ -2,7 +2,10 @@ import { z } from 'zod';
 import { Division } from './calendar/holidays';
 
 // A board's procedure as data. The schema is the type: `Policy` below is inferred from it, and a
-// policy file is parsed with it before anything reads it.
+// policy file is parsed with it before anything reads it. Every object is strict: a stray key (a
+// typo, or a YAML flow map cut at a comma) fails the file instead of being dropped.
+// Fields added after the first disputes ran are optional: running disputes hold a snapshot of
+// their policy without them, and keep the rules they started with.
 
 export const Slug = z.string().regex(/^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/, 'expected a lower-case id like "board-manager"');
 
@@ -15,7 +18,7 @@ export type Category = z.infer<typeof Category>;
 export const Tier = z.enum(['practitioner', 'line-manager', 'senior-manager', 'board']);
 export type Tier = z.infer<typeof Tier>;
 
-export const Contact = z.object({
+export const Contact = z.strictObject({
   name: z.string().min(1),
   email: z.email(),
   title: z.string().min(1).optional(),
@@ -28,7 +31,7 @@ const Cite = z.string().min(3, 'cite the clause this encodes');
 /** A number of units, the same for every risk level or one per level. */
 export const Amount = z.union([
   z.number().positive(),
-  z.object({ standard: z.number().positive(), high: z.number().positive(), imminent: z.number().positive() }),
+  z.strictObject({ standard: z.number().positive(), high: z.number().positive(), imminent: z.number().positive() }),
 ]);
 export type Amount = z.infer<typeof Amount>;
 
@@ -37,21 +40,21 @@ export const From = z.enum(['concern', 'stage-entry']);
 export type From = z.infer<typeof From>;
 
 export const DeadlineRule = z.discriminatedUnion('unit', [
-  z.object({ unit: z.literal('working-hours'), amount: Amount, from: From }),
-  z.object({ unit: z.literal('working-days'), amount: Amount, from: From }),
-  z.object({ unit: z.literal('calendar-days'), amount: Amount, from: From }),
-  z.object({ unit: z.literal('elapsed-hours'), amount: Amount, from: From }),
+  z.strictObject({ unit: z.literal('working-hours'), amount: Amount, from: From }),
+  z.strictObject({ unit: z.literal('working-days'), amount: Amount, from: From }),
+  z.strictObject({ unit: z.literal('calendar-days'), amount: Amount, from: From }),
+  z.strictObject({ unit: z.literal('elapsed-hours'), amount: Amount, from: From }),
   /** "By day N": the end of day N, counting the day it is measured from as day 1. */
-  z.object({ unit: z.literal('end-of-day'), day: z.number().int().min(1), from: From }),
+  z.strictObject({ unit: z.literal('end-of-day'), day: z.number().int().min(1), from: From }),
 ]);
 export type DeadlineRule = z.infer<typeof DeadlineRule>;
 
 export const Reminder = z.discriminatedUnion('kind', [
   /** When this fraction of the stage's time (measured in the deadline's own unit) has passed. */
-  z.object({ kind: z.literal('fraction'), fraction: z.number().gt(0).lt(1) }),
-  /** At a fixed time, e.g. 24 hours after the concern. */
-  z.object({ kind: z.literal('after'), rule: DeadlineRule }),
-  z.object({ kind: z.literal('none') }),
+  z.strictObject({ kind: z.literal('fraction'), fraction: z.number().gt(0).lt(1), text: z.string().min(1).optional() }),
+  /** At a fixed time, e.g. 24 hours after the concern; `text` says why, in the document's terms. */
+  z.strictObject({ kind: z.literal('after'), rule: DeadlineRule, text: z.string().min(1).optional() }),
+  z.strictObject({ kind: z.literal('none') }),
 ]);
 export type Reminder = z.infer<typeof Reminder>;
 
@@ -60,16 +63,21 @@ export type AgencyRole = z.infer<typeof AgencyRole>;
 
 /** Who a notice goes to, besides the current tier (who always hears of their own stage). */
 export const Recipient = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('officer'), officer: Slug }),
-  z.object({ kind: z.literal('agency-role'), role: AgencyRole, agencies: z.enum(['raising', 'all']) }),
+  z.strictObject({ kind: z.literal('officer'), officer: Slug }),
+  z.strictObject({ kind: z.literal('agency-role'), role: AgencyRole, agencies: z.enum(['raising', 'all']) }),
   /** The lead responsible for the adult's existing safeguarding plan, when the dispute names one. */
-  z.object({ kind: z.literal('safeguarding-plan-lead') }),
+  z.strictObject({ kind: z.literal('safeguarding-plan-lead') }),
+  /** The people of a stage's tier in every agency (e.g. the line managers, told at stage 1). */
+  z.strictObject({ kind: z.literal('tier'), stage: z.number().int().min(1) }),
+  /** Everyone of the agencies involved so far: for records kept "in all agencies". */
+  z.strictObject({ kind: z.literal('parties') }),
 ]);
 export type Recipient = z.infer<typeof Recipient>;
 
-export const Attachment = z.enum(['record', 'dispute-details']);
+/** What a notice carries: the board's form, the dispute's details, or the written account of the dispute and every attempt to resolve it. */
+export const Attachment = z.enum(['record', 'dispute-details', 'written-account']);
 
-export const Notice = z.object({
+export const Notice = z.strictObject({
   to: Recipient,
   /** Why they are told, in the board's words; it opens the email. */
   purpose: z.string().min(1),
@@ -78,7 +86,7 @@ export const Notice = z.object({
 });
 export type Notice = z.infer<typeof Notice>;
 
-export const Gate = z.object({
+export const Gate = z.strictObject({
   /** The stage is entered only for these categories… */
   categories: z.array(Category).min(1),
   /** …otherwise an unresolved previous stage closes the dispute as unresolved. */
@@ -86,7 +94,7 @@ export const Gate = z.object({
   cite: Cite,
 });
 
-export const Stage = z.object({
+export const Stage = z.strictObject({
   stage: z.number().int().min(1).max(9),
   tier: Tier,
   title: z.string().min(1),
@@ -101,65 +109,113 @@ export const Stage = z.object({
   gate: Gate.optional(),
   /** What a resolution at this stage must confirm, besides the agreed actions. */
   resolutionConfirms: z.array(z.enum(['safety-measures'])).default([]),
+  /** Who acts for each agency at this stage: the directory's tier, or each agency's board representative. */
+  contacts: z.enum(['tier', 'board-representative']).optional(),
+  /** Where an unresolved stage closes the dispute: each organisation's decision and rationale must be recorded first. */
+  closingRecord: z.strictObject({ perOrganisation: z.literal(true), cite: Cite }).optional(),
   cite: Cite,
 });
 export type Stage = z.infer<typeof Stage>;
 
-export const ImminentRisk = z.object({
+export const ImminentRisk = z.strictObject({
   action: z.discriminatedUnion('kind', [
     /** Go straight to a stage (if the dispute is below it). */
-    z.object({ kind: z.literal('jump-to-stage'), stage: z.number().int().min(2) }),
+    z.strictObject({ kind: z.literal('jump-to-stage'), stage: z.number().int().min(2) }),
     /** Escalate to the next stage at once. */
-    z.object({ kind: z.literal('next-stage') }),
+    z.strictObject({ kind: z.literal('next-stage') }),
     /** Stay, and tell these people at once. */
-    z.object({ kind: z.literal('notify'), to: z.array(Recipient).min(1), purpose: z.string().min(1) }),
+    z.strictObject({ kind: z.literal('notify'), to: z.array(Recipient).min(1), purpose: z.string().min(1) }),
     /** Shorten the current and later stages to the imminent allowance of their per-stage deadlines. */
-    z.object({ kind: z.literal('shorten') }),
+    z.strictObject({ kind: z.literal('shorten') }),
   ]),
   /** Whether the raiser may choose the stage a dispute with imminent risk starts at. */
   chooseStartStage: z.boolean().default(false),
   cite: Cite,
 });
 
-export const RecordForm = z.object({
+export const RecordForm = z.strictObject({
   name: z.string().min(1),
   reference: z.string().min(1),
   /** The stages at which the form is kept and sent. */
   stages: z.array(z.number().int().min(1)).min(1),
-  fields: z.array(z.object({ id: Slug, label: z.string().min(1) })).min(1),
+  fields: z.array(z.strictObject({ id: Slug, label: z.string().min(1) })).min(1),
+  /** Who receives the completed form when the dispute is resolved or decided. */
   sendTo: z.array(Recipient).default([]),
+  /** Whether a copy goes to every party's people on entering each of the form's stages. */
+  copyToParties: z.boolean().optional(),
   cite: Cite,
 });
 
-export const Officer = z.object({
+export const Officer = z.strictObject({
   title: z.string().min(1),
   /** The published address where the document gives one; a deployment's directory may supply it instead. */
   email: z.email().optional(),
 });
 
-export const Policy = z.object({
+/** The last stage is the board's: who convenes it, who records its outcome, what the outcome is. */
+export const BoardStage = z.strictObject({
+  /** The officer who convenes the panel or refers the matter on. */
+  convenedBy: Slug,
+  /** The officer who chairs it, where the document names one. */
+  chairedBy: Slug.optional(),
+  /** Who may record the outcome: these officers, and (if `panel`) the panel members recorded on the dispute. */
+  recordedBy: z.strictObject({ officers: z.array(Slug).min(1), panel: z.boolean() }),
+  /** The smallest panel the document allows, where it sets one. */
+  panelSize: z.number().int().min(1).optional(),
+  outcome: z.strictObject({
+    /** What the document calls it: "decision", "recommendation". */
+    name: z.string().min(1),
+    /** binding: on all agencies; final: final and binding; recommendation: not binding; unstated: the document does not say. */
+    effect: z.enum(['binding', 'final', 'recommendation', 'unstated']),
+    cite: Cite,
+  }),
+  /** Each party's last-stage contact may send a written representation, which goes to the panel. */
+  representations: z.strictObject({ cite: Cite }).optional(),
+  /** Where the document offers routes (mediation or a panel): who chooses. */
+  routes: z.strictObject({ options: z.array(Slug).min(2), chosenBy: AgencyRole, cite: Cite }).optional(),
+  cite: Cite,
+});
+export type BoardStage = z.infer<typeof BoardStage>;
+
+/** When emails that ask a person for something may go out, in London time on working days. */
+export const OfficeHours = z.strictObject({
+  start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM'),
+  end: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM'),
+});
+export type OfficeHours = z.infer<typeof OfficeHours>;
+
+export const Debrief = z.strictObject({ purpose: z.string().min(1), cite: Cite });
+
+export const Policy = z.strictObject({
   id: Slug,
   version: z.number().int().min(1),
   /** The date this version was adopted by the board, YYYY-MM-DD. */
   adopted: z.iso.date(),
-  board: z.object({
+  board: z.strictObject({
     id: Slug,
     name: z.string().min(1),
     shortName: z.string().min(1),
     division: Division,
   }),
-  source: z.object({ document: z.string().min(1), title: z.string().min(1), issued: z.string().min(1) }),
+  source: z.strictObject({ document: z.string().min(1), title: z.string().min(1), issued: z.string().min(1) }),
   officers: z.record(Slug, Officer),
   stages: z.array(Stage).min(2),
   reminder: Reminder.default({ kind: 'fraction', fraction: 0.5 }),
   imminentRisk: ImminentRisk,
   /** At the last stage, after its conclude-by passes: who is told, and how often again. */
-  overdue: z.object({
+  overdue: z.strictObject({
     to: z.array(Recipient).min(1),
-    repeatEvery: z.object({ unit: z.literal('working-days'), amount: z.number().positive() }),
+    repeatEvery: z.strictObject({ unit: z.literal('working-days'), amount: z.number().positive() }),
     cite: Cite,
   }),
   record: RecordForm.optional(),
+  lastStage: BoardStage.optional(),
+  /** Told when a dispute is resolved or decided at any stage (e.g. board representatives, for learning). */
+  onResolved: z.array(Notice).optional(),
+  /** A prompt to debrief, to everyone involved, after the dispute closes. */
+  debrief: Debrief.optional(),
+  /** Default 09:00–17:00. */
+  officeHours: OfficeHours.optional(),
   /**
    * The oldest concern a dispute may be started for, in calendar days before the start. A concern
    * older than this belongs to a review, not to the escalation procedure's clock.

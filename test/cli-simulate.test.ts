@@ -45,11 +45,21 @@ describe('dispute simulate', () => {
     const stage2 = emails.find((event) => event.stage === 2 && event.kind === 'stage-entered')!;
     expect(stage2.at).toBe(utc('2026-03-31T10:30+01:00'));
     expect(stage2.to).toEqual([expect.stringMatching(/@rotherham-asc\.example\.org$/), expect.stringMatching(/@rotherham-nhs\.example\.org$/)]);
-    // It stops at the first overdue notice, with the emails that notice sends: queued, then sent.
-    expect(emails.at(-1)).toMatchObject({ type: 'email-queued', kind: 'overdue', stage: 4, to: expect.arrayContaining([CHAIR, BOARD_MANAGER]) });
+    // It stops at the first overdue notice, with the emails that notice sends, queued then sent: the
+    // board's officers are asked for the panel's decision, the parties told it is overdue.
+    expect(emails.at(-2)).toMatchObject({ type: 'email-queued', kind: 'overdue', stage: 4, to: expect.arrayContaining([CHAIR, BOARD_MANAGER]) });
+    expect(emails.at(-1)).toMatchObject({ type: 'email-queued', kind: 'overdue', stage: 4, to: [expect.stringMatching(/@rotherham-asc\.example\.org$/), expect.stringMatching(/@rotherham-nhs\.example\.org$/)] });
     const overdueSent = events.filter((event) => event.type === 'email-sent' && event.kind === 'overdue');
-    expect(overdueSent.flatMap((event) => event.to).sort()).toEqual([...emails.at(-1)!.to!].sort());
+    expect(overdueSent.flatMap((event) => event.to).sort()).toEqual([...emails.at(-2)!.to!, ...emails.at(-1)!.to!].sort());
     expect(events.filter((event) => event.type === 'email').length).toBe(0);
+  }, 90_000);
+
+  it('--resolve-at-stage 4: the board’s officer records the last stage’s outcome, never a disputing agency', async () => {
+    const { code, stdout } = await dispute('simulate', '--policy', 'rotherham-rsab', '--concern-at', '2026-03-27T10:30:00Z', '--resolve-at-stage', '4', '--json');
+    expect(code).toBe(0);
+    const { events } = JSON.parse(stdout) as { events: (PreviewEvent & { by?: string; decision?: string })[] };
+    expect(events.find((event) => event.type === 'outcome')).toMatchObject({ stage: 4, decision: 'decided', by: CHAIR });
+    expect(events.find((event) => event.type === 'closed')).toMatchObject({ stage: 4, outcome: 'decided' });
   }, 90_000);
 
   it('--resolve-at-stage: resolved by a party of that stage an hour after it is entered; the closed event says so', async () => {

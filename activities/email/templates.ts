@@ -21,6 +21,10 @@ const headlines: Record<EmailKind, (stage: number) => string> = {
   withdrawn: (stage) => `withdrawn at stage ${stage}`,
   'immediate-harm': (stage) => `stage ${stage}: immediate harm`,
   confirmation: (stage) => `stage ${stage}: decision recorded`,
+  record: (stage) => `stage ${stage}: record for every agency`,
+  representation: (stage) => `stage ${stage}: written representation`,
+  convened: (stage) => `stage ${stage}: how the board will resolve it`,
+  debrief: (stage) => `closed at stage ${stage}: a debrief`,
 };
 
 const openings: Record<EmailKind, string> = {
@@ -35,17 +39,41 @@ const openings: Record<EmailKind, string> = {
   withdrawn: 'The agency that raised this professional difference has withdrawn it.',
   'immediate-harm': 'The adult is thought to be at risk of immediate harm. The procedure says you must be informed at once.',
   confirmation: 'Your decision has been recorded.',
+  record: 'The board’s procedure asks that this record is held on the adult’s record in every agency involved, and used as the basis of the report to the manager at the next stage.',
+  representation: 'A written representation has been made to the board for this dispute.',
+  convened: 'The board has recorded how it will resolve this professional difference.',
+  debrief: 'The professional difference has closed. The board’s procedure suggests a debrief.',
 };
+
+/** The decided email's opening: what the policy says the outcome is, never "binding" where the document does not. */
+function decidedOpening(outcome: NonNullable<EmailBatch['facts']['boardOutcome']>): string {
+  switch (outcome.effect) {
+    case 'binding':
+      return `The board has recorded its ${outcome.name} on the professional difference. It is binding on all agencies concerned.`;
+    case 'final':
+      return `The board has recorded its ${outcome.name} on the professional difference. It is final and binding on all organisations involved.`;
+    case 'recommendation':
+      return `The board has made a ${outcome.name} on the most appropriate way to proceed. It is a ${outcome.name}, not a binding decision.`;
+    case 'unstated':
+      return `The board has recorded its ${outcome.name} on the professional difference.`;
+  }
+}
 
 /** Subject lines carry the dispute reference and stage only: never a name. */
 export function subjectFor(batch: EmailBatch): string {
   const { facts, kind } = batch;
-  return `[${facts.board.shortName}] Dispute ${facts.disputeId} — ${headlines[kind](facts.stage)}`;
+  const headline =
+    kind === 'decided' && facts.boardOutcome
+      ? `${facts.boardOutcome.name} at stage ${facts.stage}`
+      : kind === 'stage-entered' && facts.asksForRepresentation
+        ? `stage ${facts.stage}: your written representation`
+        : headlines[kind](facts.stage);
+  return `[${facts.board.shortName}] Dispute ${facts.disputeId} — ${headline}`;
 }
 
 export function deadlineSentence(batch: EmailBatch): string | null {
   const { concludeBy, escalateAt } = batch.facts;
-  if (['resolved', 'decided', 'closed-unresolved', 'withdrawn', 'confirmation'].includes(batch.kind)) return null;
+  if (['resolved', 'decided', 'closed-unresolved', 'withdrawn', 'confirmation', 'debrief'].includes(batch.kind)) return null;
   const parts: string[] = [];
   if (concludeBy) parts.push(`Stage ${batch.facts.stage} must be concluded by ${formatLondon(new Date(concludeBy))}.`);
   if (escalateAt && escalateAt !== concludeBy) {
@@ -60,11 +88,15 @@ export interface DecisionWays {
   links: { resolved: string; unresolved: string };
 }
 
+function capitalise(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
 export function renderEmail(batch: EmailBatch, recipientName: string, decision?: DecisionWays): RenderedEmail {
   const { facts } = batch;
   const paragraphs: [string, string][] = []; // [label, body]
   paragraphs.push(['', `Dear ${recipientName},`]);
-  paragraphs.push(['', openings[batch.kind]]);
+  paragraphs.push(['', batch.kind === 'decided' && facts.boardOutcome ? decidedOpening(facts.boardOutcome) : openings[batch.kind]]);
   if (facts.reason) paragraphs.push(['Why', facts.reason]);
   if (facts.purpose) paragraphs.push(['The procedure', facts.purpose]);
   const deadline = deadlineSentence(batch);
@@ -74,7 +106,14 @@ export function renderEmail(batch: EmailBatch, recipientName: string, decision?:
   paragraphs.push(['Agencies', facts.agencies.join('; ')]);
   paragraphs.push(['Summary', facts.summary]);
   if (facts.agreedActions) paragraphs.push(['Agreed actions', facts.agreedActions]);
-  if (facts.decisionText) paragraphs.push(['Decision', facts.decisionText]);
+  if (facts.decisionText) paragraphs.push([facts.boardOutcome ? capitalise(facts.boardOutcome.name) : 'Decision', facts.decisionText]);
+  for (const line of facts.writtenRecord ?? []) paragraphs.push([line.label, line.value]);
+  if (facts.asksForRepresentation) {
+    paragraphs.push([
+      'Your written representation',
+      'The outcome of this stage is the board’s to record. Send your agency’s written representation to the board with the dispute API (POST /disputes/<id>/representations) or `dispute representation <id> --by <your email> --text …`; it is recorded and sent to the panel.',
+    ]);
+  }
   if (facts.asksForDecision && decision) {
     paragraphs.push([
       'To record the outcome',

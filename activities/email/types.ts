@@ -25,6 +25,12 @@ export interface EmailFacts {
   record?: { name: string; fields: { label: string; value: string }[] };
   /** Whether the recipient is asked for a decision (stage entered, reminder). */
   asksForDecision?: boolean;
+  /** At the board's stage: the parties are asked for their written representation, not a decision. */
+  asksForRepresentation?: boolean;
+  /** The last stage's outcome as the policy names it, and whether it binds. */
+  boardOutcome?: { name: string; effect: 'binding' | 'final' | 'recommendation' | 'unstated' };
+  /** The written record of a decision: rationale, outstanding issues, next steps. */
+  writtenRecord?: { label: string; value: string }[];
 }
 
 export interface EmailBatch {

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { describeIssues } from '../../runtime/errors';
-import { ChangeContactInput, NoteInput, OutcomeInput, RaiseRiskInput, WithdrawInput, type DisputeView } from '../../workflows/dispute/model';
+import { ChangeContactInput, NoteInput, OutcomeInput, RaiseRiskInput, RepresentationInput, WithdrawInput, type DisputeView } from '../../workflows/dispute/model';
 import { NewDispute } from '../disputes';
 import { act, checkTemporal, DisputeFailure, listDisputePage, ListFilter, openDispute, readDispute, type Disputes, type FailureKind, type Operation } from '../operations';
 import { domainOf } from '../../policies/directory-schema';
@@ -228,6 +228,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
       },
     );
   action('outcome', 'Record an outcome: resolved (agreed actions), unresolved (reason), or the board’s decision', 'recordOutcome', OutcomeInput);
+  action('representations', 'A party’s written representation to the board at the last stage (its last-stage contact)', 'submitRepresentation', RepresentationInput);
   action('risk', 'Raise the risk', 'raiseRisk', RaiseRiskInput);
   action('withdraw', 'Withdraw the concern (raising agency)', 'withdraw', WithdrawInput);
   action('contacts', 'Change a tier’s contact for this dispute', 'changeContact', ChangeContactInput);

@@ -18,6 +18,8 @@ export type Refusal =
   | 'no-decision'
   | 'no-text'
   | 'not-allowed'
+  | 'boards-outcome'
+
   | 'unverified';
 
 export type Refused = { ok: false; refusal: Refusal; message: string; disputeId?: string };
@@ -36,6 +38,7 @@ export const refusalWords: Record<Refusal, string> = {
   'no-decision': 'The first line of the reply must be RESOLVED or UNRESOLVED. Nothing was recorded.',
   'no-text': 'A resolution needs the agreed actions, and "unresolved" needs the reason, below the first line. Nothing was recorded.',
   'not-allowed': 'The procedure does not allow that decision at this stage. Nothing was recorded.',
+  'boards-outcome': 'The outcome of the last stage is the board’s to record, not a disputing agency’s. Nothing was recorded.',
   unverified:
     'Your reply could not be verified as sent from your address (its domain did not vouch for it by DKIM or SPF, as DMARC requires), so nothing was recorded. Reply from your usual mail system, or use the link in the email.',
 };
@@ -101,7 +104,8 @@ export async function recordDecision(
   if (!text.trim()) return refuse('no-text', undefined, view.disputeId);
   const policy = disputes.context.policies.find(view.policy.id, view.policy.version);
   const last = policy ? Math.max(...policy.stages.map((stage) => stage.stage)) : Number.POSITIVE_INFINITY;
-  // At the last stage there is nobody higher: "resolved" there is the board's decision.
+  // At the last stage there is nobody higher: "resolved" there is the board's outcome, which only
+  // those its policy names may record; the dispute refuses anyone else, saying who may.
   const decision = word === 'resolved' && view.stage === last ? 'decided' : word;
   try {
     const accepted = await act(
@@ -121,6 +125,7 @@ export async function recordDecision(
   } catch (error) {
     if (!(error instanceof DisputeFailure)) throw error;
     if (error.kind === 'conflict') return refuse(/not current/.test(error.message) ? 'stage-passed' : 'closed', error.message, claim.disputeId);
+    if (error.kind === 'forbidden' && /may not record the outcome of stage/.test(error.message)) return refuse('boards-outcome', error.message, claim.disputeId);
     if (error.kind === 'forbidden') return refuse('not-addressee', error.message, claim.disputeId);
     return refuse('not-allowed', error.message, claim.disputeId);
   }

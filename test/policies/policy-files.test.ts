@@ -98,6 +98,32 @@ describe('a policy that breaks the schema', () => {
     expect(rejection(policy)).toMatch(/officers\.board-manager\.email/);
   });
 
+  it('refuses a stray key anywhere, naming where it is', () => {
+    const top = rawPolicy('norfolk-nsab');
+    top.escalationNotes = 'x';
+    expect(rejection(top)).toMatch(/\(top level\): Unrecognized key: "escalationNotes"/);
+    const nested = rawPolicy('rotherham-rsab');
+    nested.stages[2].onEnter[0].attachment = 'record';
+    expect(rejection(nested)).toMatch(/stages\.2\.onEnter\.0: Unrecognized key: "attachment"/);
+  });
+
+  it('refuses a form field cut at a comma in a YAML flow map, as the files once were', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'policies-'));
+    const text = readFileSync(join(builtInPolicyDir, 'rotherham-rsab.yaml'), 'utf8').replace(
+      'label: "Summary of reason for dispute – include views of all agencies" }',
+      'label: Summary of reason for dispute, with the views of all agencies }',
+    );
+    writeFileSync(join(dir, 'rotherham-rsab.yaml'), text);
+    expect(() => loadPolicyFile(join(dir, 'rotherham-rsab.yaml'))).toThrow(/record\.fields\.1: Unrecognized key: "with the views of all agencies"/);
+  });
+
+  it('keeps every form label whole, as the document words it', () => {
+    const labels = (id: string) => PolicyRegistry.fromDirectory().get(id).record!.fields.map((field) => field.label);
+    expect(labels('rotherham-rsab')).toContain('Summary of reason for dispute – include views of all agencies');
+    expect(labels('north-somerset-nssab')).toContain('Summary of reason for dispute – include views of all agencies concerned.');
+    expect(labels('north-somerset-nssab')).toContain('Agreed outcomes or actions if satisfactorily resolved – includes escalation to next stage if unresolved');
+  });
+
   it('reports unreadable YAML with the file name', () => {
     const dir = mkdtempSync(join(tmpdir(), 'policies-'));
     writeFileSync(join(dir, 'broken.yaml'), 'id: [unclosed');
@@ -146,6 +172,12 @@ describe('an inconsistent policy', () => {
     const falling = rawPolicy('norfolk-nsab');
     falling.stages[2].tier = 'practitioner';
     expect(rejection(falling)).toMatch(/stage 3 \(practitioner\) must be a higher tier than stage 2 \(line-manager\)/);
+  });
+
+  it('is rejected when the last stage names an officer the board does not define', () => {
+    const policy = rawPolicy('cheshire-west-and-chester-lsab');
+    policy.lastStage.recordedBy.officers = ['chair', 'treasurer'];
+    expect(rejection(policy)).toMatch(/lastStage\.recordedBy\.officers\.1: names officer 'treasurer'/);
   });
 
   it('is rejected when the record names a stage the policy lacks', () => {

@@ -49,7 +49,7 @@ describe('Cheshire West and Chester', () => {
     expect(await recipientsOf(dispute, 'stage 4: overdue', 4)).toEqual(
       expect.arrayContaining([officer('cheshire-west-and-chester-lsab', 'chair'), ...contactsAt(BOARD, 'nhs', 4)]),
     );
-    await saveHistory(dispute, 'cheshire-west-nobody-decides');
+    await saveHistory(dispute, 'cheshire-west-nobody-decides-board-stage');
   });
 
   it('resolved at each stage', async () => {

@@ -78,7 +78,7 @@ describe('email delivery', () => {
     // Recorded when the activity reported, after the outage: later than the stage-2 deadline.
     expect(sentAt(1).every((event) => event.at > utc(STAGE_2))).toBe(true);
     expect(await dispute.events('email')).toEqual([]);
-    await saveHistory(dispute, 'smtp-outage-retried');
+    await saveHistory(dispute, 'smtp-outage-retried-board-stage');
   });
 
   it('an address the server refuses permanently is recorded as rejected; the others are sent and the dispute goes on', async () => {

@@ -32,7 +32,7 @@ describe('Leeds', () => {
   it('with a s42 category (abuse), nobody decides: four stages of 5 working days, the chair at stage 4', async () => {
     const dispute = await nobodyDecides(kit, concern(), { entries: ENTRIES, overdue: OVERDUE });
     expect(await recipientsOf(dispute, 'stage 4: notice to the board', 1)).toEqual([officer('leeds-sab', 'chair')]);
-    await saveHistory(dispute, 'leeds-abuse-nobody-decides');
+    await saveHistory(dispute, 'leeds-abuse-nobody-decides-board-stage');
   });
 
   it('without a s42 category, an unresolved stage 3 closes the dispute as unresolved and no chair is emailed', async () => {
@@ -47,16 +47,27 @@ describe('Leeds', () => {
     expect(dispute.mail().some((mail) => mail.envelopeTo.includes(chair))).toBe(false);
     const [closing] = await mailMatching(dispute, subjectHas('closed unresolved at stage 3'));
     expect(closing!.text).toContain('no further stage for a other concern');
+    // Each organisation's decision and rationale: the record says none was given before time ran out.
+    for (const party of dispute.start.parties) expect(closing!.text).toContain(`${party.agency.name}: decision and rationale: not recorded before the stage’s time ran out`);
   });
 
-  it('without a s42 category, "unresolved" pressed at stage 3 closes it at once', async () => {
+  it('without a s42 category, "unresolved" at stage 3 closes it at once, once each organisation’s decision and rationale is recorded', async () => {
     const dispute = await kit.start(concern({ category: 'other' }));
     await dispute.at(plusHours(T0, 1));
     await decide(dispute, 1, 'unresolved');
     await decide(dispute, 2, 'unresolved');
-    const accepted = await decide(dispute, 3, 'unresolved');
+    const vcs = { agencyId: 'leeds-vcs', decision: 'The referral should be reopened.', rationale: 'New disclosures since closure.' };
+    await expectRejected(decide(dispute, 3, 'unresolved'), RejectionType.notAllowed, /each organisation's decision and rationale must be recorded first; missing: leeds-vcs, leeds-asc/);
+    await expectRejected(decide(dispute, 3, 'unresolved', { organisations: [vcs] }), RejectionType.notAllowed, /missing: leeds-asc$/);
+    const asc = { agencyId: 'leeds-asc', decision: 'The closure stands.', rationale: 'The threshold for s42 is not met.' };
+    const accepted = await decide(dispute, 3, 'unresolved', { organisations: [vcs, asc] });
     expect(accepted.status).toBe('unresolved');
-    expect((await dispute.handle.result()).outcome).toBe('unresolved');
+    const record = await dispute.handle.result();
+    expect(record.outcome).toBe('unresolved');
+    expect(record.decisions.at(-1)?.record?.organisations).toEqual([vcs, asc]);
+    const [closing] = await mailMatching(dispute, subjectHas('closed unresolved at stage 3'));
+    expect(closing!.text).toContain('Leeds Voluntary Sector Partnership: decision and rationale: The referral should be reopened. — New disclosures since closure.'.replace('Leeds Voluntary Sector Partnership', dispute.start.parties[0]!.agency.name));
+    expect(closing!.text).toContain(`${dispute.start.parties[1]!.agency.name}: decision and rationale: The closure stands. — The threshold for s42 is not met.`);
   });
 
   it('resolved at each stage (stage 3 confirming safety measures)', async () => {

@@ -12,7 +12,7 @@ import {
 import type { RunningDispute } from '../support/disputes';
 import type { DisputeEvent } from '../../workflows/dispute/model';
 import { concernWith, contactsAt, twoAgencies, useDisputeKit } from '../support/disputes';
-import { decide, expectRejected, mailMatching, partyOf, plusHours, saveHistory, subjectHas } from './scenarios';
+import { boardOfficer, decide, expectRejected, mailMatching, partyOf, plusHours, saveHistory, subjectHas } from './scenarios';
 import { eventually } from '../support/eventually';
 
 // What a dispute does with messages it must refuse, and with the ones that change who acts.
@@ -94,7 +94,7 @@ describe('messages a dispute refuses', () => {
       /the risk is already high; it can only be raised/,
     );
     for (const stage of [1, 2, 3]) await decide(dispute, stage, 'unresolved');
-    await expectRejected(decide(dispute, 4, 'unresolved'), RejectionType.notAllowed, /stage 4 is the last: record the board's decision as 'decided'/);
+    await expectRejected(decide(dispute, 4, 'unresolved', { by: boardOfficer(dispute) }), RejectionType.notAllowed, /stage 4 is the last: record the board's decision as 'decided'/);
     expect((await dispute.state()).stage).toBe(4);
   });
 
@@ -120,7 +120,7 @@ describe('messages a dispute refuses', () => {
     // A good signal after the bad ones is applied.
     await dispute.handle.signal(recordOutcomeSignal, { stage: 1, decision: 'unresolved', by: OTHER, reason: 'No agreement.' });
     expect((await eventually(() => dispute.state(), (state) => state.stage === 2)).stage).toBe(2);
-    await saveHistory(dispute, 'signals-rejected-then-applied');
+    await saveHistory(dispute, 'signals-rejected-then-applied-board-stage');
   });
 
   it('a decision after the dispute closed is refused: while its last emails go out, and once it has ended', async () => {
@@ -193,7 +193,7 @@ describe('messages that change who acts', () => {
     });
     expect(accepted.status).toBe('resolved');
     await dispute.handle.result();
-    await saveHistory(dispute, 'contact-changed-then-resolved');
+    await saveHistory(dispute, 'contact-changed-then-resolved-board-stage');
   });
 
   it('a note is kept in the event log and the record, with who wrote it', async () => {

@@ -30,16 +30,17 @@ const concern = concernWith({
 describe('Norfolk', () => {
   it('nobody decides: 5 working days per stage; advance notice at stage 3, urgent referral with the record at stage 4', async () => {
     const dispute = await nobodyDecides(kit, concern(), { entries: ENTRIES, overdue: OVERDUE });
-    for (const stage of [2, 3, 4]) {
+    // The last stage is the board's: the parties' contacts are asked for their written representation.
+    for (const [stage, subject] of [[2, 'your decision is needed'], [3, 'your decision is needed'], [4, 'your written representation']] as const) {
       const expected = [...contactsAt(BOARD, 'gp', stage), ...contactsAt(BOARD, 'asc', stage)].sort();
-      expect(await recipientsOf(dispute, `stage ${stage}: your decision is needed`, 2)).toEqual(expected);
+      expect(await recipientsOf(dispute, `stage ${stage}: ${subject}`, 2)).toEqual(expected);
     }
     const boardManager = officer('norfolk-nsab', 'board-manager');
     const notices = await mailMatching(dispute, (mail) => mail.subject.includes('notice to the board') && mail.envelopeTo.includes(boardManager), 2);
     expect(notices[0]!.text).toContain('Advance notification to the board');
     expect(notices[1]!.text).toContain('written account of the dispute');
     expect(await recipientsOf(dispute, 'stage 4: notice to the board', 2)).toEqual([officer('norfolk-nsab', 'chair'), boardManager].sort());
-    await saveHistory(dispute, 'norfolk-nobody-decides');
+    await saveHistory(dispute, 'norfolk-nobody-decides-board-stage');
   });
 
   it('resolved at each stage', async () => {

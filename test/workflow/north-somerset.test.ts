@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { raiseRisk } from '../../workflows/dispute/messages';
 import { contactsAt, officer, twoAgencies, concernWith, useDisputeKit } from '../support/disputes';
-import { decide, enteredStages, mailMatching, nobodyDecides, plusHours, recipientsOf, resolvedAtEachStage, saveHistory, toMinute, unresolvedEarly, utc } from './scenarios';
+import { decide, enteredStages, mailMatching, nobodyDecides, plusHours, recipientsOf, resolvedAtEachStage, saveHistory, subjectHas, toMinute, unresolvedEarly, utc } from './scenarios';
 
 // North Somerset: cumulative from the outset — 1, 2, 3, 5 working days.
 const BOARD = 'nsomerset';
@@ -28,25 +28,29 @@ const concern = concernWith({
 });
 
 describe('North Somerset', () => {
-  it('nobody decides: each stage at its cumulative deadline; the Monitoring Form goes out at stages 3 and 4', async () => {
+  it('nobody decides: each stage at its cumulative deadline; line managers told at stage 1; stage 4 to each agency’s board representative, with the Monitoring Form to the QA lead', async () => {
     const dispute = await nobodyDecides(kit, concern(), { entries: ENTRIES, overdue: OVERDUE });
-    for (const stage of [2, 3, 4]) {
+    for (const stage of [2, 3]) {
       const expected = [...contactsAt(BOARD, 'asc', stage), ...contactsAt(BOARD, 'police', stage)].sort();
       expect(await recipientsOf(dispute, `stage ${stage}: your decision is needed`, 2)).toEqual(expected);
     }
+    // Stage 1 includes line manager to line manager within the working day.
+    const lineManagers = await mailMatching(dispute, (mail) => mail.subject.includes('stage 1: notice to the board'), 2);
+    expect(lineManagers.flatMap((mail) => mail.envelopeTo).sort()).toEqual([...contactsAt(BOARD, 'asc', 2), ...contactsAt(BOARD, 'police', 2)].sort());
+    expect(lineManagers[0]!.text).toContain('line manager to line manager');
+    // Stage 4 goes to each agency's nominated board representative, who is asked for a representation.
+    expect(await recipientsOf(dispute, 'stage 4: your written representation', 2)).toEqual(['board-rep@nsomerset-asc.example.org', 'board-rep@nsomerset-police.example.org']);
     const qaLead = officer('north-somerset-nssab', 'qa-lead');
-    const forms = await mailMatching(dispute, (mail) => mail.envelopeTo.includes(qaLead) && mail.text.includes('Monitoring Form'), 2);
-    expect(forms.map((mail) => mail.subject.match(/stage (\d)/)![1]).sort()).toEqual(['3', '4']);
-    expect(forms[0]!.text).toContain('Stage at which resolution achieved');
-    const representatives = await mailMatching(dispute, (mail) => mail.envelopeTo.includes('board-rep@nsomerset-police.example.org') && mail.text.includes('Monitoring Form'));
-    expect(representatives.length).toBeGreaterThan(0);
-    const [stage4] = await mailMatching(dispute, (mail) => mail.subject.includes('stage 4: your decision is needed'));
+    const forms = await mailMatching(dispute, (mail) => mail.envelopeTo.includes(qaLead) && mail.text.includes('Monitoring Form'));
+    expect(forms.map((mail) => mail.subject.match(/stage (\d)/)![1])).toEqual(['4']);
+    expect(forms[0]!.text).toContain('contact must be made immediately');
+    const [stage4] = await mailMatching(dispute, (mail) => mail.subject.includes('stage 4: your written representation'));
     expect(stage4!.text).toContain('Stage 4 must be concluded by Tue 7 Apr 2026 10:30 BST.');
-    await saveHistory(dispute, 'north-somerset-nobody-decides');
+    await saveHistory(dispute, 'north-somerset-board-stage-nobody-decides');
   });
 
-  it('resolved at each stage, the record carrying the Monitoring Form', async () => {
-    const { records } = await resolvedAtEachStage(kit, concern(), ENTRIES);
+  it('resolved at each stage: the completed Monitoring Form goes, after resolution, to each board representative, the QA lead and the board manager', async () => {
+    const { disputes, records } = await resolvedAtEachStage(kit, concern(), ENTRIES);
     expect(records.map((record) => record.endedAtStage)).toEqual([1, 2, 3, 4]);
     const form = records[3]!.form!;
     expect(form.name).toBe('Monitoring Form');
@@ -54,6 +58,20 @@ describe('North Somerset', () => {
     // Fri 10:30 GMT to Wed 11:30 BST: 5 days of real time exactly, the clock change having taken an hour.
     expect(form.fields.find((field) => field.id === 'time-taken')?.value).toBe('3.04 working days (5 calendar days)');
     expect(form.fields.find((field) => field.id === 'initiating-manager')?.value).toContain('Adult Social Care');
+    const representatives = ['board-rep@nsomerset-asc.example.org', 'board-rep@nsomerset-police.example.org'];
+    const sendTo = [...representatives, officer('north-somerset-nssab', 'qa-lead'), officer('north-somerset-nssab', 'board-manager')].sort();
+    for (const [index, stage] of [[2, 3], [3, 4]] as const) {
+      const completed = await mailMatching(disputes[index]!, (mail) => mail.text.includes('The completed Monitoring Form'), 4);
+      expect(completed.flatMap((mail) => mail.envelopeTo).sort()).toEqual(sendTo);
+      expect(completed[0]!.text).toContain(`- Stage at which Resolution achieved: ${stage}`);
+      expect(completed[0]!.text).toMatch(/- Time taken to reach resolution \(no\. of Days\): \d/);
+    }
+    // Below stage 3 the form is not used.
+    expect(disputes[1]!.mail().some((mail) => mail.text.includes('The completed Monitoring Form'))).toBe(false);
+    // The general issues go to the board representatives for learning, and a debrief is suggested.
+    expect((await mailMatching(disputes[0]!, (mail) => mail.text.includes('general safeguarding issues'), 2)).flatMap((mail) => mail.envelopeTo).sort()).toEqual(representatives);
+    expect((await mailMatching(disputes[0]!, subjectHas('a debrief'), 2)).length).toBe(2);
+    await saveHistory(disputes[3]!, 'north-somerset-board-stage-decided-at-4');
   });
 
   it('unresolved pressed early at each stage escalates at once', async () => {

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import proto from '@temporalio/proto';
 import { bundleWorkflowCode, Worker, type ReplayResult } from '@temporalio/worker';
 import { describe, expect, inject, it } from 'vitest';
+import { boardStagePatch } from '../../workflows/dispute/workflow';
 import { testDataConverter } from '../support/temporal';
 
 // Histories recorded from the time-skipping tests (`RECORD_HISTORIES=1 npm test` refreshes them)
@@ -28,6 +29,17 @@ describe('replay', () => {
     expect(histories.map((history) => history.workflowId)).toEqual(
       expect.arrayContaining(['rotherham-nobody-decides', 'leeds-abuse-nobody-decides', 'contact-changed-then-resolved', 'smtp-outage-retried']),
     );
+    // Histories from before the board's stage (no patch marker) run the first rules; those after run the new ones.
+    const patchedOnes = histories
+      .filter((history) =>
+        (history.history.events ?? []).some((event) => {
+          const details = event.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
+          return event.markerRecordedEventAttributes?.markerName === 'core_patch' && details && Buffer.from(details).toString().includes(boardStagePatch);
+        }),
+      )
+      .map((history) => history.workflowId);
+    expect(patchedOnes).toEqual(expect.arrayContaining(['rotherham-board-stage-decided', 'north-somerset-board-stage-decided-at-4', 'rotherham-nobody-decides-board-stage']));
+    expect(patchedOnes).not.toContain('rotherham-nobody-decides');
     const results = await replay(inject('workflowBundlePath'), histories);
     expect(results.map((result) => [result.workflowId, result.error?.message ?? 'ok'])).toEqual(histories.map((history) => [history.workflowId, 'ok']));
   });
@@ -39,7 +51,9 @@ describe('replay', () => {
     });
     const path = `${process.cwd()}/.cache/changed-workflow-bundle.js`;
     writeFileSync(path, code);
-    const [result] = await replay(path, recordedHistories().slice(0, 1));
+    // A history of the `dispute` type, which the changed bundle still exports (the preview type it does not).
+    const first = recordedHistories().filter((h) => h.history.events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name === 'dispute').slice(0, 1);
+    const [result] = await replay(path, first);
     expect(result!.error).toBeDefined();
     expect(result!.error!.name).toMatch(/DeterminismViolation/);
   }, 60_000);

@@ -32,9 +32,10 @@ describe('Rotherham', () => {
   it('nobody decides: each stage at its deadline, the right people emailed each time, the board manager at stage 3', async () => {
     const dispute = await nobodyDecides(kit, concern(), { entries: ENTRIES, overdue: OVERDUE });
 
-    for (const stage of [2, 3, 4]) {
+    // The last stage is the board's: the parties' contacts are asked for their written representation.
+    for (const [stage, subject] of [[2, 'your decision is needed'], [3, 'your decision is needed'], [4, 'your written representation']] as const) {
       const expected = [...contactsAt(BOARD, 'asc', stage), ...contactsAt(BOARD, 'nhs', stage)].sort();
-      expect(await recipientsOf(dispute, `stage ${stage}: your decision is needed`, 2), `stage ${stage}`).toEqual(expected);
+      expect(await recipientsOf(dispute, `stage ${stage}: ${subject}`, 2), `stage ${stage}`).toEqual(expected);
     }
     const [stage2] = await mailMatching(dispute, subjectHas('stage 2: your decision is needed'));
     expect(stage2!.subject).toBe(`[RSAB] Dispute ${dispute.disputeId} — stage 2: your decision is needed`);
@@ -51,7 +52,7 @@ describe('Rotherham', () => {
     );
     // Subjects carry the reference and stage, never the adult's reference or a name.
     for (const mail of dispute.mail()) expect(mail.subject).not.toMatch(/RMBC-000123|Pat|Robin/);
-    await saveHistory(dispute, 'rotherham-nobody-decides');
+    await saveHistory(dispute, 'rotherham-nobody-decides-board-stage');
   });
 
   it('resolved at each stage: the record says where and when, everyone involved gets the agreed actions', async () => {
@@ -73,7 +74,7 @@ describe('Rotherham', () => {
     expect(confirmation!.text).toContain('Agreed actions: Agreed at stage 3: review the care plan by Friday.');
     const told = await mailMatching(disputes[2]!, (mail) => mail.subject.includes('notice to the board') && mail.text.includes('involved when resolution is reached'));
     expect(told).toHaveLength(1);
-    await saveHistory(disputes[3]!, 'rotherham-decided-at-4');
+    await saveHistory(disputes[3]!, 'rotherham-decided-at-4-board-stage');
   });
 
   it('unresolved pressed early at each stage escalates at once; deadlines stay cumulative', async () => {

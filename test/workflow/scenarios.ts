@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import { expect } from 'vitest';
@@ -45,6 +45,12 @@ export function partyOf(dispute: RunningDispute, stage: number): string {
   return party.agency.tiers.find((tier) => tier.stage === stage)!.contacts[0]!.email;
 }
 
+/** The board's officer who records the last stage's outcome, as the dispute's policy names. */
+export function boardOfficer(dispute: RunningDispute): string {
+  const { policy, officers } = dispute.start;
+  return officers[policy.lastStage!.recordedBy.officers[0]!]!.email;
+}
+
 export async function decide(dispute: RunningDispute, stage: number, decision: 'resolved' | 'unresolved' | 'decided', extra: Record<string, unknown> = {}) {
   return dispute.handle.executeUpdate(recordOutcome, {
     args: [
@@ -88,7 +94,8 @@ export async function resolvedAtEachStage(kit: DisputeKit, input: NewDispute, en
     const dispute = disputes[index]!;
     await dispute.at(plusHours(at, 1));
     const isLast = index === entries.length - 1;
-    const accepted = await decide(dispute, stage, isLast ? 'decided' : 'resolved', { safetyMeasuresConfirmed: true });
+    // The last stage's outcome is the board's, recorded by its officer.
+    const accepted = await decide(dispute, stage, isLast ? 'decided' : 'resolved', { safetyMeasuresConfirmed: true, ...(isLast ? { by: boardOfficer(dispute) } : {}) });
     expect(accepted.status).toBe(isLast ? 'decided' : 'resolved');
   }
   // One at a time: concurrent result() calls unbalance the test server's time-skipping lock.
@@ -131,10 +138,14 @@ export async function expectRejected(promise: Promise<unknown>, type: string, re
   expect(cause.message).toMatch(reason);
 }
 
-/** Saves a dispute's history, for the replay test (`RECORD_HISTORIES=1` writes the fixtures). */
+/**
+ * Saves a dispute's history, for the replay test (`RECORD_HISTORIES=1` writes the fixtures). A
+ * fixture already recorded is never overwritten: it stands for disputes running on older code.
+ */
 export async function saveHistory(dispute: RunningDispute, name: string): Promise<void> {
   const history = await dispute.handle.fetchHistory();
-  const dir = process.env.RECORD_HISTORIES ? 'test/fixtures/histories' : '.cache/histories';
+  const fixture = `test/fixtures/histories/${name}.history.bin`;
+  const dir = process.env.RECORD_HISTORIES && !existsSync(fixture) ? 'test/fixtures/histories' : '.cache/histories';
   mkdirSync(dir, { recursive: true });
   writeFileSync(`${dir}/${name}.history.bin`, proto.temporal.api.history.v1.History.encode(history).finish());
 }

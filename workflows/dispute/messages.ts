@@ -17,20 +17,20 @@ export const raiseRisk = defineUpdate<Accepted, [unknown]>('raiseRisk');
 export const withdraw = defineUpdate<Accepted, [unknown]>('withdraw');
 export const changeContact = defineUpdate<Accepted, [unknown]>('changeContact');
 export const addNote = defineUpdate<Accepted, [unknown]>('addNote');
+/** A party's written representation to the board at the last stage. */
+export const submitRepresentation = defineUpdate<Accepted, [unknown]>('submitRepresentation');
+/** The last stage's panel members, or the route chosen (North Somerset: mediation or a panel). */
+export const convene = defineUpdate<Accepted, [unknown]>('convene');
 
 export const recordOutcomeSignal = defineSignal<[unknown]>('recordOutcomeSignal');
 export const raiseRiskSignal = defineSignal<[unknown]>('raiseRiskSignal');
 export const withdrawSignal = defineSignal<[unknown]>('withdrawSignal');
 export const changeContactSignal = defineSignal<[unknown]>('changeContactSignal');
 export const addNoteSignal = defineSignal<[unknown]>('addNoteSignal');
+export const submitRepresentationSignal = defineSignal<[unknown]>('submitRepresentationSignal');
+export const conveneSignal = defineSignal<[unknown]>('conveneSignal');
 
 export const disputeState = defineQuery<DisputeView>('disputeState');
 
 /** The type `ApplicationFailure`s of rejected messages carry, so clients can map them (e.g. to 409). */
-export const RejectionType = {
-  invalidPayload: 'InvalidPayload',
-  staleStage: 'StaleStage',
-  notAParty: 'NotAParty',
-  closed: 'DisputeClosed',
-  notAllowed: 'NotAllowed',
-} as const;
+export { RejectionType } from './procedure';

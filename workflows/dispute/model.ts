@@ -55,6 +55,10 @@ const Stage = z.number().int().min(1).max(20);
 /** What a dispute's notes may add up to: beyond it a note is refused, so its history stays small. */
 export const noteLimits = { count: 200, totalChars: 200_000 } as const;
 
+/** One organisation's own decision and rationale, where a stage that closes the dispute asks for each (Leeds stage 3). */
+export const OrganisationDecision = z.strictObject({ agencyId: z.string().min(1).max(80), decision: Text(2000), rationale: Text(4000) });
+export type OrganisationDecision = z.infer<typeof OrganisationDecision>;
+
 export const OutcomeInput = z
   .strictObject({
     stage: Stage,
@@ -65,6 +69,14 @@ export const OutcomeInput = z
     safetyMeasuresConfirmed: z.boolean().optional(),
     /** When escalating: an earlier date by which the next stage should conclude. */
     reviewBy: IsoInstant.optional(),
+    // The written record every decision carries (Rotherham, Norfolk 4.1, North Somerset, Leeds).
+    rationale: Text(4000).optional(),
+    /** Outstanding issues, and how they will be pursued. */
+    outstandingIssues: Text(4000).optional(),
+    nextSteps: Text(4000).optional(),
+    /** The timescale of the next steps. */
+    nextStepsBy: z.iso.date().optional(),
+    organisations: z.array(OrganisationDecision).max(20).optional(),
   })
   .superRefine((input, context) => {
     if (input.decision !== 'unresolved' && !input.agreedActions) {
@@ -101,6 +113,30 @@ export type ChangeContactInput = z.infer<typeof ChangeContactInput>;
 export const NoteInput = z.strictObject({ by: By, text: Text(4000) });
 export type NoteInput = z.infer<typeof NoteInput>;
 
+/** A party's written representation to the board at the last stage. */
+export const RepresentationInput = z.strictObject({ by: By, text: Text(8000) });
+export type RepresentationInput = z.infer<typeof RepresentationInput>;
+
+/** How the last stage is convened: the panel's members, or (North Somerset) the route the board representative chooses. */
+export const ConveneInput = z
+  .strictObject({
+    by: By,
+    route: z.string().regex(/^[a-z][a-z0-9-]{1,30}$/, 'expected a route such as "panel" or "mediation"').optional(),
+    members: z.array(NewContact).min(1).max(12).optional(),
+    note: Text(2000).optional(),
+  })
+  .refine((input) => input.route !== undefined || input.members !== undefined, { message: 'give the route, the panel members, or both', path: ['members'] });
+export type ConveneInput = z.infer<typeof ConveneInput>;
+
+/** The written record a decision carries. */
+export interface WrittenRecord {
+  rationale?: string;
+  outstandingIssues?: string;
+  nextSteps?: string;
+  nextStepsBy?: string;
+  organisations?: OrganisationDecision[];
+}
+
 export type Status = 'open' | 'resolved' | 'unresolved' | 'decided' | 'withdrawn';
 export type Outcome = Exclude<Status, 'open'>;
 /** How a workflow ended that did not close by the procedure (terminated by an operator or by Temporal's limits): shown as such, never as open. */
@@ -117,7 +153,11 @@ export type EmailKind =
   | 'closed-unresolved'
   | 'withdrawn'
   | 'immediate-harm'
-  | 'confirmation';
+  | 'confirmation'
+  | 'record'
+  | 'representation'
+  | 'convened'
+  | 'debrief';
 
 export type DisputeEvent = { seq: number; at: string; stage: number; by?: string } & (
   | { type: 'started'; risk: Risk; category: Category }
@@ -126,11 +166,16 @@ export type DisputeEvent = { seq: number; at: string; stage: number; by?: string
   | { type: 'overdue'; concludeBy: string; notice: number }
   /** Disputes started before `email-queued` existed: the email was scheduled (not necessarily sent). */
   | { type: 'email'; kind: EmailKind; to: string[] }
-  | { type: 'email-queued'; kind: EmailKind; to: string[] }
+  /** `heldUntil`: an email that asks for something, waiting for office hours. */
+  | { type: 'email-queued'; kind: EmailKind; to: string[]; heldUntil?: string }
   | { type: 'email-sent'; kind: EmailKind; to: string[] }
+  /** An email held for office hours whose question had been answered (the stage ended) before it could go. */
+  | { type: 'email-cancelled'; kind: EmailKind; to: string[]; reason: string }
   | { type: 'email-rejected'; kind: EmailKind; to: string; reason: string }
   | { type: 'email-failed'; kind: EmailKind; to: string[]; reason: string }
-  | { type: 'outcome'; decision: Decision; agreedActions?: string; reason?: string }
+  | { type: 'outcome'; decision: Decision; agreedActions?: string; reason?: string; record?: WrittenRecord }
+  | { type: 'representation'; agencyId: string; text: string }
+  | { type: 'convened'; route?: string; members?: string[]; note?: string }
   | { type: 'risk-raised'; from: Risk; risk: Risk; reason: string; effect: string }
   | { type: 'contact-changed'; agencyId: string; contacts: string[]; reason: string }
   | { type: 'note'; text: string }
@@ -173,7 +218,11 @@ export interface DisputeRecord {
   closedAt: string;
   timeTaken: { workingDays: number; calendarDays: number };
   agreedActions: string | null;
-  decisions: { stage: number; decision: Decision; by: string; at: string; text: string }[];
+  decisions: { stage: number; decision: Decision; by: string; at: string; text: string; record?: WrittenRecord }[];
+  /** The last stage's outcome as the policy names it ("decision", "recommendation") and whether it binds. */
+  boardOutcome?: { name: string; effect: 'binding' | 'final' | 'recommendation' | 'unstated' };
+  representations?: { agencyId: string; by: string; at: string; text: string }[];
+  panel?: { route: string | null; members: string[] };
   form: { name: string; reference: string; fields: { id: string; label: string; value: string }[] } | null;
   events: DisputeEvent[];
 }

@@ -18,6 +18,8 @@ export function tierContacts(view: PartiesView, party: Party, stage: number): Co
   const override = view.overrides[party.agency.id]?.[stage];
   if (override) return override;
   if (stage === 1) return [party.practitioner];
+  // North Somerset's stage 4 goes to each agency's nominated board representative.
+  if (view.start.policy.stages.find((candidate) => candidate.stage === stage)?.contacts === 'board-representative') return [party.agency.boardRepresentative];
   return party.agency.tiers.find((tier) => tier.stage === stage)?.contacts ?? [];
 }
 
@@ -86,5 +88,9 @@ export function recipientsOf(view: PartiesView, recipient: Recipient): Contact[]
     }
     case 'safeguarding-plan-lead':
       return start.safeguardingPlanLead ? [start.safeguardingPlanLead] : [];
+    case 'tier':
+      return stageContacts(view, recipient.stage);
+    case 'parties':
+      return involvedSoFar(view);
   }
 }

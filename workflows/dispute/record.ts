@@ -1,5 +1,5 @@
 import type { Calendar } from '../../policies/calendar/calendar';
-import type { DisputeRecord, DisputeStart, Outcome } from './model';
+import type { DisputeRecord, DisputeStart, Outcome, WrittenRecord } from './model';
 import { involvedSoFar, tierContacts, tierRole, type PartiesView } from './parties';
 import type { DisputeState } from './state';
 
@@ -48,10 +48,73 @@ export function buildForm(start: DisputeStart, state: DisputeState, calendar: Ca
     'receiving-manager': describeManager(view, 1, Math.min(state.stage, 3), state.enteredAt),
     effectiveness: '',
   };
+  if (state.status === 'decided' && start.policy.lastStage && state.decisions.at(-1)?.decision === 'decided') {
+    // The board's outcome, named as its policy names it: "binding" only where the document says so.
+    const board = start.policy.lastStage;
+    values['agreed-outcomes'] = `${board.outcome.name} (${effectWords[board.outcome.effect]}): ${state.agreedActions ?? ''}`;
+  }
+  const written = state.decisions.at(-1)?.record;
+  if (written) {
+    const lines = writtenRecordLines(written, start).map((line) => `${line.label}: ${line.value}`);
+    values.notes = [values.notes, ...lines].filter(Boolean).join('\n');
+  }
   return {
     name: form.name,
     reference: form.reference,
     fields: form.fields.map((field) => ({ id: field.id, label: field.label, value: values[field.id] ?? '' })),
+  };
+}
+
+const effectWords = {
+  binding: 'binding on all agencies concerned',
+  final: 'final and binding on all organisations involved',
+  recommendation: 'a recommendation, not a binding decision',
+  unstated: 'the board’s outcome',
+} as const;
+
+/** A decision's written record, as labelled lines for an email or a form. */
+export function writtenRecordLines(record: WrittenRecord, start: DisputeStart): { label: string; value: string }[] {
+  const lines: { label: string; value: string }[] = [];
+  if (record.rationale) lines.push({ label: 'Rationale', value: record.rationale });
+  if (record.outstandingIssues) lines.push({ label: 'Outstanding issues and how they will be pursued', value: record.outstandingIssues });
+  if (record.nextSteps || record.nextStepsBy) {
+    lines.push({ label: 'Next steps', value: `${record.nextSteps ?? ''}${record.nextStepsBy ? ` (by ${record.nextStepsBy})` : ''}`.trim() });
+  }
+  for (const entry of record.organisations ?? []) {
+    const name = start.parties.find((party) => party.agency.id === entry.agencyId)?.agency.name ?? entry.agencyId;
+    lines.push({ label: `${name}: decision and rationale`, value: `${entry.decision} — ${entry.rationale}` });
+  }
+  return lines;
+}
+
+/**
+ * "A written account of the dispute and what attempts have been made to resolve this" (NSAB 8.2),
+ * for the board at the last stage: every stage, decision, written record, note and representation.
+ */
+export function writtenAccount(start: DisputeStart, state: DisputeState, calendar: Calendar) {
+  const entered = state.events.filter((event) => event.type === 'stage-entered').map((event) => `stage ${event.stage} from ${event.at}`);
+  return {
+    name: 'Written account of the dispute and the attempts made to resolve it',
+    fields: [
+      { label: 'The dispute', value: start.summary },
+      { label: 'Agencies', value: start.parties.map((party, index) => `${party.agency.name}${index === 0 ? ' (raised the concern)' : ''}`).join('; ') },
+      { label: 'Concern raised', value: start.concernAt },
+      { label: 'Category and risk', value: `${start.category}, ${state.risk} risk` },
+      { label: 'Stages so far', value: entered.join('; ') },
+      {
+        label: 'Attempts to resolve it',
+        value:
+          state.decisions
+            .map((d) => {
+              const written = d.record ? writtenRecordLines(d.record, start).map((line) => `${line.label}: ${line.value}`).join('; ') : '';
+              return `stage ${d.stage}, ${dateOnly(d.at)}: ${d.decision} by ${d.by}: ${d.text}${written ? ` (${written})` : ''}`;
+            })
+            .join('\n') || 'no decision was recorded: each stage ran to its deadline',
+      },
+      { label: 'Notes', value: state.notes.map((note) => `${dateOnly(note.at)} ${note.by}: ${note.text}`).join('\n') || 'none' },
+      { label: 'Representations', value: (state.representations ?? []).map((r) => `${r.agencyId}, ${dateOnly(r.at)}: ${r.text}`).join('\n') || 'none yet' },
+      { label: 'Time so far', value: `${timeTaken(calendar, start, state.closedAt ?? state.enteredAt).workingDays} working days` },
+    ],
   };
 }
 
@@ -87,6 +150,9 @@ export function buildRecord(start: DisputeStart, state: DisputeState, calendar: 
     timeTaken: timeTaken(calendar, start, closedAt),
     agreedActions: state.agreedActions,
     decisions: state.decisions.map((decision) => ({ ...decision, at: iso(decision.at) })),
+    ...(start.policy.lastStage && state.panel !== undefined ? { panel: { route: state.route ?? null, members: state.panel.map((member) => member.email) } } : {}),
+    ...(state.representations ? { representations: state.representations.map((r) => ({ ...r, at: iso(r.at) })) } : {}),
+    ...(state.status === 'decided' && start.policy.lastStage ? { boardOutcome: { name: start.policy.lastStage.outcome.name, effect: start.policy.lastStage.outcome.effect } } : {}),
     form: buildForm(start, state, calendar, closedAt),
     events: state.events,
   };

@@ -1,5 +1,5 @@
-import type { Risk } from '../../policies/schema';
-import type { Decision, DisputeEvent, Status } from './model';
+import type { Contact, Risk } from '../../policies/schema';
+import type { Decision, DisputeEvent, Status, WrittenRecord } from './model';
 import type { ContactOverrides } from './parties';
 
 /** The workflow's own memory of one dispute; instants as epoch milliseconds. */
@@ -17,7 +17,11 @@ export interface DisputeState {
   nextOverdueAt: number | null;
   overdueSent: number;
   overrides: ContactOverrides;
-  decisions: { stage: number; decision: Decision; by: string; at: number; text: string }[];
+  decisions: { stage: number; decision: Decision; by: string; at: number; text: string; record?: WrittenRecord }[];
+  /** The last stage: the panel members recorded on the dispute, the route chosen, the representations. */
+  panel?: Contact[];
+  route?: string;
+  representations?: { agencyId: string; by: string; at: number; text: string }[];
   agreedActions: string | null;
   notes: { by: string; at: number; text: string }[];
   /** Everyone a notice went to, for the record's "copied to". */

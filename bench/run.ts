@@ -2,6 +2,7 @@ import { calendarBench } from './calendar';
 import { apiBench } from './api';
 import { codecBench } from './codec';
 import { historyBench, suiteBench } from './workflow';
+import { recordsBench } from './records';
 
 // `npm run bench`: prints each benchmark's figures; the README keeps the latest ones.
 const benches: [string, () => { name: string; value: string }[] | Promise<{ name: string; value: string }[]>][] = [
@@ -10,6 +11,7 @@ const benches: [string, () => { name: string; value: string }[] | Promise<{ name
   ['API against the dev server', apiBench],
   ['payload codec', codecBench],
   ['time-skipping suite', suiteBench],
+  ['records store', recordsBench],
 ];
 
 const only = process.argv[2];

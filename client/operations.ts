@@ -15,10 +15,14 @@ import * as messages from '../workflows/dispute/messages';
 import type { DisputeView, Ended } from '../workflows/dispute/model';
 import { DisputeAgencies, DisputeBoard, DisputeDeadline, DisputePolicy, DisputeRisk, DisputeStage, DisputeStatus } from '../workflows/search-attributes';
 import { base32 } from '../runtime/base32';
-import type { Config } from '../runtime/config';
+import { recordsLocation, type Config } from '../runtime/config';
 import { loadKeyRing, type KeyRing } from '../runtime/key-ring';
 import { dataConverter } from '../runtime/payload-codec';
 import { temporalConnectOptions } from '../runtime/temporal-connection';
+import { lazyRecordsStore } from '../records/lazy';
+import type { RecordsStore } from '../records/open';
+import { listRecords, readStoredDispute, type RecordSummary } from '../records/read';
+import { ListFilter } from '../records/filter';
 import { buildDisputeStart, disputeContext, DisputeInputError, newDisputeId, NewDispute, startDispute, type DisputeContext } from './disputes';
 
 // What the API and the CLI both do to disputes, over a Temporal client. Errors come out as
@@ -41,12 +45,14 @@ export interface Disputes {
   client: Client;
   taskQueue: string;
   context: DisputeContext;
+  /** The records store, opened on first use: where a dispute is read once Temporal no longer has it, and what lists query. */
+  records?: () => Promise<RecordsStore>;
 }
 
 /** Disputes on the configured Temporal, with the configured policies, directory and payload keys. */
 export async function connectDisputes(
   config: Config,
-  options: { connectTimeoutMs?: number; context?: DisputeContext; keyRing?: KeyRing } = {},
+  options: { connectTimeoutMs?: number; context?: DisputeContext; keyRing?: KeyRing; records?: () => Promise<RecordsStore> } = {},
 ): Promise<{ disputes: Disputes; close: () => Promise<void> }> {
   const context = options.context ?? disputeContext(config);
   const keyRing = options.keyRing ?? loadKeyRing(config);
@@ -55,9 +61,19 @@ export async function connectDisputes(
     interceptors: boundedRetries(),
     ...(options.connectTimeoutMs ? { connectTimeout: options.connectTimeoutMs } : {}),
   });
+  // A store given by the caller is the caller's to close (npm start shares one with its worker).
+  const own = options.records ? null : lazyRecordsStore(recordsLocation(config));
   return {
-    disputes: { client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverter(keyRing) }), taskQueue: config.TEMPORAL_TASK_QUEUE, context },
-    close: () => connection.close(),
+    disputes: {
+      client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverter(keyRing) }),
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      context,
+      records: options.records ?? own!.get,
+    },
+    close: async () => {
+      await connection.close();
+      await own?.close();
+    },
   };
 }
 
@@ -248,8 +264,20 @@ export async function readDispute(disputes: Disputes, disputeId: string): Promis
       deadlines: { ...base.deadlines, escalateAt: null, remindAt: null },
     };
   } catch (error) {
-    translate(error, disputeId);
+    try {
+      translate(error, disputeId);
+    } catch (failure) {
+      const stored = failure instanceof DisputeFailure && failure.kind === 'not-found' ? await storedView(disputes, disputeId) : null;
+      if (stored) return stored;
+      throw failure;
+    }
   }
+}
+
+/** Temporal keeps a closed dispute for its retention only; the records store keeps it after. */
+async function storedView(disputes: Disputes, disputeId: string): Promise<DisputeView | null> {
+  if (!disputes.records) return null;
+  return (await readStoredDispute((await disputes.records()).db, disputeId))?.view ?? null;
 }
 
 export const Operation = z.enum(['recordOutcome', 'raiseRisk', 'withdraw', 'changeContact', 'addNote', 'submitRepresentation', 'convene']);
@@ -268,19 +296,14 @@ export async function act(disputes: Disputes, disputeId: string, operation: Oper
     return await handle
       .executeUpdate(messages[operation] as typeof messages.recordOutcome, { args: [payload], ...(requestId ? { updateId: requestId } : {}) });
   } catch (error) {
+    // A dispute Temporal no longer has, but the store does, is closed: nothing can be sent to it.
+    const stored = error instanceof WorkflowNotFoundError ? await storedView(disputes, disputeId) : null;
+    if (stored) throw new DisputeFailure('conflict', `the dispute is closed (${stored.status})`);
     translate(error, disputeId);
   }
 }
 
-export const ListFilter = z.object({
-  board: z.string().regex(/^[a-z0-9-]+$/, 'expected a board id such as rotherham-rsab').optional(),
-  stage: z.coerce.number().int().min(1).max(9).optional(),
-  status: z.enum(['open', 'resolved', 'unresolved', 'decided', 'withdrawn', 'terminated', 'failed', 'timed-out', 'cancelled']).optional(),
-  agency: z.string().regex(/^[a-z0-9-]+$/, 'expected an agency id such as rotherham-asc').optional(),
-  overdue: z.enum(['true', 'false']).transform((value) => value === 'true').optional(),
-  limit: z.coerce.number().int().min(1).max(500).default(100),
-});
-export type ListFilter = z.output<typeof ListFilter>;
+export { ListFilter };
 
 export interface DisputeSummary {
   disputeId: string;
@@ -296,6 +319,13 @@ export interface DisputeSummary {
   startedAt: string;
 }
 
+/** One page of disputes from the records store (by every filter), or from Temporal visibility where no store is configured. */
+export async function listDisputePage(disputes: Disputes, filter: ListFilter, now = new Date()): Promise<{ disputes: (DisputeSummary | RecordSummary)[]; page: number; limit: number; total: number | null }> {
+  if (!disputes.records) return { disputes: await listDisputes(disputes, filter, now), page: 1, limit: filter.limit, total: null };
+  const { disputes: found, total } = await listRecords((await disputes.records()).db, filter, now);
+  return { disputes: found, page: filter.page, limit: filter.limit, total };
+}
+
 /** Temporal's execution status, as visibility queries spell it, for statuses outside the procedure. */
 const executionStatusOf: Record<Ended, string> = { terminated: 'Terminated', failed: 'Failed', 'timed-out': 'TimedOut', cancelled: 'Canceled' };
 
@@ -305,6 +335,7 @@ const executionStatusOf: Record<Ended, string> = { terminated: 'Terminated', fai
  * execution's own status decides.
  */
 export async function listDisputes(disputes: Disputes, filter: ListFilter, now = new Date()): Promise<DisputeSummary[]> {
+  if (disputes.records) return (await listDisputePage(disputes, filter, now)).disputes;
   // Values are validated to [a-z0-9-], so they are safe inside the query's quotes.
   const clauses = [`WorkflowType = 'dispute'`];
   if (filter.board) clauses.push(`${DisputeBoard.name} = '${filter.board}'`);

@@ -6,9 +6,11 @@ import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { mailTransport } from '../activities/email/activities';
 import { agenciesOfBoard } from '../policies/directory';
-import { loadConfig, mailSettings, publicUrl } from '../runtime/config';
+import { loadConfig, mailSettings, publicUrl, recordsLocation } from '../runtime/config';
 import { KeyRing, loadKeyRing, localKeysFile } from '../runtime/key-ring';
 import { dataConverter } from '../runtime/payload-codec';
+import { lazyRecordsStore } from '../records/lazy';
+import { setNamespaceRetention } from '../records/retention';
 import { startDevServer } from '../runtime/dev-server';
 import { runMain } from '../runtime/entry';
 import { privateDataDir, writePrivateFile } from '../runtime/local-state';
@@ -49,6 +51,9 @@ async function main(): Promise<void> {
   const keyRing = config.PAYLOAD_KEYS || config.PAYLOAD_KEYS_FILE ? loadKeyRing(config) : localKeyRing(config);
   const configuredKeys = ApiKeys.fromEnvironment(config, context.directory);
   const demoKeys = configuredKeys ? null : ApiKeys.demo(context.directory);
+  // Opened (and migrated) first: a store newer than this code stops start-up before anything runs.
+  const records = lazyRecordsStore(recordsLocation(config));
+  const store = await records.get();
   const configuredOperators = OperatorKeys.fromEnvironment(config);
   const operators = configuredOperators ?? OperatorKeys.demo().keys;
 
@@ -70,15 +75,16 @@ async function main(): Promise<void> {
     onLeftover: (pid) => logger.warn(`stopped the Temporal server an earlier npm start left running (pid ${pid})`),
     codecEndpoint: `${publicUrl(config)}/codec`,
   });
+  await setNamespaceRetention(server.address, config.TEMPORAL_NAMESPACE, config.TEMPORAL_RETENTION_DAYS);
   const connection = await NativeConnection.connect({ address: server.address });
   const worker = await createWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    activities: createActivities({ mail: mailSettings(config, secret) }),
+    activities: createActivities({ mail: mailSettings(config, secret), records: records.get }),
     dataConverter: dataConverter(keyRing),
   });
-  const { disputes, close: closeClient } = await connectDisputes({ ...config, TEMPORAL_ADDRESS: server.address }, { context, keyRing });
+  const { disputes, close: closeClient } = await connectDisputes({ ...config, TEMPORAL_ADDRESS: server.address }, { context, keyRing, records: records.get });
   const apiLog = logger.child({ component: 'api' });
   const api = buildApi({
     disputes,
@@ -94,7 +100,8 @@ async function main(): Promise<void> {
 
   // What a person at the terminal needs to try it out: printed, not logged.
   console.log(`
-  Temporal server   ${server.address}  (namespace '${config.TEMPORAL_NAMESPACE}', data in ${config.TEMPORAL_DB_FILE})
+  Temporal server   ${server.address}  (namespace '${config.TEMPORAL_NAMESPACE}', data in ${config.TEMPORAL_DB_FILE}, closed disputes kept ${config.TEMPORAL_RETENTION_DAYS} days)
+  Records store     ${store.where}
   Temporal Web UI   ${server.uiUrl}  (codec: ${apiUrl}/codec${configuredOperators ? '' : `; demo operator key: ${OperatorKeys.demo().plain}`})
   Worker            polling task queue '${config.TEMPORAL_TASK_QUEUE}'
   API               ${apiUrl}  (OpenAPI: ${apiUrl}/openapi.json)
@@ -132,6 +139,7 @@ async function main(): Promise<void> {
     await closeClient();
     await connection.close();
     await server.stop();
+    await records.close();
     await inbox?.stop();
     console.log('stopped');
   }

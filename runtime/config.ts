@@ -69,6 +69,11 @@ const Env = z.object({
   OPERATOR_KEYS_FILE: z.string().min(1).optional(),
   /** Web UI origins allowed to call the codec endpoint, comma-separated. Default: the dev server's UI. */
   CODEC_UI_ORIGINS: z.string().min(1).optional(),
+  /** The records store on a PostgreSQL server (postgres://…); without it, PGlite in RECORDS_DIR. */
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'expected postgres://user:password@host:5432/database' }).optional(),
+  RECORDS_DIR: z.string().min(1).default('.data/records'),
+  /** `npm start` only: how long its dev server keeps a closed dispute's workflow (the store keeps the record). */
+  TEMPORAL_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
 });
 export type Config = z.infer<typeof Env>;
 
@@ -143,4 +148,9 @@ export function mailSettings(config: Config, secret = config.REPLY_SECRET) {
     from: config.MAIL_FROM,
     messageIdDomain: config.MAIL_DOMAIN,
   };
+}
+
+/** Where the records store is: the PostgreSQL server, or the embedded PGlite folder. */
+export function recordsLocation(config: Config) {
+  return config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : { dataDir: config.RECORDS_DIR };
 }

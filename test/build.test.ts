@@ -1,5 +1,7 @@
 import { execFile, spawn, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -77,8 +79,11 @@ describe('the compiled worker and API against a real dev server', () => {
       child.stderr.on('data', (chunk) => (out += chunk));
       return { child, output: () => out, exited: new Promise((resolve) => child.once('exit', resolve)) };
     };
-    const worker = start('dist/worker/main.js', {});
-    const api = start('dist/client/api/main.js', { API_PORT: String(apiPort), API_DEMO_KEYS: 'true' });
+    // Two processes, each with its own embedded records store (PGlite serves one process; a
+    // deployment shares a PostgreSQL through DATABASE_URL).
+    const records = mkdtempSync(join(tmpdir(), 'dispute-build-records-'));
+    const worker = start('dist/worker/main.js', { RECORDS_DIR: join(records, 'worker') });
+    const api = start('dist/client/api/main.js', { API_PORT: String(apiPort), API_DEMO_KEYS: 'true', RECORDS_DIR: join(records, 'api') });
     try {
       await eventually(async () => worker.output() + api.output(), (text) => text.includes('worker polling') && text.includes('API listening'), 60_000);
       const response = await fetch(`http://127.0.0.1:${apiPort}/disputes`, {

@@ -2,19 +2,30 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDevWorker, type DevWorker } from './support/dev-worker';
 import { eventually } from './support/eventually';
 import { runCli } from './support/processes';
+import { lazyRecordsStore, type LazyRecordsStore } from '../records/lazy';
+import { startPostgres, type TestPostgres } from './records/postgres';
 
-// The operators' commands as a person runs them, against a real dev server and worker.
+// The operators' commands as a person runs them, against a real dev server and worker. The records
+// store is a real PostgreSQL: the worker writes to it, the CLI (another process) lists from it.
 let dev: DevWorker;
+let postgres: TestPostgres;
+let store: LazyRecordsStore;
+let databaseUrl: string;
 
 beforeAll(async () => {
-  dev = await startDevWorker();
+  postgres = await startPostgres();
+  databaseUrl = await postgres.database();
+  store = lazyRecordsStore({ databaseUrl });
+  dev = await startDevWorker({ records: store.get });
 });
 
 afterAll(async () => {
   await dev?.close();
+  await store?.close();
+  await postgres?.destroy();
 });
 
-const dispute = (...args: string[]) => runCli(args, { TEMPORAL_ADDRESS: dev.env.address, TEMPORAL_TASK_QUEUE: dev.taskQueue });
+const dispute = (...args: string[]) => runCli(args, { TEMPORAL_ADDRESS: dev.env.address, TEMPORAL_TASK_QUEUE: dev.taskQueue, DATABASE_URL: databaseUrl });
 
 const OTHER = 'robin.other@norfolk-asc.example.org';
 

@@ -29,6 +29,7 @@ async function startProduct(dataDir: string, ports: Ports, ...args: string[]) {
     TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`,
     TEMPORAL_UI_PORT: String(ports.ui),
     TEMPORAL_DB_FILE: join(dataDir, 'temporal.sqlite'),
+    RECORDS_DIR: join(dataDir, 'records'),
     TEMPORAL_TASK_QUEUE: 'disputes',
     API_PORT: String(ports.api),
     SMTP_PORT: String(ports.smtp),

@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
-import { loadConfig, mailSettings } from '../runtime/config';
+import { loadConfig, mailSettings, recordsLocation } from '../runtime/config';
+import { lazyRecordsStore } from '../records/lazy';
 import { runMain } from '../runtime/entry';
 import { createLogger, installTemporalLogging } from '../runtime/logger';
 import { temporalConnectOptions } from '../runtime/temporal-connection';
@@ -10,8 +11,8 @@ import { dataConverter } from '../runtime/payload-codec';
 import { createWorker, prebuiltWorkflowBundle } from './create';
 
 new Command('worker')
-  .description("the Temporal worker: runs the dispute workflows and their email activities on the configured task queue until SIGINT/SIGTERM")
-  .addHelpText('after', '\nSettings come from the environment (README "Configuration"): TEMPORAL_* (TLS, mTLS, API key through @temporalio/envconfig), SMTP_*, MAIL_*, REPLY_*, LOG_LEVEL.')
+  .description("the Temporal worker: runs the dispute workflows and their email and records activities on the configured task queue until SIGINT/SIGTERM")
+  .addHelpText('after', '\nSettings come from the environment (README "Configuration"): TEMPORAL_* (TLS, mTLS, API key through @temporalio/envconfig), SMTP_*, MAIL_*, REPLY_*, DATABASE_URL or RECORDS_DIR, LOG_LEVEL.')
   .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
   .parse(process.argv);
 
@@ -21,19 +22,23 @@ async function main(): Promise<void> {
   const logger = createLogger('worker', config.LOG_LEVEL);
   installTemporalLogging(logger, config.LOG_LEVEL);
   const keyRing = loadKeyRing(config);
+  // Opened (and migrated) first: a store newer than this code stops the worker before it polls.
+  const records = lazyRecordsStore(recordsLocation(config));
+  logger.info(`records store: ${(await records.get()).where}`);
   const connection = await NativeConnection.connect(temporalConnectOptions(config));
   const bundle = prebuiltWorkflowBundle();
   const worker = await createWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    activities: createActivities({ mail: mailSettings(config) }),
+    activities: createActivities({ mail: mailSettings(config), records: records.get }),
     ...(bundle ? { workflowBundle: bundle } : {}),
     dataConverter: dataConverter(keyRing),
   });
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE, prebuiltBundle: Boolean(bundle) }, `worker polling task queue '${config.TEMPORAL_TASK_QUEUE}' on ${config.TEMPORAL_ADDRESS}`);
   await worker.run(); // the SDK shuts down gracefully on SIGINT/SIGTERM
   await connection.close();
+  await records.close();
   logger.info('worker stopped');
 }
 

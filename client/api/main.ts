@@ -32,6 +32,7 @@ async function main(): Promise<void> {
   const keyRing = loadKeyRing(config);
   const operators = OperatorKeys.fromEnvironment(config) ?? (config.API_DEMO_KEYS ? OperatorKeys.demo().keys : OperatorKeys.none());
   const { disputes, close } = await connectDisputes(config, { context, keyRing });
+  await disputes.records?.(); // migrated, or refused if newer than this code, before the API listens
   const api = buildApi({
     disputes,
     keys,

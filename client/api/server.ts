@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { describeIssues } from '../../runtime/errors';
 import { ChangeContactInput, NoteInput, OutcomeInput, RaiseRiskInput, RepresentationInput, WithdrawInput, type DisputeView } from '../../workflows/dispute/model';
 import { NewDispute } from '../disputes';
-import { act, checkTemporal, DisputeFailure, listDisputes, ListFilter, openDispute, readDispute, type Disputes, type FailureKind, type Operation } from '../operations';
+import { act, checkTemporal, DisputeFailure, listDisputePage, ListFilter, openDispute, readDispute, type Disputes, type FailureKind, type Operation } from '../operations';
 import { domainOf } from '../../policies/directory-schema';
 import { parseJsonBody } from './json-body';
 import type { ApiKeys, Caller } from './keys';
@@ -202,13 +202,12 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     return { disputeId, created };
   });
 
-  route({ method: 'GET', path: '/disputes', summary: 'List disputes (by board, stage, status, agency, overdue)', query: ListFilter, responses: { 200: 'the disputes' } }, async ({ caller, query }) => {
+  route({ method: 'GET', path: '/disputes', summary: 'List disputes from the records store (board, agency, status, stage, outcome, category, risk, overdue, started/closed range), a page at a time', query: ListFilter, responses: { 200: 'the disputes' } }, async ({ caller, query }) => {
     // An agency sees its own disputes; a board, its board's.
     if (caller.kind === 'agency' && query.agency && query.agency !== caller.agencyId) return { disputes: [] };
     if (caller.kind === 'board' && query.board && query.board !== caller.boardId) return { disputes: [] };
     const scoped = caller.kind === 'agency' ? { ...query, agency: caller.agencyId } : { ...query, board: caller.boardId };
-    const found = await listDisputes(disputes, scoped);
-    return { disputes: found };
+    return listDisputePage(disputes, scoped);
   });
 
   route({ method: 'GET', path: '/disputes/{disputeId}', summary: 'One dispute: state, deadlines, who is awaited, event log', responses: { 200: 'the dispute' } }, async ({ caller, params }) =>

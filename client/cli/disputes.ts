@@ -6,7 +6,8 @@ import { loadConfig } from '../../runtime/config';
 import { ConfigError } from '../../runtime/errors';
 import type { DisputeEvent, DisputeView } from '../../workflows/dispute/model';
 import { loadKeyRing } from '../../runtime/key-ring';
-import { act, connectDisputes, DisputeFailure, listDisputes, ListFilter, openDispute, readDispute, type Disputes, type Operation } from '../operations';
+import { act, connectDisputes, DisputeFailure, listDisputePage, openDispute, readDispute, type Disputes, type Operation } from '../operations';
+import { listFilterFromFlags, listFlags } from './records';
 import { UsageError } from './errors';
 import { Instant } from './instant';
 
@@ -17,7 +18,8 @@ export const disputeUsage = `usage:
   dispute start --policy <id> --concern-at <instant> --category <c> [--risk <r>] --agency <agencyId>:<name>:<email> (raising first, repeat)
                 --reference <pseudonymous ref> --summary <text> [--json]
   dispute show <id> [--json]
-  dispute list [--board <id>] [--stage <n>] [--status <s>] [--agency <id>] [--overdue] [--json]
+  dispute list [--board <id>] [--stage <n>] [--status <s>] [--agency <id>] [--overdue] [--outcome <o>] [--category <c>] [--risk <r>]
+               [--started-from <date>] [--started-to <date>] [--closed-from <date>] [--closed-to <date>] [--limit <n>] [--page <n>] [--json]
   dispute outcome <id> resolved|unresolved|decided --by <email> [--stage <n>] [--actions <text> | --reason <text>] [--safety-confirmed] [--json]
   dispute risk <id> high|imminent --by <email> --reason <text> [--json]
   dispute withdraw <id> --by <email> --reason <text> [--json]
@@ -110,12 +112,15 @@ function prepare(command: DisputeCommand, args: string[], out: (text: string) =>
       };
     }
     case 'list': {
-      const { values } = parse(args, { board: { type: 'string' }, stage: { type: 'string' }, status: { type: 'string' }, agency: { type: 'string' }, overdue: { type: 'boolean' } });
-      const filter = ListFilter.safeParse({ ...values, json: undefined, overdue: values.overdue ? 'true' : undefined });
-      if (!filter.success) throw new UsageError(`--${String(filter.error.issues[0]?.path[0])}: ${filter.error.issues[0]?.message}`);
+      const { values } = parse(args, {
+        board: { type: 'string' }, stage: { type: 'string' }, status: { type: 'string' }, agency: { type: 'string' }, overdue: { type: 'boolean' },
+        ...Object.fromEntries(Object.keys(listFlags).map((flag) => [flag, { type: 'string' as const }])),
+      });
+      const filter = listFilterFromFlags({ ...values, overdue: values.overdue ? true : undefined });
       return async (disputes) => {
-        const found = await listDisputes(disputes, filter.data);
-        print(values.json as boolean, { disputes: found }, () =>
+        const page = await listDisputePage(disputes, filter);
+        const found = page.disputes;
+        print(values.json as boolean, page, () =>
           found.length === 0
             ? 'no disputes'
             : found

@@ -100,12 +100,21 @@ function build(): Command {
     .option('--reference <ref>', "the person's pseudonymous reference")
     .option('--summary <text>', 'a short summary');
   operator('show', 'a dispute: stage, deadlines and the event log in London time').argument('<id>', 'dispute id');
-  operator('list', 'disputes by board, stage, status, agency')
+  operator('list', 'disputes from the records store, by board, agency, status, stage, outcome, category, risk, overdue, dates; a page at a time')
     .option('--board <id>', 'board id')
     .option('--stage <n>', 'current stage')
     .option('--status <status>', 'open | resolved | unresolved | decided | withdrawn')
     .option('--agency <id>', 'a party')
-    .option('--overdue', 'open disputes past their deadline');
+    .option('--overdue', 'open disputes past their deadline')
+    .option('--outcome <outcome>', 'resolved | unresolved | decided | withdrawn')
+    .option('--category <category>', 'abuse | neglect | self-neglect | other')
+    .option('--risk <risk>', 'standard | high | imminent')
+    .option('--started-from <date>', 'started on or after (a date, London time, or an instant)')
+    .option('--started-to <date>', 'started on or before')
+    .option('--closed-from <date>', 'closed on or after')
+    .option('--closed-to <date>', 'closed on or before')
+    .option('--limit <n>', 'page size, 1–500', '100')
+    .option('--page <n>', 'page, from 1', '1');
   operator('outcome', 'records an outcome')
     .argument('<id>', 'dispute id')
     .argument('<decision>', 'resolved | unresolved | decided')

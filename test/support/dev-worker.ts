@@ -1,5 +1,5 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createActivities } from '../../activities';
+import { createActivities, type ActivityDependencies } from '../../activities';
 import type { DecisionSettings } from '../../activities/email/activities';
 import { startSmtpSink, testMailSettings, type SmtpSink } from './smtp-sink';
 import { devServerEnv, testWorker } from './temporal';
@@ -16,12 +16,12 @@ export interface DevWorker {
  * the API, CLI, UI and reply tests stand on. `close` stops them in order.
  */
 export async function startDevWorker(
-  options: { uiPort?: number; codecEndpoint?: string; dbFilename?: string; decisions?: DecisionSettings } = {},
+  options: { uiPort?: number; codecEndpoint?: string; dbFilename?: string; decisions?: DecisionSettings; records?: ActivityDependencies['records'] } = {},
 ): Promise<DevWorker> {
-  const { decisions: _decisions, ...server } = options;
+  const { decisions: _decisions, records: _records, ...server } = options;
   const env = await devServerEnv(server);
   const sink = await startSmtpSink();
-  const { worker, taskQueue } = await testWorker(env, createActivities({ mail: { ...testMailSettings(sink), decisions: options.decisions } }));
+  const { worker, taskQueue } = await testWorker(env, createActivities({ mail: { ...testMailSettings(sink), decisions: options.decisions }, records: options.records }));
   const running = worker.run();
   return {
     env,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities';
+import { createActivities, type ActivityDependencies } from '../../activities';
 import { buildDisputeStart, startPreviewDispute, type NewDispute } from '../../client/disputes';
 import { loadDirectory } from '../../policies/directory';
 import { PolicyRegistry } from '../../policies/load';
@@ -35,10 +35,10 @@ export type RunningDispute = Awaited<ReturnType<typeof runDispute>>;
  * a test file. Each dispute runs on a preview clock lined up with its concern instant, so tests
  * name instants by hand (Fri 27 Mar 2026 10:30) whatever day they run.
  */
-export async function disputeKit(): Promise<DisputeKit> {
+export async function disputeKit(options: { records?: ActivityDependencies['records'] } = {}): Promise<DisputeKit> {
   const env = await timeSkippingEnv();
   const sink = await startSmtpSink();
-  const activities = createActivities({ mail: testMailSettings(sink) });
+  const activities = createActivities({ mail: testMailSettings(sink), records: options.records });
   const { worker, taskQueue } = await testWorker(env, activities);
   const running = worker.run();
   const started: RunningDispute[] = [];
@@ -82,10 +82,10 @@ export async function disputeKit(): Promise<DisputeKit> {
  * The kit a test file shares: created before its first test, every dispute ended after each test,
  * torn down after the last.
  */
-export function useDisputeKit(): DisputeKit {
+export function useDisputeKit(options: Parameters<typeof disputeKit>[0] = {}): DisputeKit {
   let kit: DisputeKit | undefined;
   beforeAll(async () => {
-    kit = await disputeKit();
+    kit = await disputeKit(options);
   });
   afterEach(async () => {
     await kit?.endAll();

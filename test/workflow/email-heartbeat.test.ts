@@ -109,7 +109,12 @@ describe('email heartbeat', () => {
       // The heartbeat timeout (20 s) and the first retry interval (30 s), not the minute-long start-to-close.
       expect(retriedWithin).toBeLessThan(80_000);
       const history = await handle.fetchHistory();
-      const attempts = history.events?.flatMap((event) => (event.activityTaskStartedEventAttributes ? [event.activityTaskStartedEventAttributes.attempt] : [])) ?? [];
+      // The email activity's attempts (the records store's writes are activities too).
+      const emailScheduled = new Set(history.events?.flatMap((event) => (event.activityTaskScheduledEventAttributes?.activityType?.name === 'sendEmails' ? [String(event.eventId)] : [])));
+      const attempts =
+        history.events?.flatMap((event) =>
+          event.activityTaskStartedEventAttributes && emailScheduled.has(String(event.activityTaskStartedEventAttributes.scheduledEventId)) ? [event.activityTaskStartedEventAttributes.attempt] : [],
+        ) ?? [];
       expect(attempts).toEqual([2]); // the dead worker's attempt never completed; the second did
       await handle.executeUpdate(withdraw, { args: [{ by: RAISER, reason: 'The test has finished.' }] });
       await handle.result();

@@ -17,6 +17,8 @@ import { DisputeAgencies, DisputeBoard, DisputeDeadline, DisputePolicy, DisputeR
 import * as messages from './messages';
 import { DisputeStart, type DisputeRecord, type DisputeStartInput } from './model';
 import { DisputeProcedure, Rejection, type Effect, type Operation, type OperationInputs } from './procedure';
+import { recordWriteQuery } from './record-query';
+import { recordRow, recordWrites } from './record-writes';
 
 /**
  * Disputes started before this patch run the first rules to the end (their histories replay
@@ -98,6 +100,9 @@ async function runDispute(input: DisputeStartInput, offset: number): Promise<Dis
     (effect) => carryOut([effect]),
   );
   const pendingEmails: Promise<void>[] = [];
+  // The records store follows the event log; writes never hold the dispute up.
+  const recordNow = () => recordRow(start, procedure.state, procedure.calendar, procedure.snapshot(), now());
+  const records = recordWrites(() => procedure.state.events, recordNow);
 
   function carryOut(effects: Effect[]): void {
     for (const effect of effects) {
@@ -186,10 +191,12 @@ async function runDispute(input: DisputeStartInput, offset: number): Promise<Dis
   register('submitRepresentation', messages.submitRepresentation, messages.submitRepresentationSignal);
   register('convene', messages.convene, messages.conveneSignal);
   setHandler(messages.disputeState, () => procedure.snapshot());
+  setHandler(recordWriteQuery, () => ({ row: recordNow(), lastSeq: procedure.state.events.length, events: procedure.state.events }));
 
   carryOut(procedure.begin(now()));
   // Every change bumps the state's version, so the wait below re-plans its timer after any of them.
   while (procedure.state.status === 'open') {
+    records.kick();
     const wake = procedure.nextWake();
     const seen = procedure.state.version;
     if (wake !== null && wake <= now()) {
@@ -204,6 +211,7 @@ async function runDispute(input: DisputeStartInput, offset: number): Promise<Dis
   }
 
   await Promise.all(pendingEmails); // each send records its own failure; none throws
+  await records.flushed();
   return procedure.result();
 }
 

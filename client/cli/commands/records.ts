@@ -1,0 +1,44 @@
+import type { Command } from 'commander';
+import { lazyRecordsStore } from '../../../records/lazy';
+import { loadConfig, recordsLocation } from '../../../runtime/config';
+import { connectDisputes } from '../../operations';
+import { UsageError } from '../errors';
+import type { CommandContext } from '../main';
+import { recordsExport, recordsSync } from '../records';
+
+/** `dispute records sync | export`: the records store, for operators and boards' analysts. */
+export function register(program: Command, { out }: CommandContext): void {
+  const records = program.command('records').description('the records store: every dispute’s record, kept after Temporal forgets it');
+  records
+    .command('sync')
+    .description("writes the whole record of every open dispute Temporal has (after a restore, or for disputes started before the store)")
+    .option('--all', 'closed disputes Temporal still keeps too')
+    .option('--json', 'print JSON for scripts')
+    .action(async (options: { all?: boolean; json?: boolean }) => {
+      const config = loadConfig();
+      const connected = await connectDisputes(config, { connectTimeoutMs: 5_000 }).catch(() => {
+        throw new UsageError(`cannot reach Temporal at ${config.TEMPORAL_ADDRESS}: is \`npm start\` running, or TEMPORAL_ADDRESS set?`);
+      });
+      try {
+        await recordsSync(connected.disputes, { all: options.all ?? false }, out, options.json ?? false);
+      } finally {
+        await connected.close();
+      }
+    });
+  records
+    .command('export')
+    .description("a board's records for its own analysis: CSV (one row per dispute, no personal data) or JSON (whole records)")
+    .option('--board <id>', 'board id, e.g. rotherham-rsab')
+    .option('--from <date>', 'disputes started on or after (a date, London time, or an instant)')
+    .option('--to <date>', 'disputes started on or before')
+    .option('--format <format>', 'csv | json')
+    .option('--output <file>', 'write to this file instead of stdout')
+    .action(async (options: Record<string, unknown>) => {
+      const store = lazyRecordsStore(recordsLocation(loadConfig()));
+      try {
+        await recordsExport(store.get, options, out);
+      } finally {
+        await store.close();
+      }
+    });
+}

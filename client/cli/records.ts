@@ -1,0 +1,108 @@
+import { createWriteStream } from 'node:fs';
+import { once } from 'node:events';
+import { z } from 'zod';
+import { exportRecords } from '../../records/export';
+import { ListFilter, RangeEnd, RangeStart } from '../../records/filter';
+import { saveRecord } from '../../records/write';
+import { recordWriteQuery } from '../../workflows/dispute/record-query';
+import type { RecordsStore } from '../../records/open';
+import type { Disputes } from '../operations';
+import { UsageError } from './errors';
+
+// `dispute records sync` and `dispute records export`, and the list's store filters as flags. Each
+// command is a function of its parsed options; the CLI program wires them to words.
+
+export const recordsUsage = `usage:
+  dispute records sync [--all] [--json]      bring the records store up to date from Temporal's open disputes (--all: and its closed ones)
+  dispute records export --board <id> [--from <date>] [--to <date>] --format csv|json [--output <file>]`;
+
+/** Brings the store up to date from the disputes Temporal has: after a restore, or for disputes started before the store. */
+export async function recordsSync(disputes: Disputes, options: { all?: boolean }, out: (text: string) => void, json = false): Promise<{ synced: number; events: number; failed: string[] }> {
+  if (!disputes.records) throw new UsageError('no records store is configured');
+  const { db } = await disputes.records();
+  const query = options.all ? `WorkflowType = 'dispute'` : `WorkflowType = 'dispute' AND ExecutionStatus = 'Running'`;
+  const result = { synced: 0, events: 0, failed: [] as string[] };
+  for await (const execution of disputes.client.workflow.list({ query })) {
+    try {
+      const write = await disputes.client.workflow.getHandle(execution.workflowId).query(recordWriteQuery);
+      const saved = await saveRecord(db, write);
+      result.synced += 1;
+      result.events += saved.events;
+    } catch {
+      // A dispute whose worker predates the store cannot answer the query yet: named, not fatal.
+      result.failed.push(execution.workflowId);
+    }
+  }
+  out(
+    json
+      ? JSON.stringify(result)
+      : `synced ${result.synced} dispute(s), ${result.events} event(s) added${result.failed.length ? `; could not read ${result.failed.join(', ')}` : ''}`,
+  );
+  return result;
+}
+
+export const ExportOptions = z
+  .object({
+    board: z.string({ error: 'is needed' }).regex(/^[a-z0-9-]{1,80}$/, 'expected a board id such as rotherham-rsab'),
+    from: RangeStart.optional(),
+    to: RangeEnd.optional(),
+    format: z.enum(['csv', 'json'], { error: 'expected csv or json' }),
+    output: z.string().min(1).optional(),
+  })
+  .superRefine((options, context) => {
+    if (options.from && options.to && options.to <= options.from) context.addIssue({ code: 'custom', path: ['to'], message: 'the range runs backwards: --to must be after --from' });
+  });
+
+/** Writes a board's records, to a file or to `out`. Only the store is needed, not Temporal. */
+export async function recordsExport(records: () => Promise<RecordsStore>, raw: Record<string, unknown>, out: (text: string) => void): Promise<number> {
+  const parsed = ExportOptions.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new UsageError(`--${String(issue?.path[0] ?? 'board')}: ${issue?.message}\n${recordsUsage}`);
+  }
+  const options = parsed.data;
+  const { db } = await records();
+  if (!options.output) {
+    let text = '';
+    const count = await exportRecords(db, options, (chunk) => void (text += chunk));
+    out(text.replace(/\r?\n$/, ''));
+    return count;
+  }
+  const file = createWriteStream(options.output);
+  const count = await exportRecords(db, options, async (chunk) => {
+    if (!file.write(chunk)) await once(file, 'drain');
+  });
+  file.end();
+  await once(file, 'finish');
+  return count;
+}
+
+/** The list's flags (beyond board, stage, status, agency, overdue) and the filter fields they set. */
+export const listFlags = {
+  outcome: 'outcome',
+  category: 'category',
+  risk: 'risk',
+  'started-from': 'startedFrom',
+  'started-to': 'startedTo',
+  'closed-from': 'closedFrom',
+  'closed-to': 'closedTo',
+  limit: 'limit',
+  page: 'page',
+} as const;
+
+/** CLI flag values → the list filter; a bad one is a UsageError naming its flag. */
+export function listFilterFromFlags(values: Record<string, unknown>): ListFilter {
+  const input: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(values)) {
+    if (value === undefined || key === 'json') continue;
+    const field = (listFlags as Record<string, string>)[key] ?? key;
+    input[field] = key === 'overdue' ? (value === true || value === 'true' ? 'true' : 'false') : value;
+  }
+  const parsed = ListFilter.safeParse(input);
+  if (!parsed.success) {
+    const field = String(parsed.error.issues[0]?.path[0] ?? '');
+    const flag = Object.entries(listFlags).find(([, name]) => name === field)?.[0] ?? field;
+    throw new UsageError(`--${flag}: ${parsed.error.issues[0]?.message}`);
+  }
+  return parsed.data;
+}

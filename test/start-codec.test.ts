@@ -11,11 +11,13 @@ import { freePort, launch } from './support/processes';
 
 async function startProduct(dataDir: string, ports: Record<'temporal' | 'ui' | 'api' | 'smtp' | 'inbox' | 'replies', number>) {
   const { PAYLOAD_KEYS: _keys, PAYLOAD_KEYS_FILE: _file, OPERATOR_KEYS: _operators, ...environment } = process.env;
-  const product = launch('node_modules/.bin/tsx', ['client/start.ts'], {
+  // As `npm start` runs it: node with tsx's loader, no tsx process in between to relay signals.
+  const product = launch('node', ['--import', 'tsx', 'client/start.ts'], {
     ...environment,
     TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`,
     TEMPORAL_UI_PORT: String(ports.ui),
     TEMPORAL_DB_FILE: join(dataDir, 'temporal.sqlite'),
+    RECORDS_DIR: join(dataDir, 'records'),
     TEMPORAL_TASK_QUEUE: 'disputes',
     API_PORT: String(ports.api),
     SMTP_PORT: String(ports.smtp),

@@ -42,6 +42,8 @@ import {
   type PartiesView,
 } from './parties';
 import { buildForm, buildRecord, disputeDetails } from './record';
+import { recordWriteQuery } from './record-query';
+import { recordRow, recordWrites } from './record-writes';
 import type { DisputeState } from './state';
 
 const emailOptions = {
@@ -98,6 +100,8 @@ export async function dispute(input: DisputeStartInput): Promise<DisputeRecord> 
   const view = (): PartiesView => ({ start, overrides: state.overrides, stagesEntered: state.stagesEntered });
   const pendingEmails: Promise<void>[] = [];
   const emailCounters = new Map<string, number>();
+  // The records store follows the event log; writes never hold the dispute up.
+  const records = recordWrites(() => state.events, () => recordRow(start, state, calendar, snapshot(), now()));
 
   // ---------------------------------------------------------------------------------------------
   // The record
@@ -109,6 +113,7 @@ export async function dispute(input: DisputeStartInput): Promise<DisputeRecord> 
   function record(event: DistributiveOmit<DisputeEvent, 'seq' | 'at' | 'stage'> & { stage?: number }, at = dueInstant ?? now()): void {
     state.events.push({ seq: state.events.length + 1, at: iso(at), stage: state.stage, ...event } as DisputeEvent);
     state.version += 1;
+    records.changed();
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -593,6 +598,7 @@ export async function dispute(input: DisputeStartInput): Promise<DisputeRecord> 
   register('changeContact', messages.changeContact, messages.changeContactSignal, operations.changeContact);
   register('addNote', messages.addNote, messages.addNoteSignal, operations.addNote);
   setHandler(messages.disputeState, snapshot);
+  setHandler(recordWriteQuery, () => ({ row: recordRow(start, state, calendar, snapshot(), now()), lastSeq: state.events.length, events: state.events }));
 
   // ---------------------------------------------------------------------------------------------
   // The dispute's life
@@ -617,6 +623,7 @@ export async function dispute(input: DisputeStartInput): Promise<DisputeRecord> 
   }
 
   await Promise.all(pendingEmails); // each send records its own failure; none throws
+  await records.flushed();
   return buildRecord(start, state, calendar);
 }
 

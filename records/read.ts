@@ -1,0 +1,199 @@
+import { sql, type Kysely, type Selectable } from 'kysely';
+import type { Category, Risk } from '../policies/schema';
+import type { DisputeEvent, DisputeRecord, DisputeView, Outcome, Status } from '../workflows/dispute/model';
+import type { DisputesTable, RecordsDatabase } from './schema';
+
+// Reading the store back into the shapes the workflow answers with: the query's DisputeView (so
+// GET /disputes/<id> is the same JSON from either), and the record the workflow returns at its close.
+
+const iso = (value: Date | null) => (value === null ? null : value.toISOString());
+const parsed = <T>(value: unknown): T => (typeof value === 'string' ? JSON.parse(value) : value) as T;
+
+/** The whole stored record of one dispute: the view, the closing record and what only the store keeps. */
+export interface StoredDispute {
+  view: DisputeView;
+  summary: string;
+  startedAt: string;
+  closedAt: string | null;
+  outcome: Outcome | null;
+  timeTaken: { workingDays: number; calendarDays: number } | null;
+  agreedActions: string | null;
+  decisions: DisputeRecord['decisions'];
+  notes: { seq: number; at: string; by: string; text: string }[];
+  form: DisputeRecord['form'];
+}
+
+export async function readStoredDispute(db: Kysely<RecordsDatabase>, disputeId: string): Promise<StoredDispute | null> {
+  const row = await db.selectFrom('disputes').innerJoin('dispute_personal', 'dispute_personal.dispute_id', 'disputes.dispute_id').selectAll().where('disputes.dispute_id', '=', disputeId).executeTakeFirst();
+  if (!row) return null;
+  const [agencies, events, decisions, notes, form] = await Promise.all([
+    db.selectFrom('dispute_agencies').selectAll().where('dispute_id', '=', disputeId).orderBy('position').execute(),
+    db.selectFrom('dispute_events').selectAll().where('dispute_id', '=', disputeId).orderBy('seq').execute(),
+    db.selectFrom('dispute_decisions').selectAll().where('dispute_id', '=', disputeId).orderBy('seq').execute(),
+    db.selectFrom('dispute_notes').selectAll().where('dispute_id', '=', disputeId).orderBy('seq').execute(),
+    db.selectFrom('dispute_forms').selectAll().where('dispute_id', '=', disputeId).executeTakeFirst(),
+  ]);
+  const view: DisputeView = {
+    disputeId: row.dispute_id,
+    policy: { id: row.policy_id, version: row.policy_version },
+    board: row.board,
+    personReference: row.person_reference,
+    status: row.status as Status,
+    stage: row.stage,
+    tier: row.tier,
+    risk: row.risk as Risk,
+    category: row.category as Category,
+    concernAt: row.concern_at.toISOString(),
+    enteredStageAt: row.entered_stage_at.toISOString(),
+    deadlines: { startBy: iso(row.start_by), concludeBy: iso(row.conclude_by), escalateAt: iso(row.escalate_at), remindAt: iso(row.remind_at) },
+    awaiting: parsed(row.awaiting),
+    agencies: agencies.map((agency) => ({ id: agency.agency_id, name: agency.name, raising: agency.raising, people: parsed<string[]>(agency.people) })),
+    events: events.map(
+      (event) =>
+        ({
+          seq: event.seq,
+          at: event.at.toISOString(),
+          stage: event.stage,
+          type: event.type,
+          ...(event.by === null ? {} : { by: event.by }),
+          ...parsed<Record<string, unknown>>(event.data),
+        }) as DisputeEvent,
+    ),
+  };
+  return {
+    view,
+    summary: row.summary,
+    startedAt: row.started_at.toISOString(),
+    closedAt: iso(row.closed_at),
+    outcome: row.outcome as Outcome | null,
+    timeTaken: row.working_days === null || row.calendar_days === null ? null : { workingDays: row.working_days, calendarDays: row.calendar_days },
+    agreedActions: row.agreed_actions,
+    decisions: decisions.map((d) => ({ stage: d.stage, decision: d.decision as DisputeRecord['decisions'][number]['decision'], by: d.by, at: d.at.toISOString(), text: d.text })),
+    notes: notes.map((n) => ({ seq: n.seq, at: n.at.toISOString(), by: n.by, text: n.text })),
+    form: form ? { name: form.name, reference: form.reference, fields: parsed(form.fields) } : null,
+  };
+}
+
+/** The record as the workflow returned it at its close (null while the dispute is open). */
+export function closingRecord(stored: StoredDispute): DisputeRecord | null {
+  const { view } = stored;
+  if (stored.outcome === null || stored.closedAt === null || stored.timeTaken === null) return null;
+  return {
+    disputeId: view.disputeId,
+    policy: view.policy,
+    board: view.board,
+    personReference: view.personReference,
+    outcome: stored.outcome,
+    endedAtStage: view.stage,
+    concernAt: view.concernAt,
+    closedAt: stored.closedAt,
+    timeTaken: stored.timeTaken,
+    agreedActions: stored.agreedActions,
+    decisions: stored.decisions,
+    form: stored.form,
+    events: view.events,
+  };
+}
+
+// -----------------------------------------------------------------------------------------------
+// Lists: report fields only, filtered and paged in the database.
+
+export interface RecordsQuery {
+  board?: string | undefined;
+  agency?: string | undefined;
+  status?: Status | undefined;
+  stage?: number | undefined;
+  outcome?: Outcome | undefined;
+  category?: string | undefined;
+  risk?: string | undefined;
+  overdue?: boolean | undefined;
+  startedFrom?: Date | undefined;
+  startedTo?: Date | undefined;
+  closedFrom?: Date | undefined;
+  closedTo?: Date | undefined;
+  limit: number;
+  page: number;
+}
+
+export interface RecordSummary {
+  disputeId: string;
+  board: string;
+  policy: string;
+  stage: number | null;
+  status: string;
+  risk: string;
+  deadline: string | null;
+  agencies: string[];
+  startedAt: string;
+  category: string;
+  outcome: string | null;
+  closedAt: string | null;
+}
+
+function filtered(db: Kysely<RecordsDatabase>, query: Omit<RecordsQuery, 'limit' | 'page'>, now: Date) {
+  let select = db.selectFrom('disputes');
+  if (query.board) select = select.where('board', '=', query.board);
+  if (query.agency) select = select.where(sql<boolean>`agencies @> ${JSON.stringify([query.agency])}::jsonb`);
+  if (query.status) select = select.where('status', '=', query.status);
+  if (query.stage) select = select.where('stage', '=', query.stage);
+  if (query.outcome) select = select.where('outcome', '=', query.outcome);
+  if (query.category) select = select.where('category', '=', query.category);
+  if (query.risk) select = select.where('risk', '=', query.risk);
+  if (query.overdue === true) select = select.where('status', '=', 'open').where('deadline', '<', now);
+  if (query.overdue === false) select = select.where((eb) => eb.or([eb('status', '!=', 'open'), eb('deadline', 'is', null), eb('deadline', '>=', now)]));
+  if (query.startedFrom) select = select.where('started_at', '>=', query.startedFrom);
+  if (query.startedTo) select = select.where('started_at', '<', query.startedTo);
+  if (query.closedFrom) select = select.where('closed_at', '>=', query.closedFrom);
+  if (query.closedTo) select = select.where('closed_at', '<', query.closedTo);
+  return select;
+}
+
+function summaryOf(row: Selectable<DisputesTable>): RecordSummary {
+  return {
+    disputeId: row.dispute_id,
+    board: row.board,
+    policy: `${row.policy_id}@${row.policy_version}`,
+    stage: row.stage,
+    status: row.status,
+    risk: row.risk,
+    deadline: iso(row.deadline),
+    agencies: parsed<string[]>(row.agencies),
+    startedAt: row.started_at.toISOString(),
+    category: row.category,
+    outcome: row.outcome,
+    closedAt: iso(row.closed_at),
+  };
+}
+
+/** Newest first; `page` counts from 1. */
+export async function listRecords(db: Kysely<RecordsDatabase>, query: RecordsQuery, now = new Date()): Promise<{ disputes: RecordSummary[]; total: number }> {
+  const { limit, page, ...filters } = query;
+  const [rows, count] = await Promise.all([
+    filtered(db, filters, now)
+      .selectAll()
+      .orderBy('started_at', 'desc')
+      .orderBy('dispute_id', 'desc')
+      .limit(limit)
+      .offset((page - 1) * limit)
+      .execute(),
+    filtered(db, filters, now).select(sql<number>`count(*)::int`.as('total')).executeTakeFirstOrThrow(),
+  ]);
+  return { disputes: rows.map(summaryOf), total: count.total };
+}
+
+/** Ids of a board's disputes started in [from, to), oldest first, in batches: for the export. */
+export async function* boardDisputeIds(db: Kysely<RecordsDatabase>, board: string, from?: Date, to?: Date, batch = 1000): AsyncGenerator<Selectable<DisputesTable>[]> {
+  let after: { started: Date; id: string } | null = null;
+  for (;;) {
+    let select = filtered(db, { board, startedFrom: from, startedTo: to }, new Date());
+    if (after) {
+      const { started, id } = after;
+      select = select.where((eb) => eb.or([eb('started_at', '>', started), eb.and([eb('started_at', '=', started), eb('dispute_id', '>', id)])]));
+    }
+    const rows = await select.selectAll().orderBy('started_at').orderBy('dispute_id').limit(batch).execute();
+    if (rows.length === 0) return;
+    yield rows;
+    const last = rows[rows.length - 1]!;
+    after = { started: last.started_at, id: last.dispute_id };
+  }
+}

@@ -1,0 +1,108 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { RecordWrite } from '../activities/records/types';
+import type { DisputeEvent } from '../workflows/dispute/model';
+import type { RecordsDatabase } from './schema';
+
+// One write from the workflow: its new events, and the dispute's row as it now stands. Idempotent,
+// keyed by dispute ID and event sequence: a retried or repeated write adds nothing, and a row
+// older than the stored one (a late retry) never overwrites it. All of it, or none of it.
+
+const json = (value: unknown) => JSON.stringify(value);
+
+export async function saveRecord(db: Kysely<RecordsDatabase>, write: RecordWrite): Promise<{ events: number; rowUpdated: boolean }> {
+  return db.transaction().execute(async (tx) => {
+    const rowUpdated = await saveRow(tx, write);
+    const events = await saveEvents(tx, write.row.view.disputeId, write.events);
+    return { events, rowUpdated };
+  });
+}
+
+async function saveRow(tx: Transaction<RecordsDatabase>, { row, lastSeq }: RecordWrite): Promise<boolean> {
+  const { view } = row;
+  const id = view.disputeId;
+  const open = view.status === 'open';
+  const values = {
+    dispute_id: id,
+    board: view.board,
+    policy_id: view.policy.id,
+    policy_version: view.policy.version,
+    category: view.category,
+    risk: view.risk,
+    status: view.status,
+    outcome: open ? null : view.status,
+    stage: view.stage,
+    tier: view.tier,
+    concern_at: view.concernAt,
+    started_at: row.startedAt,
+    entered_stage_at: view.enteredStageAt,
+    start_by: view.deadlines.startBy,
+    conclude_by: view.deadlines.concludeBy,
+    escalate_at: view.deadlines.escalateAt,
+    remind_at: view.deadlines.remindAt,
+    deadline: open ? (view.deadlines.concludeBy ?? view.deadlines.escalateAt) : null,
+    closed_at: row.closedAt,
+    working_days: row.timeTaken?.workingDays ?? null,
+    calendar_days: row.timeTaken?.calendarDays ?? null,
+    agencies: json(view.agencies.map((agency) => agency.id)),
+    last_seq: lastSeq,
+  };
+  const { dispute_id: _id, ...changes } = values;
+  // The row moves only forwards: a write whose events are older than the stored row's is ignored.
+  const updated = await tx
+    .insertInto('disputes')
+    .values(values)
+    .onConflict((conflict) => conflict.column('dispute_id').doUpdateSet(changes).where('disputes.last_seq', '<=', lastSeq))
+    .returning('dispute_id')
+    .executeTakeFirst();
+  if (!updated) return false;
+
+  const personal = { person_reference: view.personReference, summary: row.summary, agreed_actions: row.agreedActions, awaiting: json(view.awaiting) };
+  await tx.insertInto('dispute_personal').values({ dispute_id: id, ...personal }).onConflict((c) => c.column('dispute_id').doUpdateSet(personal)).execute();
+  for (const [position, agency] of view.agencies.entries()) {
+    const fields = { agency_id: agency.id, name: agency.name, raising: agency.raising, people: json(agency.people) };
+    await tx.insertInto('dispute_agencies').values({ dispute_id: id, position, ...fields }).onConflict((c) => c.columns(['dispute_id', 'position']).doUpdateSet(fields)).execute();
+  }
+  if (row.form) {
+    const form = { name: row.form.name, reference: row.form.reference, fields: json(row.form.fields) };
+    await tx.insertInto('dispute_forms').values({ dispute_id: id, ...form }).onConflict((c) => c.column('dispute_id').doUpdateSet(form)).execute();
+  }
+  return true;
+}
+
+async function saveEvents(tx: Transaction<RecordsDatabase>, disputeId: string, events: DisputeEvent[]): Promise<number> {
+  if (events.length === 0) return 0;
+  const rows = events.map((event) => {
+    const { seq, at, stage, type, by, ...data } = event;
+    return { dispute_id: disputeId, seq, at, stage, type, by: by ?? null, data: json(data) };
+  });
+  let added = 0;
+  for (let index = 0; index < rows.length; index += 500) {
+    const inserted = await tx
+      .insertInto('dispute_events')
+      .values(rows.slice(index, index + 500))
+      .onConflict((c) => c.columns(['dispute_id', 'seq']).doNothing())
+      .returning('seq')
+      .execute();
+    added += inserted.length;
+  }
+  // Decisions and notes are read from their events, so they agree with the log by construction.
+  const decisions = events.flatMap((event) =>
+    event.type === 'outcome'
+      ? [{ dispute_id: disputeId, seq: event.seq, stage: event.stage, decision: event.decision, at: event.at, by: event.by ?? '', text: event.agreedActions ?? event.reason ?? '' }]
+      : [],
+  );
+  if (decisions.length) await tx.insertInto('dispute_decisions').values(decisions).onConflict((c) => c.columns(['dispute_id', 'seq']).doNothing()).execute();
+  const notes = events.flatMap((event) => (event.type === 'note' ? [{ dispute_id: disputeId, seq: event.seq, at: event.at, by: event.by ?? '', text: event.text }] : []));
+  if (notes.length) await tx.insertInto('dispute_notes').values(notes).onConflict((c) => c.columns(['dispute_id', 'seq']).doNothing()).execute();
+  return added;
+}
+
+/** How many events the store holds for a dispute, and the last sequence number (for sync and tests). */
+export async function storedEvents(db: Kysely<RecordsDatabase>, disputeId: string): Promise<{ count: number; lastSeq: number }> {
+  const row = await db
+    .selectFrom('dispute_events')
+    .select([sql<number>`count(*)::int`.as('count'), sql<number>`coalesce(max(seq), 0)::int`.as('lastSeq')])
+    .where('dispute_id', '=', disputeId)
+    .executeTakeFirstOrThrow();
+  return row;
+}

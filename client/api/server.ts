@@ -4,9 +4,11 @@ import { describeIssues } from '../../runtime/errors';
 import { ChangeContactInput, NoteInput, OutcomeInput, RaiseRiskInput, WithdrawInput, type DisputeView } from '../../workflows/dispute/model';
 import { NewDispute } from '../disputes';
 import { act, DisputeFailure, listDisputes, ListFilter, openDispute, readDispute, type Disputes, type FailureKind, type Operation } from '../operations';
+import { maySee, viewerOfCaller } from '../access';
 import type { ApiKeys, Caller } from './keys';
 import { registerDecisionPages, type DecisionPagesOptions } from './decision-pages';
 import { openApiDocument, type RouteDoc } from './openapi';
+import { registerWebPages, type WebOptions } from '../web/routes';
 
 // The HTTP API agency case systems call. JSON in and out; every body parsed with zod; every error a
 // JSON object that names the field; nothing a caller can send gives a 500.
@@ -18,6 +20,8 @@ export interface ApiOptions {
   log?: (line: string) => void;
   /** With these, the pages behind decision emails' links are served under /decisions/. */
   decisions?: Omit<DecisionPagesOptions, 'disputes'>;
+  /** With these, the board pages are served under /web/. */
+  web?: Omit<WebOptions, 'disputes'>;
 }
 
 const statusOf: Record<FailureKind, number> = { invalid: 400, forbidden: 403, 'not-found': 404, conflict: 409, 'not-allowed': 422 };
@@ -67,8 +71,7 @@ const callerId = (caller: Caller) => (caller.kind === 'agency' ? `agency:${calle
 /** A dispute this caller may see: an agency's own, or any of a board's. Others do not exist for it. */
 async function visibleDispute(disputes: Disputes, caller: Caller, disputeId: string): Promise<DisputeView> {
   const view = await readDispute(disputes, disputeId);
-  const visible = caller.kind === 'agency' ? view.agencies.some((agency) => agency.id === caller.agencyId) : view.board === caller.boardId;
-  if (!visible) throw new DisputeFailure('not-found', `no dispute '${disputeId}'`);
+  if (!maySee(viewerOfCaller(caller), { board: view.board, agencies: view.agencies.map((agency) => agency.id) })) throw new DisputeFailure('not-found', `no dispute '${disputeId}'`);
   return view;
 }
 
@@ -166,6 +169,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   action('notes', 'Add a note', 'addNote', NoteInput);
 
   if (options.decisions) registerDecisionPages(app, { ...options.decisions, disputes });
+  if (options.web) registerWebPages(app, { ...options.web, disputes });
   app.get('/openapi.json', async () => openApiDocument(docs));
   app.get('/health', async () => ({ ok: true }));
   return app;

@@ -20,7 +20,7 @@ export function barChart(bars: readonly Bar[]): string {
     const y = index * ROW;
     const width = Math.round((bar.value / max) * span);
     return (
-      `<text x="${LABEL - 8}" y="${y + 19}" text-anchor="end">${escapeHtml(bar.label.length > 30 ? `${bar.label.slice(0, 29)}…` : bar.label)}</text>` +
+      `<text x="${LABEL - 8}" y="${y + 19}" text-anchor="end">${escapeHtml(bar.label.length > 20 ? `${bar.label.slice(0, 19)}…` : bar.label)}</text>` +
       `<rect x="${LABEL}" y="${y + 4}" width="${width}" height="${ROW - 8}" class="board-chart__bar"/>` +
       `<text x="${LABEL + width + 6}" y="${y + 19}">${bar.value}</text>`
     );

@@ -551,7 +551,7 @@ async function webPages(app: FastifyInstance, options: WebOptions): Promise<void
     forms.ReportQuery,
   );
   get(
-    '/reports/:table.csv',
+    '/reports/csv/:table',
     async (context) => {
       const { tables } = await report(context.person, context.query);
       const table = tables.find((candidate) => candidate.id === context.params.table);

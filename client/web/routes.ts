@@ -169,7 +169,14 @@ async function webPages(app: FastifyInstance, options: WebOptions): Promise<void
     });
   }
 
-  function post<B>(path: string, schema: import('zod').ZodType<B>, handler: (context: Context & { person: Person; body: B; params: Record<string, string> }) => Promise<unknown>, anonymous = false) {
+  function post<B>(
+    path: string,
+    schema: import('zod').ZodType<B>,
+    handler: (context: Context & { person: Person; body: B; params: Record<string, string> }) => Promise<unknown>,
+    anonymous = false,
+    /** Shows the form again with the problem, instead of an error page. */
+    invalid?: (context: Context & { person: Person; raw: Record<string, unknown> }, error: forms.FormError) => unknown,
+  ) {
     app.post(path, async (request, reply) => {
       const session = sessionOf(request, reply);
       const raw = (request.body ?? {}) as Record<string, unknown>;
@@ -177,8 +184,15 @@ async function webPages(app: FastifyInstance, options: WebOptions): Promise<void
         throw new PageError(403, 'This form has expired', 'The form was not sent from this service’s page, or your session has ended. Go back, reload the page and try again.');
       }
       if (!session.person && !anonymous) return reply.redirect('/web/sign-in', 303);
-      const body = forms.parseWith(schema, raw);
-      return handler({ request, reply, session, person: session.person!, body, params: request.params as Record<string, string> });
+      const context = { request, reply, session, person: session.person!, params: request.params as Record<string, string> };
+      try {
+        return await handler({ ...context, body: forms.parseWith(schema, raw) });
+      } catch (error) {
+        if (invalid && (error instanceof forms.FormError || (error instanceof DisputeFailure && error.kind === 'invalid'))) {
+          return invalid({ ...context, raw }, error instanceof forms.FormError ? error : new forms.FormError(error.message, error.field));
+        }
+        throw error;
+      }
     });
   }
 
@@ -488,6 +502,13 @@ async function webPages(app: FastifyInstance, options: WebOptions): Promise<void
       if (!view) await new Promise((resolve) => setTimeout(resolve, 150));
     }
     return page(context, 'raised.njk', { board: body.board, disputeId, view, policy });
+  }, false, (context, error) => {
+    const { raw, person } = context;
+    const boards = boardsOf(directory, { boards: [], agencies: person.agencies });
+    const board = typeof raw.board === 'string' && boards.includes(raw.board) ? raw.board : boards[0];
+    if (!board) throw new PageError(403, 'Only agencies raise concerns', 'Raising a concern is for agencies’ people.');
+    const values = { ...raw, agencies: raw.agencies === undefined ? [] : Array.isArray(raw.agencies) ? raw.agencies : [raw.agencies] };
+    return page(context, 'raise.njk', raiseData(person, board, values, { field: error.field?.split('.')[0], message: error.message }), 400);
   });
 
   // ---------------------------------------------------------------------------------------------

@@ -48,11 +48,15 @@ beforeAll(async () => {
   };
   // Last year's disputes, for the report.
   const at = (monthDay: string) => `${lastYear}-${monthDay}T09:00:00Z`;
+  const ago = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
   for (const record of [
     handRecord({ id: 'rsab-seed01', agencies: ['rotherham-asc', 'rotherham-nhs'], stages: [[1, at('03-02'), 'started']], closed: { at: at('03-04'), outcome: 'resolved', workingDays: 2 } }),
     handRecord({ id: 'rsab-seed02', agencies: ['rotherham-asc', 'rotherham-police'], category: 'abuse', risk: 'high', stages: [[1, at('05-05'), 'started'], [2, at('05-07'), 'deadline']], closed: { at: at('05-12'), outcome: 'resolved', workingDays: 5 } }),
     handRecord({ id: 'rsab-seed03', agencies: ['rotherham-nhs', 'rotherham-gp'], category: 'self-neglect', stages: [[1, at('09-01'), 'started'], [2, at('09-02'), 'unresolved'], [3, at('09-04'), 'deadline'], [4, at('09-09'), 'deadline']], closed: { at: at('09-15'), outcome: 'decided', workingDays: 10 } }),
     handRecord({ id: 'rsab-seed04', agencies: ['rotherham-asc', 'rotherham-nhs'], stages: [[1, at('10-06'), 'started']], closed: { at: at('10-07'), outcome: 'withdrawn', workingDays: 1 } }),
+    // Open now: one at imminent risk, one past its deadline.
+    handRecord({ id: 'rsab-open01', agencies: ['rotherham-police', 'rotherham-asc'], category: 'abuse', risk: 'imminent', stages: [[1, ago(3), 'started'], [3, ago(1), 'imminent-risk', ago(-4)]] }),
+    handRecord({ id: 'rsab-open02', agencies: ['rotherham-gp', 'rotherham-nhs'], stages: [[1, ago(9), 'started'], [2, ago(6), 'deadline', ago(1)]] }),
   ]) {
     await saveRecord(store.db, record);
   }
@@ -174,6 +178,9 @@ describe('the board pages', () => {
     await expect(row.innerText()).resolves.toMatch(/High/);
     await expect(row.innerText()).resolves.toMatch(/Rotherham Council Adult Social Care; Rotherham Hospitals NHS Foundation Trust/);
     await expect(row.innerText()).resolves.toMatch(/Due within 2 working days/);
+    // Imminent risk first; a dispute past its deadline flagged.
+    await expect(page.locator('tbody tr').first().innerText()).resolves.toMatch(/^rsab-open01/);
+    await expect(page.getByRole('row').filter({ has: page.getByRole('link', { name: 'rsab-open02' }) }).innerText()).resolves.toMatch(/Overdue/);
     await axe(page);
     await screenshot(page, 'web-overview');
 

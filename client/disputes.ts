@@ -9,6 +9,7 @@ import type { Config } from '../runtime/config';
 import { Category, Contact, Risk } from '../policies/schema';
 import { describeIssues } from '../runtime/errors';
 import { DisputeStart, type DisputeRecord } from '../workflows/dispute/model';
+import type { DisputePreviewInput } from '../workflows/dispute/preview';
 import { DisputeAgencies, DisputeBoard, DisputePolicy, DisputeRisk, DisputeStage, DisputeStatus } from '../workflows/search-attributes';
 
 // Starting a dispute: what a caller says, checked against the policy and the agency directory,
@@ -65,7 +66,28 @@ export function newDisputeId(boardShortName: string, suffix = Array.from({ lengt
   return `${board}-${suffix}`;
 }
 
-export function buildDisputeStart(raw: NewDispute, context: DisputeContext, options: { disputeId?: string; previewClockOffsetMs?: number } = {}): DisputeStart {
+/** How far ahead of our clock a caller's clock may run: a concern "now" on a fast clock is still now. */
+export const CLOCK_SKEW_MS = 5 * 60_000;
+const DAY_MS = 86_400_000;
+
+/** The concern instant must be real: not in the future (beyond clock skew), not older than the policy allows. */
+function checkConcernAt(concernAt: string, policy: { concernMaxAgeDays: number; board: { shortName: string } }, now: number): void {
+  const at = Date.parse(concernAt);
+  if (at > now + CLOCK_SKEW_MS) throw new DisputeInputError(`concernAt: ${concernAt} is in the future; a concern is raised when it arises, not ahead`, 'concernAt');
+  const oldest = now - policy.concernMaxAgeDays * DAY_MS;
+  if (at < oldest) {
+    throw new DisputeInputError(
+      `concernAt: ${concernAt} is more than ${policy.concernMaxAgeDays} days ago, the oldest concern ${policy.board.shortName}'s policy takes (from ${new Date(oldest).toISOString()})`,
+      'concernAt',
+    );
+  }
+}
+
+/**
+ * The workflow's start input for a new dispute. `now` is the clock the concern is checked against:
+ * the real one, or a preview's, which starts at the concern.
+ */
+export function buildDisputeStart(raw: NewDispute, context: DisputeContext, options: { disputeId?: string; now?: number } = {}): DisputeStart {
   const parsed = NewDispute.safeParse(raw);
   if (!parsed.success) {
     const first = parsed.error.issues[0];
@@ -74,6 +96,7 @@ export function buildDisputeStart(raw: NewDispute, context: DisputeContext, opti
   const input = parsed.data;
   const policy = context.policies.find(input.policy, input.policyVersion);
   if (!policy) throw new DisputeInputError(`unknown policy '${input.policy}'`, 'policy');
+  checkConcernAt(input.concernAt, policy, options.now ?? Date.now());
   const agencies = agenciesOfBoard(context.directory, policy.board.id);
   const parties = input.agencies.map(({ agencyId, practitioner }, index) => {
     const agency = agencies.find((candidate) => candidate.id === agencyId);
@@ -111,19 +134,45 @@ export function buildDisputeStart(raw: NewDispute, context: DisputeContext, opti
     summary: input.summary,
     ...(input.startStage !== undefined ? { startStage: input.startStage } : {}),
     ...(input.safeguardingPlanLead ? { safeguardingPlanLead: input.safeguardingPlanLead } : {}),
-    ...(options.previewClockOffsetMs !== undefined ? { previewClockOffsetMs: options.previewClockOffsetMs } : {}),
   };
   const checked = DisputeStart.safeParse(start);
   if (!checked.success) throw new DisputeInputError(describeIssues(checked.error), checked.error.issues[0]?.path.join('.') ?? '');
   return checked.data;
 }
 
-export function startDispute(client: Client, taskQueue: string, start: DisputeStart): Promise<WorkflowHandle<(input: DisputeStart) => Promise<DisputeRecord>>> {
-  const { policy } = start;
-  return client.workflow.start<(input: DisputeStart) => Promise<DisputeRecord>>('dispute', {
+export function startDispute(
+  client: Client,
+  taskQueue: string,
+  start: DisputeStart,
+  options: { memo?: Record<string, string> } = {},
+): Promise<WorkflowHandle<(input: DisputeStart) => Promise<DisputeRecord>>> {
+  return client.workflow.start<(input: DisputeStart) => Promise<DisputeRecord>>('dispute', { ...startOptions(start, options), taskQueue, args: [start] });
+}
+
+/**
+ * A preview (`dispute simulate`, the time-skipping tests): the dispute on a clock shifted by
+ * `clockOffsetMs`, as the workflow type only a preview worker registers (workflows/preview.ts).
+ */
+export function startPreviewDispute(
+  client: Client,
+  taskQueue: string,
+  start: DisputeStart,
+  clockOffsetMs: number,
+): Promise<WorkflowHandle<(input: DisputePreviewInput) => Promise<DisputeRecord>>> {
+  return client.workflow.start<(input: DisputePreviewInput) => Promise<DisputeRecord>>('disputePreview', {
+    ...startOptions(start),
     taskQueue,
+    args: [{ start, clockOffsetMs }],
+  });
+}
+
+function startOptions(start: DisputeStart, options: { memo?: Record<string, string> } = {}) {
+  const { policy } = start;
+  return {
     workflowId: start.disputeId,
-    args: [start],
+    // A dispute ID is never used twice, even after the dispute closed: a retried start finds the first.
+    workflowIdReusePolicy: 'REJECT_DUPLICATE' as const,
+    ...(options.memo ? { memo: options.memo } : {}),
     typedSearchAttributes: [
       { key: DisputeBoard, value: policy.board.id },
       { key: DisputePolicy, value: `${policy.id}@${policy.version}` },
@@ -137,5 +186,5 @@ export function startDispute(client: Client, taskQueue: string, start: DisputeSt
       `**${policy.board.name}** — policy ${policy.id} v${policy.version}\n\n` +
       `Agencies: ${start.parties.map((party, index) => `${party.agency.name}${index === 0 ? ' (raising)' : ''}`).join('; ')}\n\n` +
       `Concern raised: ${formatLondon(new Date(start.concernAt))}`,
-  });
+  };
 }

@@ -7,18 +7,20 @@ import {
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import proto from '@temporalio/proto';
 import { z } from 'zod';
 import * as messages from '../workflows/dispute/messages';
-import type { DisputeView } from '../workflows/dispute/model';
+import type { DisputeView, Ended } from '../workflows/dispute/model';
 import { DisputeAgencies, DisputeBoard, DisputeDeadline, DisputePolicy, DisputeRisk, DisputeStage, DisputeStatus } from '../workflows/search-attributes';
 import { base32 } from '../runtime/base32';
 import type { Config } from '../runtime/config';
-import { buildDisputeStart, disputeContext, DisputeInputError, newDisputeId, startDispute, type DisputeContext, type NewDispute } from './disputes';
+import { temporalConnectOptions } from '../runtime/temporal-connection';
+import { buildDisputeStart, disputeContext, DisputeInputError, newDisputeId, NewDispute, startDispute, type DisputeContext } from './disputes';
 
 // What the API and the CLI both do to disputes, over a Temporal client. Errors come out as
 // DisputeFailure, whose kind each interface maps to its own words (HTTP status, exit code).
 
-export type FailureKind = 'invalid' | 'not-found' | 'forbidden' | 'conflict' | 'not-allowed';
+export type FailureKind = 'invalid' | 'not-found' | 'forbidden' | 'conflict' | 'not-allowed' | 'key-reused' | 'unavailable';
 
 export class DisputeFailure extends Error {
   override name = 'DisputeFailure';
@@ -43,7 +45,7 @@ export async function connectDisputes(
   options: { connectTimeoutMs?: number; context?: DisputeContext } = {},
 ): Promise<{ disputes: Disputes; close: () => Promise<void> }> {
   const context = options.context ?? disputeContext(config);
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS, ...(options.connectTimeoutMs ? { connectTimeout: options.connectTimeoutMs } : {}) });
+  const connection = await Connection.connect({ ...temporalConnectOptions(config), ...(options.connectTimeoutMs ? { connectTimeout: options.connectTimeoutMs } : {}) });
   return {
     disputes: { client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }), taskQueue: config.TEMPORAL_TASK_QUEUE, context },
     close: () => connection.close(),
@@ -62,23 +64,84 @@ const rejectionKinds: Record<string, FailureKind> = {
 export function translate(error: unknown, disputeId?: string): never {
   if (error instanceof DisputeFailure) throw error;
   if (error instanceof DisputeInputError) throw new DisputeFailure('invalid', error.message, error.field);
+  const text = error instanceof Error ? error.message : String(error);
+  // Temporal answers an update to a closed workflow with NOT_FOUND; for a caller the dispute exists and is closed.
+  if (/workflow execution already completed|completed workflow/i.test(text)) throw new DisputeFailure('conflict', 'the dispute is closed');
   if (error instanceof WorkflowNotFoundError) throw new DisputeFailure('not-found', `no dispute '${disputeId ?? error.workflowId}'`);
   if (error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure) {
     const kind = rejectionKinds[error.cause.type ?? ''] ?? 'invalid';
     const field = /^([\w.]+): /.exec(error.cause.message)?.[1];
-    throw new DisputeFailure(kind, error.cause.message, kind === 'invalid' ? field : undefined);
+    throw new DisputeFailure(kind, error.cause.message, field);
   }
-  const text = error instanceof Error ? error.message : String(error);
-  if (/workflow execution already completed|completed workflow/i.test(text)) throw new DisputeFailure('conflict', 'the dispute is closed');
+  if (isUnreachable(error)) throw new DisputeFailure('unavailable', 'Temporal is not answering; nothing was changed, try again shortly');
   if (/not found/i.test(text) && disputeId) throw new DisputeFailure('not-found', `no dispute '${disputeId}'`);
   throw error;
 }
 
+/** How long a call that needs no worker (describe, list, start) may take before Temporal counts as down. */
+const reachableWithinMs = 1_500;
+/** How long a query (which a worker answers) may take. */
+const queryWithinMs = 10_000;
+
+const unreachableCodes = new Set([4 /* DEADLINE_EXCEEDED */, 14 /* UNAVAILABLE */]);
+
+/** A gRPC failure that means Temporal cannot be reached now (down, or not answering in time). */
+function isUnreachable(error: unknown): boolean {
+  for (let cause: unknown = error, depth = 0; cause && depth < 5; cause = (cause as { cause?: unknown }).cause, depth++) {
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code === 'number' && unreachableCodes.has(code)) return true;
+  }
+  return false;
+}
+
+/**
+ * Runs Temporal calls with a deadline, so a Temporal that is down costs a caller seconds, not
+ * minutes of retries. The gRPC deadline ends the call; the timer ends the wait, since the client's
+ * retry backoff may sleep past the deadline before it gives up.
+ */
+async function within<T>(disputes: Disputes, ms: number, fn: () => Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DisputeFailure('unavailable', `Temporal did not answer within ${ms / 1000} s; try again shortly`)), ms);
+  });
+  try {
+    return await Promise.race([disputes.client.connection.withDeadline(Date.now() + ms, fn), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Whether Temporal answers now: a cheap call no worker is needed for. Throws 'unavailable' if not. */
+export async function checkTemporal(disputes: Disputes): Promise<void> {
+  try {
+    await within(disputes, reachableWithinMs, () => disputes.client.workflowService.getSystemInfo({}));
+  } catch (error) {
+    translate(error);
+  }
+}
+
+/**
+ * A hash of what a start asked for, kept in the workflow's memo: a retry with the same key and a
+ * different body is refused rather than silently answered with the first dispute. A hash holds no
+ * personal data in readable form.
+ */
+function requestHash(idempotency: { caller: string; key: string }, input: NewDispute): string {
+  const parsed = NewDispute.parse(input);
+  const normal = { ...parsed, concernAt: new Date(parsed.concernAt).toISOString() };
+  return createHash('sha256').update(`${idempotency.caller}\n${idempotency.key}\n${JSON.stringify(normal)}`).digest('hex');
+}
+
 /**
  * Starts a dispute. With an idempotency key the dispute ID is derived from it (and from who asks),
- * so a retry finds the dispute the first call started instead of starting a second.
+ * so a retry finds the dispute the first call started instead of starting a second, open or closed
+ * (the start refuses a workflow ID that was ever used).
  */
-export async function openDispute(disputes: Disputes, input: NewDispute, idempotency?: { caller: string; key: string }): Promise<{ disputeId: string; created: boolean }> {
+export async function openDispute(
+  disputes: Disputes,
+  input: NewDispute,
+  /** `sameRequest`: a retry must carry the same request (the API's contract); `npm start --demo` re-seeds with a new instant and only wants the first. */
+  idempotency?: { caller: string; key: string; sameRequest?: boolean },
+): Promise<{ disputeId: string; created: boolean }> {
   try {
     const policy = disputes.context.policies.find(String((input as { policy?: unknown }).policy ?? ''));
     const disputeId =
@@ -86,21 +149,87 @@ export async function openDispute(disputes: Disputes, input: NewDispute, idempot
         ? newDisputeId(policy.board.shortName, base32(createHash('sha256').update(`${idempotency.caller}\n${idempotency.key}`).digest()).slice(0, 10))
         : undefined;
     const start = buildDisputeStart(input, disputes.context, disputeId ? { disputeId } : {});
+    const hash = idempotency ? requestHash(idempotency, input) : undefined;
+    await checkTemporal(disputes);
     try {
-      await startDispute(disputes.client, disputes.taskQueue, start);
+      await within(disputes, queryWithinMs, () => startDispute(disputes.client, disputes.taskQueue, start, hash ? { memo: { requestHash: hash } } : {}));
       return { disputeId: start.disputeId, created: true };
     } catch (error) {
-      if (error instanceof WorkflowExecutionAlreadyStartedError && disputeId) return { disputeId, created: false };
-      throw error;
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError && disputeId && idempotency)) throw error;
+      const first = await within(disputes, reachableWithinMs, () => disputes.client.workflow.getHandle(disputeId).describe());
+      const firstHash = first.memo?.requestHash;
+      if (idempotency.sameRequest && typeof firstHash === 'string' && firstHash !== hash) {
+        throw new DisputeFailure('key-reused', `Idempotency-Key '${idempotency.key}' was used for a different request; use a new key for a new dispute`, 'Idempotency-Key');
+      }
+      return { disputeId, created: false };
     }
   } catch (error) {
     translate(error);
   }
 }
 
+const endedStatus: Partial<Record<string, Ended>> = { TERMINATED: 'terminated', FAILED: 'failed', TIMED_OUT: 'timed-out', CANCELLED: 'cancelled' };
+
+/** Why a workflow ended outside the procedure, from its close event. */
+async function endReason(disputes: Disputes, disputeId: string, ended: Ended): Promise<string> {
+  const fallback = { terminated: 'terminated', failed: 'the workflow failed', 'timed-out': 'the workflow ran out of time', cancelled: 'cancelled' }[ended];
+  try {
+    const history = await within(disputes, reachableWithinMs, () =>
+      disputes.client.workflowService.getWorkflowExecutionHistory({
+        namespace: disputes.client.options.namespace,
+        execution: { workflowId: disputeId },
+        historyEventFilterType: proto.temporal.api.enums.v1.HistoryEventFilterType.HISTORY_EVENT_FILTER_TYPE_CLOSE_EVENT,
+      }),
+    );
+    const event = history.history?.events?.[0];
+    const reason =
+      event?.workflowExecutionTerminatedEventAttributes?.reason ||
+      event?.workflowExecutionFailedEventAttributes?.failure?.message ||
+      (event?.workflowExecutionCanceledEventAttributes ? 'cancelled' : '');
+    return reason ? `${fallback}: ${reason}` : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+/**
+ * How the dispute stands. A workflow ended outside the procedure (terminated, failed, timed out)
+ * shows as such with the reason, never as the open dispute its last state would claim.
+ */
 export async function readDispute(disputes: Disputes, disputeId: string): Promise<DisputeView> {
   try {
-    return await disputes.client.workflow.getHandle(disputeId).query(messages.disputeState);
+    const handle = disputes.client.workflow.getHandle(disputeId);
+    const description = await within(disputes, reachableWithinMs, () => handle.describe());
+    const ended = endedStatus[description.status.name];
+    if (!ended) return await within(disputes, queryWithinMs, () => handle.query(messages.disputeState));
+    const statusReason = await endReason(disputes, disputeId, ended);
+    const last = await within(disputes, reachableWithinMs * 2, () => handle.query(messages.disputeState)).catch(() => null);
+    const attributes = description.typedSearchAttributes;
+    const [policyId, version] = (attributes.get(DisputePolicy) ?? '@').split('@');
+    const base: DisputeView = last ?? {
+      disputeId,
+      policy: { id: policyId ?? '', version: Number(version) || 0 },
+      board: attributes.get(DisputeBoard) ?? '',
+      personReference: '',
+      status: ended,
+      stage: attributes.get(DisputeStage) ?? 0,
+      tier: '',
+      risk: (attributes.get(DisputeRisk) ?? 'standard') as DisputeView['risk'],
+      category: 'other',
+      concernAt: '',
+      enteredStageAt: '',
+      deadlines: { startBy: null, concludeBy: null, escalateAt: null, remindAt: null },
+      awaiting: [],
+      agencies: (attributes.get(DisputeAgencies) ?? []).map((id, index) => ({ id, name: id, raising: index === 0, people: [] })),
+      events: [],
+    };
+    return {
+      ...base,
+      status: ended,
+      statusReason,
+      awaiting: [],
+      deadlines: { ...base.deadlines, escalateAt: null, remindAt: null },
+    };
   } catch (error) {
     translate(error, disputeId);
   }
@@ -112,8 +241,14 @@ export type Operation = z.infer<typeof Operation>;
 /** Sends an update and waits for its answer; the same `requestId` twice is applied once. */
 export async function act(disputes: Disputes, disputeId: string, operation: Operation, payload: unknown, requestId?: string): Promise<messages.Accepted> {
   try {
-    return await disputes.client.workflow
-      .getHandle(disputeId)
+    const handle = disputes.client.workflow.getHandle(disputeId);
+    const description = await within(disputes, reachableWithinMs, () => handle.describe());
+    if (description.status.name !== 'RUNNING') {
+      const ended = endedStatus[description.status.name];
+      const status = ended ? await endReason(disputes, disputeId, ended) : (description.typedSearchAttributes.get(DisputeStatus) ?? 'closed');
+      throw new DisputeFailure('conflict', `the dispute is closed (${status})`);
+    }
+    return await handle
       .executeUpdate(messages[operation] as typeof messages.recordOutcome, { args: [payload], ...(requestId ? { updateId: requestId } : {}) });
   } catch (error) {
     translate(error, disputeId);
@@ -123,7 +258,7 @@ export async function act(disputes: Disputes, disputeId: string, operation: Oper
 export const ListFilter = z.object({
   board: z.string().regex(/^[a-z0-9-]+$/, 'expected a board id such as rotherham-rsab').optional(),
   stage: z.coerce.number().int().min(1).max(9).optional(),
-  status: z.enum(['open', 'resolved', 'unresolved', 'decided', 'withdrawn']).optional(),
+  status: z.enum(['open', 'resolved', 'unresolved', 'decided', 'withdrawn', 'terminated', 'failed', 'timed-out', 'cancelled']).optional(),
   agency: z.string().regex(/^[a-z0-9-]+$/, 'expected an agency id such as rotherham-asc').optional(),
   overdue: z.enum(['true', 'false']).transform((value) => value === 'true').optional(),
   limit: z.coerce.number().int().min(1).max(500).default(100),
@@ -136,37 +271,57 @@ export interface DisputeSummary {
   policy: string;
   stage: number | null;
   status: string;
+  /** Why it ended so, for a workflow ended outside the procedure. */
+  statusReason?: string;
   risk: string;
   deadline: string | null;
   agencies: string[];
   startedAt: string;
 }
 
-/** Lists disputes through Temporal visibility, on our search attributes only (no personal data there). */
+/** Temporal's execution status, as visibility queries spell it, for statuses outside the procedure. */
+const executionStatusOf: Record<Ended, string> = { terminated: 'Terminated', failed: 'Failed', 'timed-out': 'TimedOut', cancelled: 'Canceled' };
+
+/**
+ * Lists disputes through Temporal visibility, on our search attributes only (no personal data there).
+ * A workflow ended outside the procedure keeps its last search attributes (`open`), so the
+ * execution's own status decides.
+ */
 export async function listDisputes(disputes: Disputes, filter: ListFilter, now = new Date()): Promise<DisputeSummary[]> {
   // Values are validated to [a-z0-9-], so they are safe inside the query's quotes.
   const clauses = [`WorkflowType = 'dispute'`];
   if (filter.board) clauses.push(`${DisputeBoard.name} = '${filter.board}'`);
   if (filter.stage) clauses.push(`${DisputeStage.name} = ${filter.stage}`);
-  if (filter.status) clauses.push(`${DisputeStatus.name} = '${filter.status}'`);
+  if (filter.status && filter.status in executionStatusOf) clauses.push(`ExecutionStatus = '${executionStatusOf[filter.status as Ended]}'`);
+  else if (filter.status) clauses.push(`${DisputeStatus.name} = '${filter.status}'`);
+  if (filter.status === 'open' || filter.overdue === true) clauses.push(`ExecutionStatus = 'Running'`);
   if (filter.agency) clauses.push(`${DisputeAgencies.name} = '${filter.agency}'`);
   if (filter.overdue === true) clauses.push(`${DisputeStatus.name} = 'open'`, `${DisputeDeadline.name} < '${now.toISOString()}'`);
-  const found: DisputeSummary[] = [];
-  for await (const execution of disputes.client.workflow.list({ query: clauses.join(' AND ') })) {
-    const attributes = execution.typedSearchAttributes;
-    const deadline = attributes.get(DisputeDeadline);
-    found.push({
-      disputeId: execution.workflowId,
-      board: attributes.get(DisputeBoard) ?? '',
-      policy: attributes.get(DisputePolicy) ?? '',
-      stage: attributes.get(DisputeStage) ?? null,
-      status: attributes.get(DisputeStatus) ?? '',
-      risk: attributes.get(DisputeRisk) ?? '',
-      deadline: deadline ? deadline.toISOString() : null,
-      agencies: attributes.get(DisputeAgencies) ?? [],
-      startedAt: execution.startTime.toISOString(),
+  try {
+    await checkTemporal(disputes);
+    return await within(disputes, queryWithinMs, async () => {
+      const found: DisputeSummary[] = [];
+      for await (const execution of disputes.client.workflow.list({ query: clauses.join(' AND ') })) {
+        const attributes = execution.typedSearchAttributes;
+        const deadline = attributes.get(DisputeDeadline);
+        const ended = endedStatus[execution.status.name];
+        found.push({
+          disputeId: execution.workflowId,
+          board: attributes.get(DisputeBoard) ?? '',
+          policy: attributes.get(DisputePolicy) ?? '',
+          stage: attributes.get(DisputeStage) ?? null,
+          status: ended ?? attributes.get(DisputeStatus) ?? '',
+          ...(ended ? { statusReason: await endReason(disputes, execution.workflowId, ended) } : {}),
+          risk: attributes.get(DisputeRisk) ?? '',
+          deadline: deadline && !ended ? deadline.toISOString() : null,
+          agencies: attributes.get(DisputeAgencies) ?? [],
+          startedAt: execution.startTime.toISOString(),
+        });
+        if (found.length >= filter.limit) break;
+      }
+      return found;
     });
-    if (found.length >= filter.limit) break;
+  } catch (error) {
+    translate(error);
   }
-  return found;
 }

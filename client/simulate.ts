@@ -1,14 +1,16 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../activities';
+import { CALENDAR_RANGE } from '../policies/calendar';
 import { agenciesOfBoard } from '../policies/directory';
 import type { Policy } from '../policies/schema';
 import { startMailCatcher, type MailCatcher } from '../runtime/mail-catcher';
 import { installQuietRuntime } from '../runtime/quiet-runtime';
 import { startTimeSkippingEnv } from '../runtime/time-skipping';
-import { createWorker } from '../worker/create';
+import { createWorker, previewWorkflowsPath } from '../worker/create';
 import { disputeState, recordOutcome } from '../workflows/dispute/messages';
 import type { DisputeEvent, DisputeView } from '../workflows/dispute/model';
-import { buildDisputeStart, DisputeInputError, startDispute, type DisputeContext, type NewDispute } from './disputes';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { buildDisputeStart, DisputeInputError, startPreviewDispute, type DisputeContext, type NewDispute } from './disputes';
 
 // `dispute simulate`: the real workflow and the real email activities on the time-skipping server,
 // emailing an in-process SMTP server, for a board manager who wants to see a policy play out.
@@ -44,6 +46,10 @@ export async function simulate(request: SimulationRequest, context: DisputeConte
   if (request.resolveAtStage !== undefined && !policy.stages.some((stage) => stage.stage === request.resolveAtStage)) {
     throw new DisputeInputError(`--resolve-at-stage: ${policy.board.shortName}'s policy has stages ${policy.stages.map((s) => s.stage).join(', ')}`, 'resolveAtStage');
   }
+  const concernAt = Date.parse(request.concernAt);
+  if (!(concernAt >= CALENDAR_RANGE.from && concernAt < CALENDAR_RANGE.to)) {
+    throw new DisputeInputError(`--concern-at: ${request.concernAt} is outside the calendar's range, 2000-01-01 to 2100-01-01`, 'concernAt');
+  }
   const agencies = agenciesOfBoard(context.directory, policy.board.id);
   if (agencies.length < 2) throw new DisputeInputError(`the directory needs two agencies of ${policy.board.name} to preview its policy`, 'agencies');
 
@@ -52,10 +58,13 @@ export async function simulate(request: SimulationRequest, context: DisputeConte
   let env: TestWorkflowEnvironment | undefined;
   try {
     env = await startTimeSkippingEnv();
+    // The preview bundle: only here (and in the tests) is a dispute's clock shifted.
+    const { code } = await bundleWorkflowCode({ workflowsPath: previewWorkflowsPath, logger: quietBundler });
     const worker = await createWorker({
       connection: env.nativeConnection,
       namespace: env.namespace ?? 'default',
       taskQueue: 'simulate',
+      workflowBundle: { code },
       activities: createActivities({
         mail: { host: catcher.host, port: catcher.port, secure: false, from: 'Dispute preview <preview@example.org>', messageIdDomain: 'preview.example.org' },
       }),
@@ -92,9 +101,10 @@ async function drive(
       summary: `A preview of ${policy.board.shortName}'s timescales.`,
     },
     context,
-    { previewClockOffsetMs: offset },
+    // The preview's clock starts at the concern.
+    { now: concernAt.getTime() },
   );
-  const handle = await startDispute(env.client, 'simulate', start);
+  const handle = await startPreviewDispute(env.client, 'simulate', start, offset);
   const previewNow = async () => (await env.currentTimeMs()) + offset;
   const skipTo = async (instant: number) => {
     const wait = instant - (await previewNow());
@@ -149,10 +159,12 @@ async function drive(
     view = await settled();
   }
 
-  const requested = view.events.reduce((sum, event) => sum + (event.type === 'email' ? event.to.length : 0), 0);
+  const requested = view.events.reduce((sum, event) => sum + (event.type === 'email-queued' ? event.to.length : 0), 0);
   const refused = view.events.filter((event) => event.type === 'email-rejected').length;
   const deadline = Date.now() + 10_000;
   while (catcher.messages.length < requested - refused && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   const historyEvents = (await handle.fetchHistory()).events?.length ?? 0;
   return { disputeId: start.disputeId, events: view.events, status: view.status, delivered: catcher.messages.length, requested, historyEvents };
 }
+
+const quietBundler = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: (message: string) => console.error(message) };

@@ -1,11 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { Command } from 'commander';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
+import { mailTransport } from '../activities/email/activities';
 import { agenciesOfBoard } from '../policies/directory';
 import { loadConfig, mailSettings } from '../runtime/config';
 import { startDevServer } from '../runtime/dev-server';
+import { runMain } from '../runtime/entry';
+import { privateDataDir, writePrivateFile } from '../runtime/local-state';
+import { createPrettyLogger, installTemporalLogging } from '../runtime/logger';
 import { startMailInbox, type MailInbox } from '../runtime/mail-inbox';
 import { createWorker } from '../worker/create';
 import { ApiKeys } from './api/keys';
@@ -14,23 +19,38 @@ import { disputeContext } from './disputes';
 import { connectDisputes, openDispute, type Disputes } from './operations';
 import { startReplyServices } from './replies/service';
 
+const program = new Command('npm start --')
+  .description('the local mail inbox, the embedded Temporal dev server, the worker, the API and the inbound mail server, in one command')
+  .option('--demo', 'also start one demo dispute per policy (once: a second --demo finds them)')
+  .addHelpText('after', '\nSettings come from the environment (README "Configuration"); LOG_LEVEL sets how much is logged.')
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2));
+
 /**
  * `npm start`: the local mail inbox, the embedded Temporal dev server, our worker and the API in
  * one command. `npm start -- --demo` also starts one demo dispute per policy. Ctrl-C stops the API
- * and the worker gracefully, then the server and the inbox, and leaves no process behind.
+ * and the worker gracefully, then the server and the inbox, and leaves no process behind; a kill -9
+ * takes the server and the inbox with it, and the next start stops any an older run left.
  */
 async function main(): Promise<void> {
+  const { demo = false } = program.parse(process.argv).opts<{ demo?: boolean }>();
   const config = loadConfig();
-  const demo = process.argv.includes('--demo');
+  // Everything this process creates is private to its user: the data folder holds disputes.
+  process.umask(0o077);
+  const dataDir = dirname(config.TEMPORAL_DB_FILE);
+  privateDataDir(dataDir);
+  const logger = await createPrettyLogger('dispute', config.LOG_LEVEL);
+  installTemporalLogging(logger, config.LOG_LEVEL);
   const context = disputeContext(config);
-  const secret = config.REPLY_SECRET ?? localReplySecret(config.TEMPORAL_DB_FILE);
+  const secret = config.REPLY_SECRET ?? localReplySecret(dataDir);
   const configuredKeys = ApiKeys.fromEnvironment(config, context.directory);
   const demoKeys = configuredKeys ? null : ApiKeys.demo(context.directory);
 
   // The inbox only stands in for a local SMTP server; a configured relay is used as it is.
   const localSmtp = ['127.0.0.1', 'localhost'].includes(config.SMTP_HOST);
   const inbox: MailInbox | null =
-    localSmtp && config.MAIL_INBOX_WEB_PORT > 0 ? await startMailInbox({ host: '127.0.0.1', smtpPort: config.SMTP_PORT, webPort: config.MAIL_INBOX_WEB_PORT }) : null;
+    localSmtp && config.MAIL_INBOX_WEB_PORT > 0
+      ? await startMailInbox({ host: '127.0.0.1', smtpPort: config.SMTP_PORT, webPort: config.MAIL_INBOX_WEB_PORT, dataDir })
+      : null;
 
   const [host, portText] = config.TEMPORAL_ADDRESS.split(':');
   const server = await startDevServer({
@@ -39,7 +59,8 @@ async function main(): Promise<void> {
     uiPort: config.TEMPORAL_UI_PORT,
     namespace: config.TEMPORAL_NAMESPACE,
     dbFile: config.TEMPORAL_DB_FILE,
-    logFile: '.data/temporal-server.log',
+    logFile: join(dataDir, 'temporal-server.log'),
+    onLeftover: (pid) => logger.warn(`stopped the Temporal server an earlier npm start left running (pid ${pid})`),
   });
   const connection = await NativeConnection.connect({ address: server.address });
   const worker = await createWorker({
@@ -49,10 +70,19 @@ async function main(): Promise<void> {
     activities: createActivities({ mail: mailSettings(config, secret) }),
   });
   const { disputes, close: closeClient } = await connectDisputes({ ...config, TEMPORAL_ADDRESS: server.address }, { context });
-  const api = buildApi({ disputes, keys: configuredKeys ?? demoKeys!.keys, log: (line) => console.log(`[api] ${line}`), decisions: { secret } });
+  const apiLog = logger.child({ component: 'api' });
+  const api = buildApi({
+    disputes,
+    keys: configuredKeys ?? demoKeys!.keys,
+    log: (line) => apiLog.info(line),
+    decisions: { secret },
+    health: { smtp: () => mailTransport(mailSettings(config, secret)).verify() },
+  });
   const apiUrl = await api.listen({ host: config.API_HOST, port: config.API_PORT });
-  const replies = await startReplyServices(config, disputes, secret, (line) => console.log(`[replies] ${line}`), { local: true });
+  const repliesLog = logger.child({ component: 'replies' });
+  const replies = await startReplyServices(config, disputes, secret, (line) => repliesLog.info(line), { local: true });
 
+  // What a person at the terminal needs to try it out: printed, not logged.
   console.log(`
   Temporal server   ${server.address}  (namespace '${config.TEMPORAL_NAMESPACE}', data in ${config.TEMPORAL_DB_FILE})
   Temporal Web UI   ${server.uiUrl}
@@ -77,7 +107,7 @@ async function main(): Promise<void> {
   const stop = () => {
     if (stopping) return;
     stopping = true;
-    console.log('stopping…');
+    logger.info('stopping');
     // The SDK's own signal handling may have begun the worker's shutdown already.
     void Promise.all([api.close(), replies.stop()]).finally(() => {
       if (worker.getState() === 'RUNNING') worker.shutdown();
@@ -98,12 +128,11 @@ async function main(): Promise<void> {
 }
 
 /** A secret for signing reply addresses, kept beside the dev server's data so links survive a restart. */
-function localReplySecret(dbFile: string): string {
-  const file = `${dirname(dbFile)}/reply-secret`;
+function localReplySecret(dataDir: string): string {
+  const file = join(dataDir, 'reply-secret');
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(dirname(file), { recursive: true });
   const secret = randomBytes(32).toString('base64url');
-  writeFileSync(file, `${secret}\n`, { mode: 0o600 });
+  writePrivateFile(file, `${secret}\n`);
   return secret;
 }
 
@@ -133,7 +162,4 @@ async function seedDemo(disputes: Disputes): Promise<string[]> {
   return lines;
 }
 
-main().catch((error) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+runMain('npm start', main, (error) => console.error(error instanceof Error ? error.message : error));

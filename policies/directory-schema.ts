@@ -15,10 +15,27 @@ export const AgencyType = z.enum([
   'probation',
 ]);
 
+/** A mail domain an agency's people have addresses in, e.g. `rotherham.gov.uk`; lower case. */
+export const EmailDomain = z
+  .string()
+  .max(253)
+  .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'expected a lower-case mail domain such as rotherham.gov.uk');
+
+/** The domain of an address, lower case. */
+export function domainOf(email: string): string {
+  return email.slice(email.lastIndexOf('@') + 1).toLowerCase();
+}
+
 export const Agency = z.object({
   id: Slug,
   name: z.string().min(1),
   type: AgencyType,
+  /**
+   * The mail domains of the agency's own people: an agency may name as its contacts only addresses
+   * in these. Required in a directory; optional here because disputes started before it was added
+   * carry agency snapshots without it.
+   */
+  emailDomains: z.array(EmailDomain).min(1).optional(),
   boards: z.array(Slug).min(1),
   /** The agency's escalation route, lowest first, as its board lists it (e.g. NSAB Appendix 2). */
   route: z.array(z.string().min(1)).min(2),
@@ -44,6 +61,16 @@ export const Directory = z
       const stages = agency.tiers.map((tier) => tier.stage);
       if (new Set(stages).size !== stages.length) {
         context.addIssue({ code: 'custom', path: ['agencies', index, 'tiers'], message: 'each stage may appear once' });
+      }
+      if (!agency.emailDomains) {
+        context.addIssue({ code: 'custom', path: ['agencies', index, 'emailDomains'], message: 'each agency needs its mail domains (emailDomains)' });
+      } else {
+        const people = [...agency.tiers.flatMap((tier) => tier.contacts), agency.designatedSafeguardingLead, agency.boardRepresentative];
+        for (const person of people) {
+          if (!agency.emailDomains.includes(domainOf(person.email))) {
+            context.addIssue({ code: 'custom', path: ['agencies', index, 'emailDomains'], message: `${person.email} is not in ${agency.id}'s emailDomains` });
+          }
+        }
       }
       agency.boards.forEach((board, boardIndex) => {
         if (!directory.boards[board]) {

@@ -160,6 +160,11 @@ export const Policy = z.object({
     cite: Cite,
   }),
   record: RecordForm.optional(),
+  /**
+   * The oldest concern a dispute may be started for, in calendar days before the start. A concern
+   * older than this belongs to a review, not to the escalation procedure's clock.
+   */
+  concernMaxAgeDays: z.number().int().min(1).max(3650).default(90),
   /** Notes a person reading the policy should know: defaults chosen where the document is silent. */
   notes: z.array(z.string()).default([]),
 });

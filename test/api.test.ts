@@ -1,3 +1,5 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import proto from '@temporalio/proto';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeys } from '../client/api/keys';
@@ -38,6 +40,9 @@ async function call(method: string, path: string, options: { key?: string | null
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : null, headers: response.headers };
 }
+
+/** A workflow update's refusal: its ApplicationFailure carries the reason. */
+const refusal = (message: RegExp) => ({ cause: { message: expect.stringMatching(message) } });
 
 function newDispute(overrides: Record<string, unknown> = {}) {
   return {
@@ -103,14 +108,173 @@ describe('the agency API', () => {
 
   it('a retried start with the same Idempotency-Key finds the first dispute instead of starting another', async () => {
     const headers = { 'idempotency-key': `case-4471-${Date.now()}` };
-    const first = await call('POST', '/disputes', { body: newDispute(), headers });
-    const again = await call('POST', '/disputes', { body: newDispute(), headers });
+    const body = newDispute();
+    const first = await call('POST', '/disputes', { body, headers });
+    const again = await call('POST', '/disputes', { body, headers });
     expect(first.status).toBe(201);
     expect(again).toMatchObject({ status: 200, body: { disputeId: first.body.disputeId, created: false } });
     // Another agency's same key is its own request.
-    const other = await call('POST', '/disputes', { key: NHS, body: newDispute(), headers });
+    const other = await call('POST', '/disputes', { key: NHS, body, headers });
     expect(other.status).toBe(201);
     expect(other.body.disputeId).not.toBe(first.body.disputeId);
+  });
+
+  it('issue 13, finding 5: a key reused after the dispute closed finds the closed one; a key reused with a different body is 422', async () => {
+    const headers = { 'idempotency-key': `case-closed-${Date.now()}` };
+    const body = newDispute();
+    const first = await call('POST', '/disputes', { body, headers });
+    expect(first.status).toBe(201);
+    const disputeId = first.body.disputeId as string;
+    const handle = dev.env.client.workflow.getHandle(disputeId);
+    const { runId } = await handle.describe();
+    expect(await call('POST', `/disputes/${disputeId}/withdraw`, { body: { by: RAISER, reason: 'Raised in error.' } })).toMatchObject({ status: 200 });
+    await eventually(() => handle.describe(), (description) => description.status.name === 'COMPLETED');
+
+    const again = await call('POST', '/disputes', { body, headers });
+    expect(again).toMatchObject({ status: 200, body: { disputeId, created: false } });
+    // No second run under the same ID: the closed dispute is the one there is.
+    const after = await handle.describe();
+    expect({ runId: after.runId, status: after.status.name }).toEqual({ runId, status: 'COMPLETED' });
+    expect((await call('GET', `/disputes/${disputeId}`)).body.status).toBe('withdrawn');
+
+    for (const changed of [{ ...body, risk: 'high' }, { ...body, summary: 'A different disagreement.' }]) {
+      expect(await call('POST', '/disputes', { body: changed, headers })).toMatchObject({
+        status: 422,
+        body: { error: 'idempotency_key_reused', field: 'Idempotency-Key', message: expect.stringContaining(headers['idempotency-key']) },
+      });
+    }
+  });
+
+  it('issue 13, finding 2: unknown fields are refused with a 400 naming them and never reach the history; notes are capped', async () => {
+    const disputeId = await started();
+    const padding = 'x'.repeat(255 * 1024 - 200);
+    // The exact request of the review, 200 times: a note with a 255 KB extra field.
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, () => call('POST', `/disputes/${disputeId}/notes`, { body: { by: RAISER, text: 'Spoke to the ward.', padding } })),
+    );
+    expect(new Set(answers.map((answer) => `${answer.status} ${answer.body.error} ${answer.body.field}`))).toEqual(new Set(['400 invalid_request padding']));
+    // Every action route, and a field nested inside a contact.
+    const deputy = { name: 'Dee Puty', email: 'dee.puty@rotherham-asc.example.org' };
+    const extra = [
+      ['outcome', { stage: 1, decision: 'unresolved', by: RAISER, reason: 'No agreement.', extra: 1 }, 'extra'],
+      ['risk', { risk: 'high', by: RAISER, reason: 'Worse.', extra: 1 }, 'extra'],
+      ['withdraw', { by: RAISER, reason: 'Done.', extra: 1 }, 'extra'],
+      ['contacts', { agencyId: 'rotherham-asc', stage: 2, contacts: [{ ...deputy, phone: '0' }], by: RAISER, reason: 'Leave.' }, 'contacts.0.phone'],
+    ] as const;
+    for (const [path, body, field] of extra) {
+      expect(await call('POST', `/disputes/${disputeId}/${path}`, { body }), path).toMatchObject({ status: 400, body: { error: 'invalid_request', field } });
+    }
+    // A text beyond its cap.
+    expect(await call('POST', `/disputes/${disputeId}/notes`, { body: { by: RAISER, text: 'y'.repeat(4001) } })).toMatchObject({ status: 400, body: { field: 'text' } });
+
+    // Callers that go straight to Temporal (the CLI) are held to the same schema by the workflow.
+    await expect(dev.env.client.workflow.getHandle(disputeId).executeUpdate('addNote', { args: [{ by: RAISER, text: 'Direct.', padding: 'z' }] })).rejects.toMatchObject(
+      refusal(/Unrecognized key: "padding"/),
+    );
+    const view = await call('GET', `/disputes/${disputeId}`);
+    expect(view.body).toMatchObject({ status: 'open', stage: 1 });
+    expect(view.body.events.filter((event: { type: string }) => event.type === 'note')).toHaveLength(0);
+    const history = JSON.stringify(await dev.env.client.workflow.getHandle(disputeId).fetchHistory());
+    expect(history.length).toBeLessThan(200_000);
+
+    // The notes' total is capped: 50 notes of 4,000 characters fill it, the next is refused.
+    const full = 'n'.repeat(4000);
+    for (let batch = 0; batch < 50; batch += 10) {
+      const sent = await Promise.all(Array.from({ length: 10 }, () => call('POST', `/disputes/${disputeId}/notes`, { body: { by: RAISER, text: full } })));
+      expect(sent.map((answer) => answer.status)).toEqual(Array(10).fill(200));
+    }
+    expect(await call('POST', `/disputes/${disputeId}/notes`, { body: { by: RAISER, text: 'One more.' } })).toMatchObject({
+      status: 422,
+      body: { error: 'not_allowed', field: 'text', message: expect.stringContaining('notes are full') },
+    });
+  });
+
+  it('issue 13, finding 2: a body nested 5,000 levels deep is a 400, on every route that takes a body', async () => {
+    const disputeId = await started();
+    const deep = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+    for (const path of ['/disputes', `/disputes/${disputeId}/notes`, `/disputes/${disputeId}/outcome`, `/disputes/${disputeId}/contacts`]) {
+      const answer = await call('POST', path, { raw: `{"by": "${RAISER}", "text": "x", "extra": ${deep}}` });
+      expect(answer, path).toMatchObject({ status: 400, body: { error: 'invalid_request', field: 'body', message: expect.stringContaining('nested deeper') } });
+    }
+    expect((await call('GET', `/disputes/${disputeId}`)).body.events.filter((event: { type: string }) => event.type === 'note')).toHaveLength(0);
+  });
+
+  it('issue 13, findings 2 and 8: a terminated dispute shows as terminated with the reason, never open; actions on any closed dispute are 409', async () => {
+    const disputeId = await started();
+    const handle = dev.env.client.workflow.getHandle(disputeId);
+    await handle.terminate('Workflow history size exceeds limit.');
+    const view = await call('GET', `/disputes/${disputeId}`);
+    expect(view.body).toMatchObject({ status: 'terminated', statusReason: 'terminated: Workflow history size exceeds limit.', awaiting: [] });
+    expect(view.body.deadlines).toMatchObject({ escalateAt: null, remindAt: null });
+    const listed = await eventually(
+      () => call('GET', '/disputes?limit=500').then((r) => r.body.disputes.find((d: { disputeId: string }) => d.disputeId === disputeId)),
+      (found) => found?.status === 'terminated',
+    );
+    expect(listed).toMatchObject({ status: 'terminated', deadline: null, statusReason: expect.stringContaining('history size') });
+    expect((await call('GET', '/disputes?status=open&limit=500')).body.disputes.map((d: { disputeId: string }) => d.disputeId)).not.toContain(disputeId);
+    expect((await call('GET', '/disputes?status=terminated&limit=500')).body.disputes.map((d: { disputeId: string }) => d.disputeId)).toContain(disputeId);
+
+    const actions = [
+      ['outcome', { stage: 1, decision: 'unresolved', by: RAISER, reason: 'No agreement.' }],
+      ['risk', { risk: 'high', by: RAISER, reason: 'Worse.' }],
+      ['withdraw', { by: RAISER, reason: 'Done.' }],
+      ['contacts', { agencyId: 'rotherham-asc', stage: 2, contacts: [{ name: 'Dee Puty', email: 'dee.puty@rotherham-asc.example.org' }], by: RAISER, reason: 'Leave.' }],
+      ['notes', { by: RAISER, text: 'Hello?' }],
+    ] as const;
+    for (const [path, body] of actions) {
+      expect(await call('POST', `/disputes/${disputeId}/${path}`, { body }), path).toMatchObject({ status: 409, body: { error: 'conflict', message: expect.stringContaining('terminated') } });
+    }
+    // A dispute closed by the procedure (withdrawn): the same 409, never 404.
+    const withdrawn = await started();
+    expect((await call('POST', `/disputes/${withdrawn}/withdraw`, { body: { by: RAISER, reason: 'Raised in error.' } })).status).toBe(200);
+    for (const [path, body] of actions) {
+      expect(await call('POST', `/disputes/${withdrawn}/${path}`, { body }), path).toMatchObject({ status: 409, body: { error: 'conflict' } });
+    }
+  });
+
+  it('issue 13, finding 3: an agency cannot make the board chair or another agency’s person its contact, nor act in their name', async () => {
+    // Registered a month after the concern: at stage 4, where the chair decides.
+    const disputeId = await started({ concernAt: new Date(Date.now() - 30 * 86_400_000).toISOString() });
+    await eventually(() => call('GET', `/disputes/${disputeId}`), (r) => r.body.stage === 4);
+    const chair = context.directory.boards['rotherham-rsab']!.officers.chair!;
+    const toChair = { agencyId: 'rotherham-asc', stage: 4, contacts: [{ name: chair.name, email: chair.email }], by: RAISER, reason: 'Covering.' };
+    // The exact attack: the ASC key names the chair as its stage-4 contact, then records "decided" as the chair.
+    expect(await call('POST', `/disputes/${disputeId}/contacts`, { body: toChair })).toMatchObject({ status: 403, body: { error: 'forbidden', field: 'contacts.0.email' } });
+    const decided = { stage: 4, decision: 'decided', by: chair.email, agreedActions: 'A joint review.' };
+    expect(await call('POST', `/disputes/${disputeId}/outcome`, { body: decided })).toMatchObject({ status: 403, body: { field: 'by' } });
+    // And in the NHS practitioner's name: as a contact, a note, an outcome.
+    const toOther = { ...toChair, contacts: [{ name: 'Robin Other', email: OTHER }] };
+    expect(await call('POST', `/disputes/${disputeId}/contacts`, { body: toOther })).toMatchObject({ status: 403, body: { field: 'contacts.0.email' } });
+    expect(await call('POST', `/disputes/${disputeId}/notes`, { body: { by: OTHER, text: 'As the NHS.' } })).toMatchObject({ status: 403, body: { field: 'by' } });
+    expect(await call('POST', `/disputes/${disputeId}/outcome`, { body: { ...decided, by: OTHER } })).toMatchObject({ status: 403, body: { field: 'by' } });
+    // Another agency's contacts, even to its own people's addresses.
+    expect(await call('POST', `/disputes/${disputeId}/contacts`, { body: { ...toOther, agencyId: 'rotherham-nhs' } })).toMatchObject({ status: 403, body: { field: 'agencyId' } });
+
+    // CLI callers go straight to Temporal: the workflow refuses the same.
+    const handle = dev.env.client.workflow.getHandle(disputeId);
+    await expect(handle.executeUpdate('changeContact', { args: [toChair] })).rejects.toMatchObject(refusal(/contacts\.0\.email: a board officer's address/));
+    await expect(handle.executeUpdate('changeContact', { args: [toOther] })).rejects.toMatchObject(refusal(/contacts\.0\.email: robin\.other@rotherham-nhs\.example\.org is not an address of/));
+    await expect(handle.executeUpdate('changeContact', { args: [{ ...toOther, agencyId: 'rotherham-nhs', contacts: [{ name: 'Dee', email: 'dee@rotherham-nhs.example.org' }] }] })).rejects.toMatchObject(
+      refusal(/by: .* may not change Rotherham/),
+    );
+    const view = await call('GET', `/disputes/${disputeId}`);
+    expect(view.body).toMatchObject({ status: 'open', stage: 4 });
+    expect(view.body.events.filter((event: { type: string }) => event.type === 'contact-changed' || event.type === 'outcome')).toEqual([]);
+    expect(view.body.agencies.find((agency: { id: string }) => agency.id === 'rotherham-asc').people).not.toContain(chair.email);
+
+    // An agency names its own deputy; the board's officers may change any agency's contacts.
+    const deputy = { name: 'Dee Puty', email: 'dee.puty@rotherham-asc.example.org' };
+    expect((await call('POST', `/disputes/${disputeId}/contacts`, { body: { ...toChair, contacts: [deputy] } })).status).toBe(200);
+    const manager = context.directory.boards['rotherham-rsab']!.officers['board-manager']!.email;
+    const byBoard = { agencyId: 'rotherham-nhs', stage: 4, contacts: [{ name: 'Nia Deputy', email: 'nia.deputy@rotherham-nhs.example.org' }], by: manager, reason: 'Covering.' };
+    expect((await call('POST', `/disputes/${disputeId}/contacts`, { key: BOARD, body: byBoard })).status).toBe(200);
+    // The chair decides through the board's key.
+    expect(await call('POST', `/disputes/${disputeId}/outcome`, { key: BOARD, body: decided })).toMatchObject({ status: 200, body: { status: 'decided' } });
+    await handle.result();
+    // Its history, with the hardening's patch marker, for the replay test (`RECORD_HISTORIES=1` writes the fixture).
+    const dir = process.env.RECORD_HISTORIES ? 'test/fixtures/histories' : '.cache/histories';
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(`${dir}/hardened-contacts-then-decided.history.bin`, proto.temporal.api.history.v1.History.encode(await handle.fetchHistory()).finish());
   });
 
   it('records outcomes with workflow updates: accepted at once, a stale stage is 409, a retry is applied once', async () => {
@@ -138,7 +302,9 @@ describe('the agency API', () => {
     expect(wrongTier).toMatchObject({ status: 403, body: { message: `${OTHER} is not a party of stage 2` } });
     // None of the refused calls changed the dispute.
     const unchanged = (await call('GET', `/disputes/${disputeId}`, { key: NHS })).body;
-    expect({ stage: unchanged.stage, status: unchanged.status, events: unchanged.events.length }).toEqual({ stage: 2, status: 'open', events: view.body.events.length });
+    // The email activity's reports (email-sent) arrive on their own time: count what the dispute did.
+    const own = (events: { type: string }[]) => events.filter((event) => !['email-sent', 'email-rejected', 'email-failed'].includes(event.type)).length;
+    expect({ stage: unchanged.stage, status: unchanged.status, events: own(unchanged.events) }).toEqual({ stage: 2, status: 'open', events: own(view.body.events) });
 
     const resolved = await call('POST', `/disputes/${disputeId}/outcome`, {
       key: NHS,

@@ -38,15 +38,18 @@ describe('dispute simulate', () => {
     expect(overdue).toEqual([expect.objectContaining({ stage: 4, at: utc('2026-04-14T10:30+01:00') })]);
     expect(events.some((event) => event.type === 'closed')).toBe(false);
 
-    const emails = events.filter((event) => event.type === 'email');
+    const emails = events.filter((event) => event.type === 'email-queued');
     const stage3Notice = emails.find((event) => event.stage === 3 && event.kind === 'officer-notice');
     expect(stage3Notice).toMatchObject({ at: utc('2026-04-07T10:30+01:00'), to: [BOARD_MANAGER] });
     expect(emails.filter((event) => event.stage === 4 && event.kind === 'officer-notice').flatMap((event) => event.to)).toEqual([BOARD_MANAGER, CHAIR]);
     const stage2 = emails.find((event) => event.stage === 2 && event.kind === 'stage-entered')!;
     expect(stage2.at).toBe(utc('2026-03-31T10:30+01:00'));
     expect(stage2.to).toEqual([expect.stringMatching(/@rotherham-asc\.example\.org$/), expect.stringMatching(/@rotherham-nhs\.example\.org$/)]);
-    // It stops at the first overdue notice, with the emails that notice sends.
-    expect(events.at(-1)).toMatchObject({ type: 'email', kind: 'overdue', stage: 4, to: expect.arrayContaining([CHAIR, BOARD_MANAGER]) });
+    // It stops at the first overdue notice, with the emails that notice sends: queued, then sent.
+    expect(emails.at(-1)).toMatchObject({ type: 'email-queued', kind: 'overdue', stage: 4, to: expect.arrayContaining([CHAIR, BOARD_MANAGER]) });
+    const overdueSent = events.filter((event) => event.type === 'email-sent' && event.kind === 'overdue');
+    expect(overdueSent.flatMap((event) => event.to).sort()).toEqual([...emails.at(-1)!.to!].sort());
+    expect(events.filter((event) => event.type === 'email').length).toBe(0);
   }, 90_000);
 
   it('--resolve-at-stage: resolved by a party of that stage an hour after it is entered; the closed event says so', async () => {
@@ -68,7 +71,7 @@ describe('dispute simulate', () => {
     expect(closed).toMatchObject({ stage: 2, outcome: 'resolved' });
     expect(closed.at.slice(0, 16)).toBe(utc('2026-03-30T01:00+01:00').slice(0, 16));
     expect(events.some((event) => event.type === 'stage-entered' && event.stage === 3)).toBe(false);
-    expect(events.at(-1)).toMatchObject({ type: 'email', kind: 'resolved' });
+    expect(events.filter((event) => event.type === 'email-queued').at(-1)).toMatchObject({ kind: 'resolved' });
   }, 90_000);
 
   it('without --json: a readable account in London time, and how many emails the preview’s SMTP server received', async () => {
@@ -86,6 +89,8 @@ describe('dispute simulate', () => {
       [['--policy', 'rotherham-rsab', '--concern-at', '2026-03-27T10:30:00Z', '--resolve-at-stage', '7'], /^dispute: --resolve-at-stage: RSAB's policy has stages 1, 2, 3, 4/],
       [['--policy', 'rotherham-rsab', '--concern-at', '2026-03-27T10:30:00Z', '--risk', 'severe'], /^dispute: --risk: /],
       [['--concern-at', '2026-03-27T10:30:00Z'], /^dispute: --policy: a policy id is needed/],
+      // Issue 13, finding 1: a preview of 1900 must not loop the preview's workflow.
+      [['--policy', 'rotherham-rsab', '--concern-at', '1900-01-01T00:00:00Z'], /^dispute: --concern-at: 1900-01-01T00:00:00.000Z is outside the calendar's range, 2000-01-01 to 2100-01-01$/m],
     ];
     for (const [args, message] of cases) {
       const { code, stderr } = await dispute('simulate', ...args);

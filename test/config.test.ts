@@ -29,3 +29,49 @@ describe('configuration from the environment', () => {
     expect(() => imapSettings(loadConfig({ IMAP_HOST: 'imap.example.org' }))).toThrow('IMAP_USER and IMAP_PASSWORD go with IMAP_HOST');
   });
 });
+
+describe('Temporal connection settings (@temporalio/envconfig)', () => {
+  it('plain by default; TLS, mTLS files and an API key for a secured cluster or Temporal Cloud', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const { temporalConnectOptions } = await import('../runtime/temporal-connection');
+    const plain = temporalConnectOptions(loadConfig({}), { HOME: '/nonexistent' });
+    expect(plain).toEqual({ address: '127.0.0.1:7233' });
+
+    const dir = mkdtempSync(join(tmpdir(), 'mtls-'));
+    writeFileSync(join(dir, 'client.pem'), 'CERT');
+    writeFileSync(join(dir, 'client.key'), 'KEY');
+    const env = {
+      HOME: '/nonexistent',
+      TEMPORAL_ADDRESS: 'disputes.a1b2c.tmprl.cloud:7233',
+      TEMPORAL_NAMESPACE: 'disputes.a1b2c',
+      TEMPORAL_TLS_CLIENT_CERT_PATH: join(dir, 'client.pem'),
+      TEMPORAL_TLS_CLIENT_KEY_PATH: join(dir, 'client.key'),
+      // docker-compose passes unset ones as empty: they must not count.
+      TEMPORAL_TLS_SERVER_CA_CERT_PATH: '',
+    };
+    const mtls = temporalConnectOptions(loadConfig(env), env);
+    expect(mtls.address).toBe('disputes.a1b2c.tmprl.cloud:7233');
+    const pair = (mtls.tls as { clientCertPair?: { crt: Uint8Array; key: Uint8Array } }).clientCertPair;
+    expect([Buffer.from(pair!.crt).toString(), Buffer.from(pair!.key).toString()]).toEqual(['CERT', 'KEY']);
+
+    const cloud = { HOME: '/nonexistent', TEMPORAL_ADDRESS: 'eu-west-2.aws.api.temporal.io:7233', TEMPORAL_API_KEY: 'an-api-key' };
+    const keyed = temporalConnectOptions(loadConfig(cloud), cloud);
+    expect(keyed.apiKey).toBe('an-api-key');
+    expect(keyed.tls).toBeTruthy(); // an API key turns TLS on
+
+    const broken = { HOME: '/nonexistent', TEMPORAL_TLS_CLIENT_CERT_PATH: join(dir, 'missing.pem'), TEMPORAL_TLS_CLIENT_KEY_PATH: join(dir, 'client.key') };
+    expect(() => temporalConnectOptions(loadConfig(broken), broken)).toThrow(/^Invalid Temporal connection settings/);
+  });
+
+  it('LOG_LEVEL is one of pino’s levels', () => {
+    expect(loadConfig({ LOG_LEVEL: 'debug' }).LOG_LEVEL).toBe('debug');
+    expect(() => loadConfig({ LOG_LEVEL: 'loud' })).toThrow(/LOG_LEVEL: /);
+  });
+
+  it('a policy folder or file named in the environment must be there', () => {
+    expect(() => loadConfig({ POLICY_DIR: '/nowhere' })).toThrow('POLICY_DIR: no folder at /nowhere');
+    expect(() => loadConfig({ DIRECTORY_FILE: 'policies' })).toThrow('DIRECTORY_FILE: policies is not a file');
+  });
+});

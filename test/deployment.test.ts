@@ -57,7 +57,7 @@ describe('docker-compose.yml', () => {
     expect(service('temporal-ui').environment?.TEMPORAL_ADDRESS).toBe('temporal:7233');
     for (const name of ['setup', 'worker', 'api', 'inbound-mail']) {
       const environment = service(name).environment ?? {};
-      expect(environment.TEMPORAL_ADDRESS, name).toBe('temporal:7233');
+      expect(environment.TEMPORAL_ADDRESS, name).toBe('${TEMPORAL_ADDRESS:-temporal:7233}');
       expect(environment.TEMPORAL_TASK_QUEUE, name).toBe('disputes');
     }
   });
@@ -83,13 +83,43 @@ describe('docker-compose.yml', () => {
     expect(service('setup').depends_on).toEqual({ temporal: { condition: 'service_healthy' } });
   });
 
-  it('runs entry points that exist in this repository, from the image the Dockerfile builds', () => {
+  it('runs compiled entry points under plain node, from the image the Dockerfile builds', () => {
     expect(existsSync('Dockerfile')).toBe(true);
     for (const name of ['setup', 'worker', 'api', 'inbound-mail']) {
       const { build, command } = service(name);
       expect(build, name).toBe('.');
-      const entry = command?.[1];
-      expect(entry && existsSync(entry), `${name} runs ${entry}`).toBe(true);
+      expect(command?.[0], name).toBe('node');
+      const entry = command?.[1] ?? '';
+      expect(entry, name).toMatch(/^dist\/.*\.js$/);
+      const source = entry.replace(/^dist\//, '').replace(/\.js$/, '.ts');
+      expect(existsSync(source), `${name} runs ${entry}, compiled from ${source}`).toBe(true);
+    }
+  });
+
+  it('passes the Temporal connection settings for a secured cluster or Temporal Cloud to every client', () => {
+    for (const name of ['setup', 'worker', 'api', 'inbound-mail']) {
+      expect(Object.keys(service(name).environment ?? {}), name).toEqual(expect.arrayContaining(['TEMPORAL_TLS', 'TEMPORAL_API_KEY', 'TEMPORAL_TLS_CLIENT_CERT_PATH', 'TEMPORAL_TLS_CLIENT_KEY_PATH', 'LOG_LEVEL']));
+    }
+  });
+});
+
+describe('the Dockerfile and the production dependencies', () => {
+  const dockerfile = readFileSync('Dockerfile', 'utf8');
+  const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { dependencies: Record<string, string>; devDependencies: Record<string, string>; scripts: Record<string, string> };
+
+  it('builds on Node 24 LTS, pinned, and runs the compiled code with production dependencies only', () => {
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24\.\d+\.\d+-bookworm-slim$/m);
+    expect(dockerfile).toMatch(/^RUN npm run build$/m);
+    expect(dockerfile).toMatch(/^RUN npm ci --omit=dev/m);
+    expect(dockerfile).toMatch(/^CMD \["node", "dist\/worker\/main\.js"\]$/m);
+    const instructions = dockerfile.split('\n').filter((line) => /^(RUN|CMD|ENTRYPOINT)\b/.test(line));
+    for (const line of instructions) expect(line).not.toMatch(/tsx|\.ts\b/);
+  });
+
+  it('keeps MailDev, TypeScript, tsx, pino-pretty and the test tools out of the production dependencies', () => {
+    for (const name of ['maildev', 'typescript', 'tsx', 'pino-pretty', 'vitest', 'fast-check', 'playwright-core', 'hoodiecrow-imap', 'date-holidays']) {
+      expect(pkg.dependencies[name], name).toBeUndefined();
+      expect(pkg.devDependencies[name], name).toBeDefined();
     }
   });
 });

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -23,7 +23,8 @@ async function freePorts(): Promise<Ports> {
 }
 
 async function startProduct(dataDir: string, ports: Ports, ...args: string[]) {
-  const product = launch('node_modules/.bin/tsx', ['client/start.ts', ...args], {
+  // As package.json's start script runs it: one node process, no tsx wrapper in between.
+  const product = launch('node', ['--import', 'tsx', 'client/start.ts', ...args], {
     ...process.env,
     TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`,
     TEMPORAL_UI_PORT: String(ports.ui),
@@ -129,4 +130,70 @@ describe('npm start', () => {
     }
     expect(processesMentioning(dataDir)).toEqual([]);
   }, 180_000);
+
+  it('keeps its data private, takes its children with it when killed -9, and stops a server an older run left behind', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'dispute-kill-'));
+    // An older version made these readable by everyone: the start tightens them.
+    chmodSync(dataDir, 0o755);
+    writeFileSync(join(dataDir, 'reply-secret'), 'a-reply-secret-from-an-older-run\n', { mode: 0o644 });
+    const ports = await freePorts();
+    const mode = (path: string) => statSync(path).mode & 0o777;
+    const leftInbox = () => processesMentioning(`--smtp ${ports.smtp}`);
+
+    const first = await startProduct(dataDir, ports);
+    expect(mode(dataDir)).toBe(0o700);
+    for (const file of ['temporal.sqlite', 'reply-secret', 'temporal-server.log', 'temporal-server.pid', 'mail-inbox.pid']) {
+      expect(mode(join(dataDir, file)), file).toBe(0o600);
+    }
+    expect(processesMentioning(dataDir)).not.toEqual([]);
+    process.kill(first.child.pid!, 'SIGKILL');
+    // No handler of the killed process runs: its watchdogs stop the server and the inbox.
+    await eventually(async () => [...processesMentioning(dataDir), ...leftInbox()], (left) => left.length === 0, 30_000);
+
+    // Now the watchdogs die too (as when a whole session is killed): the server is left running.
+    const second = await startProduct(dataDir, ports);
+    const serverPid = Number(readFileSync(join(dataDir, 'temporal-server.pid'), 'utf8'));
+    const inboxPid = Number(readFileSync(join(dataDir, 'mail-inbox.pid'), 'utf8'));
+    const watchdogs = processesMentioning('dispute-watchdog-').filter((line) => line.endsWith(` ${serverPid}`) || line.endsWith(` ${inboxPid}`));
+    expect(watchdogs).toHaveLength(2);
+    for (const line of watchdogs) process.kill(Number(line.trim().split(/\s+/)[0]), 'SIGKILL');
+    process.kill(second.child.pid!, 'SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    expect(processesMentioning(dataDir).length).toBeGreaterThan(0);
+
+    // The next start finds them by their pid files, stops them, and starts cleanly on the same ports.
+    const third = await startProduct(dataDir, ports);
+    try {
+      expect(third.output()).toContain(`stopped the Temporal server an earlier npm start left running (pid ${serverPid})`);
+      expect((await fetch(`http://localhost:${ports.inbox}/`)).status).toBe(200);
+      const connection = await Connection.connect({ address: `127.0.0.1:${ports.temporal}` });
+      await connection.workflowService.getSystemInfo({});
+      await connection.close();
+    } finally {
+      expect(await third.interrupt()).toBe(0);
+    }
+    expect(processesMentioning(dataDir)).toEqual([]);
+    expect(leftInbox()).toEqual([]);
+  }, 240_000);
+
+  it('refuses a Temporal port held by a process it did not leave, naming the port and the variable', async () => {
+    const { createServer } = await import('node:net');
+    const stranger = createServer();
+    const port = await freePort();
+    await new Promise<void>((resolve) => stranger.listen(port, '127.0.0.1', resolve));
+    try {
+      const dataDir = mkdtempSync(join(tmpdir(), 'dispute-taken-'));
+      const ports = await freePorts();
+      const run = spawnSync('node', ['--import', 'tsx', 'client/start.ts'], {
+        encoding: 'utf8',
+        timeout: 60_000,
+        env: { ...process.env, TEMPORAL_ADDRESS: `127.0.0.1:${port}`, TEMPORAL_UI_PORT: String(ports.ui), TEMPORAL_DB_FILE: join(dataDir, 'temporal.sqlite'), MAIL_INBOX_WEB_PORT: '0', API_PORT: String(ports.api) },
+      });
+      expect(run.status).toBe(2);
+      expect(run.stderr).toMatch(new RegExp(`^npm start: 127\\.0\\.0\\.1:${port} is already in use by a process this npm start did not leave .*set TEMPORAL_ADDRESS to a free port\n$`));
+      expect(processesMentioning(dataDir)).toEqual([]);
+    } finally {
+      stranger.close();
+    }
+  });
 });

@@ -1,13 +1,27 @@
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 
-export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+/** The production types plus `disputePreview` (a dispute on a shifted clock): for the simulator and the tests only. */
+export const previewWorkflowsPath = fileURLToPath(new URL('../workflows/preview.ts', import.meta.url));
+
+// From the sources the workflows are ./workflows/index.ts; compiled (dist/) they are index.js.
+const workflowsSource = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+export const workflowsPath = existsSync(workflowsSource) ? workflowsSource : fileURLToPath(new URL('../workflows/index.js', import.meta.url));
+
+/** Where `npm run build` writes the workflow bundle: beside the compiled code, at dist/workflow-bundle.js. */
+export const prebuiltBundlePath = fileURLToPath(new URL('../workflow-bundle.js', import.meta.url));
+
+/** The bundle the build made once, when this is the compiled worker; without it the worker bundles at start. */
+export function prebuiltWorkflowBundle(): { codePath: string } | undefined {
+  return existsSync(prebuiltBundlePath) ? { codePath: prebuiltBundlePath } : undefined;
+}
 
 export interface DisputeWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  /** A prebuilt bundle (tests build one per run); without it the worker bundles `workflows/`. */
+  /** A prebuilt bundle (the build's, or the tests' one per run); without it the worker bundles `workflows/`. */
   workflowBundle?: { code: string } | { codePath: string };
   activities?: WorkerOptions['activities'];
 }

@@ -1,24 +1,37 @@
+import { Command } from 'commander';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { loadConfig, mailSettings } from '../runtime/config';
-import { createWorker } from './create';
+import { runMain } from '../runtime/entry';
+import { createLogger, installTemporalLogging } from '../runtime/logger';
+import { temporalConnectOptions } from '../runtime/temporal-connection';
+import { createWorker, prebuiltWorkflowBundle } from './create';
+
+new Command('worker')
+  .description("the Temporal worker: runs the dispute workflows and their email activities on the configured task queue until SIGINT/SIGTERM")
+  .addHelpText('after', '\nSettings come from the environment (README "Configuration"): TEMPORAL_* (TLS, mTLS, API key through @temporalio/envconfig), SMTP_*, MAIL_*, REPLY_*, LOG_LEVEL.')
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
+  .parse(process.argv);
 
 /** Runs the worker against the configured Temporal until SIGINT/SIGTERM; used by docker-compose. */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const logger = createLogger('worker', config.LOG_LEVEL);
+  installTemporalLogging(logger, config.LOG_LEVEL);
+  const connection = await NativeConnection.connect(temporalConnectOptions(config));
+  const bundle = prebuiltWorkflowBundle();
   const worker = await createWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     activities: createActivities({ mail: mailSettings(config) }),
+    ...(bundle ? { workflowBundle: bundle } : {}),
   });
-  console.log(`worker polling task queue '${config.TEMPORAL_TASK_QUEUE}' on ${config.TEMPORAL_ADDRESS}`);
+  logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE, prebuiltBundle: Boolean(bundle) }, `worker polling task queue '${config.TEMPORAL_TASK_QUEUE}' on ${config.TEMPORAL_ADDRESS}`);
   await worker.run(); // the SDK shuts down gracefully on SIGINT/SIGTERM
   await connection.close();
+  logger.info('worker stopped');
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+// A fault after start-up is a log line too (JSON, addresses masked), then exit code 1.
+runMain('worker', main, (error) => createLogger('worker').fatal({ err: error }, 'worker failed'));

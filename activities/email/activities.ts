@@ -85,8 +85,9 @@ export function createEmailActivities(settings: MailSettings) {
 
   return {
     /**
-     * Sends one email per recipient. Progress is kept in heartbeats, so a retry after a transient
-     * failure sends only to those not yet reached; a permanent rejection is reported, not retried.
+     * Sends one email per recipient. Progress is kept in heartbeats (the workflow sets a heartbeat
+     * timeout), so a retry after a transient failure or a dead worker sends only to those not yet
+     * reached; a permanent rejection is reported, not retried.
      */
     async sendEmails(batch: EmailBatch): Promise<EmailBatchResult> {
       const progress = (activityInfo().heartbeatDetails as EmailBatchResult | undefined) ?? { sent: [], rejected: [] };
@@ -96,6 +97,8 @@ export function createEmailActivities(settings: MailSettings) {
         if (done.has(recipient.email)) continue;
         const decision = batch.facts.asksForDecision && settings.decisions ? decisionWays(settings.decisions, batch, recipient.email) : undefined;
         const email = renderEmail(batch, recipient.name, decision?.ways);
+        // A slow relay is not a dead worker: keep beating while one send is in hand.
+        const beating = setInterval(() => heartbeat(result), 5_000);
         try {
           await transport.sendMail({
             from: settings.from,
@@ -113,6 +116,8 @@ export function createEmailActivities(settings: MailSettings) {
           // worker's log, so it names the SMTP code only: server replies often quote the address.
           if (!isPermanent(error)) throw ApplicationFailure.retryable(transientReason(error), 'SmtpTransient');
           result.rejected.push({ to: recipient.email, reason: (error.response ?? error.message).slice(0, 300) });
+        } finally {
+          clearInterval(beating);
         }
         done.add(recipient.email);
         heartbeat(result);

@@ -14,6 +14,20 @@ export interface DecisionPagesOptions {
 
 const words = { resolved: 'Resolved', unresolved: 'Unresolved' } as const;
 
+/** Markup this module wrote itself. Any plain string given to `page()` is text and is escaped. */
+interface Html {
+  html: string;
+}
+
+/** A template whose interpolated values are escaped: html`<strong>${word}</strong>`. */
+function html(strings: TemplateStringsArray, ...values: (string | number | Html)[]): Html {
+  return { html: strings.reduce((out, part, index) => out + part + (index < values.length ? toHtml(values[index]!) : ''), '') };
+}
+
+function toHtml(value: string | number | Html): string {
+  return typeof value === 'object' ? value.html : escapeHtml(String(value));
+}
+
 export function registerDecisionPages(app: FastifyInstance, options: DecisionPagesOptions): void {
   const now = () => options.now?.() ?? Date.now();
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_request, body, done) => {
@@ -32,10 +46,10 @@ export function registerDecisionPages(app: FastifyInstance, options: DecisionPag
       reply,
       200,
       `Dispute ${holder.claim.disputeId}, stage ${holder.claim.stage}: ${words[decision]}`,
-      `You are recording <strong>${words[decision].toLowerCase()}</strong> for stage ${holder.claim.stage} of dispute ${escapeHtml(holder.claim.disputeId)}, as ${escapeHtml(holder.claim.recipient)}.`,
-      `<form method="post">
+      html`You are recording <strong>${words[decision].toLowerCase()}</strong> for stage ${holder.claim.stage} of dispute ${holder.claim.disputeId}, as ${holder.claim.recipient}.`,
+      html`<form method="post">
         <p><label for="text">${asks}</label><br><textarea id="text" name="text" rows="8" cols="70" required></textarea></p>
-        ${decision === 'resolved' ? '<p><label><input type="checkbox" name="safetyMeasuresConfirmed" value="true"> Sufficient safety measures are in place for the adult</label></p>' : ''}
+        ${decision === 'resolved' ? html`<p><label><input type="checkbox" name="safetyMeasuresConfirmed" value="true"> Sufficient safety measures are in place for the adult</label></p>` : ''}
         <p><button type="submit">Record: ${words[decision]}</button></p>
       </form>`,
     );
@@ -55,11 +69,17 @@ export function registerDecisionPages(app: FastifyInstance, options: DecisionPag
       const status = result.refusal === 'used' || result.refusal === 'stage-passed' || result.refusal === 'closed' ? 410 : 422;
       return page(reply, status, result.refusal === 'used' ? 'This link has been used' : 'Nothing was recorded', result.message);
     }
-    return page(reply, 200, 'Recorded', `Your decision has been recorded: <strong>${result.decision}</strong> at stage ${result.claim.stage} of dispute ${escapeHtml(result.claim.disputeId)}. Everyone involved is told by email.`);
+    return page(
+      reply,
+      200,
+      'Recorded',
+      html`Your decision has been recorded: <strong>${result.decision}</strong> at stage ${result.claim.stage} of dispute ${result.claim.disputeId}. Everyone involved is told by email.`,
+    );
   });
 }
 
-function page(reply: FastifyReply, status: number, title: string, message: string, extra = ''): FastifyReply {
+/** A page; `message` is text unless it is markup made with html`…` (refusal messages quote workflow errors, which quote callers). */
+export function page(reply: FastifyReply, status: number, title: string, message: string | Html, extra: Html = { html: '' }): FastifyReply {
   return reply
     .code(status)
     .header('content-type', 'text/html; charset=utf-8')
@@ -67,6 +87,6 @@ function page(reply: FastifyReply, status: number, title: string, message: strin
     .header('referrer-policy', 'no-referrer')
     .send(
       `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="robots" content="noindex"><title>${escapeHtml(title)}</title></head>` +
-        `<body style="font-family: sans-serif; max-width: 44rem; margin: 2rem auto"><h1>${escapeHtml(title)}</h1><p>${message}</p>${extra}</body></html>`,
+        `<body style="font-family: sans-serif; max-width: 44rem; margin: 2rem auto"><h1>${escapeHtml(title)}</h1><p>${toHtml(message)}</p>${extra.html}</body></html>`,
     );
 }

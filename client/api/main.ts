@@ -1,14 +1,25 @@
-import { loadConfig, mailSettings, publicUrl } from '../../runtime/config';
+import { Command } from 'commander';
+import { mailTransport } from '../../activities/email/activities';
 import { openRecordsStore } from '../../records/open';
+import { loadConfig, mailSettings, publicUrl } from '../../runtime/config';
+import { runMain } from '../../runtime/entry';
 import { ConfigError } from '../../runtime/errors';
+import { createLogger } from '../../runtime/logger';
 import { disputeContext } from '../disputes';
 import { connectDisputes } from '../operations';
 import { ApiKeys } from './keys';
 import { buildApi } from './server';
 
+new Command('api')
+  .description('the agency API on its own, against the configured Temporal')
+  .addHelpText('after', '\nSettings come from the environment (README "Configuration"): API_HOST, API_PORT, API_KEYS_FILE or API_KEYS, TEMPORAL_*, REPLY_SECRET, LOG_LEVEL.')
+  .exitOverride((error) => process.exit(error.exitCode === 0 ? 0 : 2))
+  .parse(process.argv);
+
 /** The API on its own, against the configured Temporal; used by docker-compose. */
 async function main(): Promise<void> {
   const config = loadConfig();
+  const logger = createLogger('api', config.LOG_LEVEL);
   const context = disputeContext(config);
   const { directory } = context;
   const configured = ApiKeys.fromEnvironment(config, directory);
@@ -22,20 +33,25 @@ async function main(): Promise<void> {
   const api = buildApi({
     disputes,
     keys,
-    log: (line) => console.log(line),
+    log: (line) => logger.info(line),
+    // The API sends no mail itself, but the worker's emails and the answers to replies need the relay.
+    health: { smtp: () => mailTransport(mailSettings(config)).verify() },
     ...(config.REPLY_SECRET ? { decisions: { secret: config.REPLY_SECRET } } : {}),
     ...(config.REPLY_SECRET && records
-      ? { web: { records: records.db, secret: config.REPLY_SECRET, mail: mailSettings(config), publicUrl: publicUrl(config), log: (line: string) => console.log(line) } }
+      ? { web: { records: records.db, secret: config.REPLY_SECRET, mail: mailSettings(config), publicUrl: publicUrl(config), log: (line: string) => logger.info(line) } }
       : {}),
   });
   const url = await api.listen({ host: config.API_HOST, port: config.API_PORT });
-  console.log(`API listening on ${url}`);
-  const stop = () => void api.close().then(close).then(() => records?.close());
+  logger.info(`API listening on ${url}`);
+  const stop = () =>
+    void api
+      .close()
+      .then(close)
+      .then(() => records?.close())
+      .then(() => logger.info('API stopped'));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }
 
-main().catch((error) => {
-  console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
-});
+// A fault after start-up is a log line too (JSON, addresses masked), then exit code 1.
+runMain('api', main, (error) => createLogger('api').fatal({ err: error }, 'api failed'));

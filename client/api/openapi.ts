@@ -23,12 +23,13 @@ const ErrorBody = {
 };
 
 const errors = {
-  400: 'invalid request: the field and what was expected',
+  400: 'invalid request (`invalid_request`): the field and what was expected; unknown fields are refused',
   401: 'no API key',
   403: 'the key is not recognised, or may not do this',
   404: 'no such dispute (or not one this key may see)',
   409: 'the stage has passed or the dispute is closed',
-  422: 'not allowed by the policy at this stage',
+  422: 'not allowed by the policy at this stage (`not_allowed`), or an Idempotency-Key reused with a different body (`idempotency_key_reused`)',
+  503: 'Temporal is down or not answering (`unavailable`); nothing was changed, try again',
 };
 
 export function openApiDocument(routes: RouteDoc[]) {

@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { describeIssues } from '../../runtime/errors';
 import { ChangeContactInput, NoteInput, OutcomeInput, RaiseRiskInput, WithdrawInput, type DisputeView } from '../../workflows/dispute/model';
 import { NewDispute } from '../disputes';
-import { act, DisputeFailure, listDisputes, ListFilter, openDispute, readDispute, type Disputes, type FailureKind, type Operation } from '../operations';
+import { act, checkTemporal, DisputeFailure, listDisputes, ListFilter, openDispute, readDispute, type Disputes, type FailureKind, type Operation } from '../operations';
+import { domainOf } from '../../policies/directory-schema';
+import { parseJsonBody } from './json-body';
 import { maySee, viewerOfCaller } from '../access';
 import type { ApiKeys, Caller } from './keys';
 import { registerDecisionPages, type DecisionPagesOptions } from './decision-pages';
@@ -22,9 +24,33 @@ export interface ApiOptions {
   decisions?: Omit<DecisionPagesOptions, 'disputes'>;
   /** With these, the board pages are served under /web/. */
   web?: Omit<WebOptions, 'disputes'>;
+  /**
+   * What `/health` checks besides Temporal, by name (`smtp`, later the records store): each
+   * resolves when the thing is up and throws when it is down.
+   */
+  health?: Record<string, () => Promise<unknown>>;
 }
 
-const statusOf: Record<FailureKind, number> = { invalid: 400, forbidden: 403, 'not-found': 404, conflict: 409, 'not-allowed': 422 };
+const statusOf: Record<FailureKind, number> = {
+  invalid: 400,
+  forbidden: 403,
+  'not-found': 404,
+  conflict: 409,
+  'not-allowed': 422,
+  'key-reused': 422,
+  unavailable: 503,
+};
+const codeOf: Record<FailureKind, string> = {
+  invalid: 'invalid_request',
+  forbidden: 'forbidden',
+  'not-found': 'not_found',
+  conflict: 'conflict',
+  'not-allowed': 'not_allowed',
+  'key-reused': 'idempotency_key_reused',
+  unavailable: 'unavailable',
+};
+/** How long one `/health` check may take. */
+const healthCheckMs = 2_000;
 
 class HttpError extends Error {
   constructor(
@@ -43,7 +69,9 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
   const parsed = schema.safeParse(value ?? {});
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new HttpError(400, 'invalid_request', `${where}: ${describeIssues(parsed.error)}`, issue?.path.map(String).join('.') || undefined);
+    // An unknown field is named itself, not the object that holds it.
+    const path = issue?.code === 'unrecognized_keys' ? [...issue.path, issue.keys[0] ?? ''] : (issue?.path ?? []);
+    throw new HttpError(400, 'invalid_request', `${where}: ${describeIssues(parsed.error)}`, path.map(String).join('.') || undefined);
   }
   return parsed.data;
 }
@@ -75,24 +103,59 @@ async function visibleDispute(disputes: Disputes, caller: Caller, disputeId: str
   return view;
 }
 
-/** The person named in `by` must be one the caller speaks for: its agency's people, or its board's officers. */
+function officersOf(disputes: Disputes, boardId: string): string[] {
+  return Object.values(disputes.context.directory.boards[boardId]?.officers ?? {}).map((officer) => officer.email.toLowerCase());
+}
+
+/** An agency's own mail domains, from the directory. */
+function domainsOf(disputes: Disputes, agencyId: string): string[] {
+  return disputes.context.directory.agencies.find((agency) => agency.id === agencyId)?.emailDomains ?? [];
+}
+
+/**
+ * The person named in `by` must be one the caller speaks for: for an agency, one of its people in
+ * this dispute at an address of its own (a contact it named is not enough: that is how it could
+ * borrow someone else's name), never a board officer; for a board, its officers.
+ */
 function mustSpeakFor(disputes: Disputes, caller: Caller, view: DisputeView, by: string): void {
   const person = by.toLowerCase();
+  const officers = officersOf(disputes, view.board);
   if (caller.kind === 'agency') {
     const agency = view.agencies.find((candidate) => candidate.id === caller.agencyId);
-    if (!agency?.people.includes(person)) throw new HttpError(403, 'forbidden', `by: ${by} is not one of ${caller.name}'s people in this dispute`, 'by');
+    if (!agency?.people.includes(person) || officers.includes(person) || !domainsOf(disputes, caller.agencyId).includes(domainOf(person))) {
+      throw new HttpError(403, 'forbidden', `by: ${by} is not one of ${caller.name}'s people in this dispute`, 'by');
+    }
     return;
   }
-  const officers = Object.values(disputes.context.directory.boards[caller.boardId]?.officers ?? {}).map((officer) => officer.email.toLowerCase());
-  if (!officers.includes(person)) throw new HttpError(403, 'forbidden', `by: ${by} is not an officer of ${caller.boardId}`, 'by');
+  if (!officersOf(disputes, caller.boardId).includes(person)) throw new HttpError(403, 'forbidden', `by: ${by} is not an officer of ${caller.boardId}`, 'by');
+}
+
+/** An agency changes only its own contacts, to addresses of its own, never to a board officer's; a board changes any. */
+function mayChangeContact(disputes: Disputes, caller: Caller, view: DisputeView, input: ChangeContactInput): void {
+  if (caller.kind === 'board') return;
+  if (input.agencyId !== caller.agencyId) throw new HttpError(403, 'forbidden', `agencyId: ${caller.name} may change only its own contacts`, 'agencyId');
+  const officers = officersOf(disputes, view.board);
+  const domains = domainsOf(disputes, caller.agencyId);
+  input.contacts.forEach((contact, index) => {
+    const address = contact.email.toLowerCase();
+    if (officers.includes(address) || !domains.includes(domainOf(address))) {
+      throw new HttpError(403, 'forbidden', `contacts.${index}.email: ${caller.name} may name only addresses of its own (${domains.join(', ')})`, `contacts.${index}.email`);
+    }
+  });
 }
 
 export function buildApi(options: ApiOptions): FastifyInstance {
   const { disputes, keys } = options;
   const app = Fastify({ logger: false, bodyLimit: 256 * 1024 });
   const docs: RouteDoc[] = [];
-  // JSON only: anything else is a 415, not a string for zod to puzzle over.
-  app.removeContentTypeParser('text/plain');
+  // JSON only: anything else is a 415, not a string for zod to puzzle over. Our own JSON parser
+  // refuses deep nesting before anything recurses into it.
+  app.removeContentTypeParser(['text/plain', 'application/json']);
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, body, done) => {
+    const parsed = parseJsonBody(String(body));
+    if (parsed.ok) done(null, parsed.value);
+    else done(new HttpError(400, 'invalid_request', `body: ${parsed.message}`, 'body'), undefined);
+  });
 
   app.addHook('onResponse', async (request, reply) => {
     options.log?.(`${request.method} ${request.routeOptions.url ?? '(no route)'} ${reply.statusCode} ${reply.elapsedTime.toFixed(0)}ms`);
@@ -100,7 +163,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
 
   app.setErrorHandler((error: unknown, _request, reply) => {
     if (error instanceof HttpError) return send(reply, error.status, error.code, error.message, error.field);
-    if (error instanceof DisputeFailure) return send(reply, statusOf[error.kind], error.kind.replace('-', '_'), error.message, error.field);
+    if (error instanceof DisputeFailure) return send(reply, statusOf[error.kind], codeOf[error.kind], error.message, error.field);
     const status = (error as { statusCode?: number }).statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       return send(reply, status, 'invalid_request', (error as Error).message);
@@ -134,7 +197,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
       throw new HttpError(403, 'forbidden', `policy: this key may only start disputes under ${caller.boardId}'s policy`, 'policy');
     }
     const key = idempotencyKey(request);
-    const { disputeId, created } = await openDispute(disputes, body, key ? { caller: callerId(caller), key } : undefined);
+    const { disputeId, created } = await openDispute(disputes, body, key ? { caller: callerId(caller), key, sameRequest: true } : undefined);
     reply.code(created ? 201 : 200).header('location', `/disputes/${disputeId}`);
     return { disputeId, created };
   });
@@ -153,15 +216,18 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   );
 
   const action = (path: string, summary: string, operation: Operation, body: z.ZodType<{ by: string }>) =>
-    route({ method: 'POST', path: `/disputes/{disputeId}/${path}`, summary, body, idempotent: true, responses: { 200: 'accepted: the dispute as it now stands' } }, async ({ caller, body: input, params, request }) => {
-      const view = await visibleDispute(disputes, caller, params.disputeId);
-      mustSpeakFor(disputes, caller, view, input.by);
-      if (operation === 'changeContact' && caller.kind === 'agency' && (input as unknown as { agencyId: string }).agencyId !== caller.agencyId) {
-        throw new HttpError(403, 'forbidden', `agencyId: ${caller.name} may change only its own contacts`, 'agencyId');
-      }
-      const key = idempotencyKey(request);
-      return act(disputes, params.disputeId, operation, request.body, key ? `${callerId(caller)}:${operation}:${key}` : undefined);
-    });
+    route(
+      { method: 'POST', path: `/disputes/{disputeId}/${path}`, summary, body, idempotent: true, responses: { 200: 'accepted: the dispute as it now stands', 409: 'the stage has passed or the dispute is closed' } },
+      async ({ caller, body: input, params, request }) => {
+        const key = idempotencyKey(request);
+        const view = await visibleDispute(disputes, caller, params.disputeId);
+        if (view.status !== 'open') throw new DisputeFailure('conflict', `the dispute is closed (${view.statusReason ?? view.status})`);
+        if (operation === 'changeContact') mayChangeContact(disputes, caller, view, input as unknown as ChangeContactInput);
+        mustSpeakFor(disputes, caller, view, input.by);
+        // Only the parsed value goes to the workflow: its history keeps exactly what the schema names.
+        return act(disputes, params.disputeId, operation, input, key ? `${callerId(caller)}:${operation}:${key}` : undefined);
+      },
+    );
   action('outcome', 'Record an outcome: resolved (agreed actions), unresolved (reason), or the board’s decision', 'recordOutcome', OutcomeInput);
   action('risk', 'Raise the risk', 'raiseRisk', RaiseRiskInput);
   action('withdraw', 'Withdraw the concern (raising agency)', 'withdraw', WithdrawInput);
@@ -171,7 +237,25 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   if (options.decisions) registerDecisionPages(app, { ...options.decisions, disputes });
   if (options.web) registerWebPages(app, { ...options.web, disputes });
   app.get('/openapi.json', async () => openApiDocument(docs));
-  app.get('/health', async () => ({ ok: true }));
+  app.get('/health', async (_request, reply) => {
+    const checks: Record<string, () => Promise<unknown>> = { temporal: () => checkTemporal(disputes), ...(options.health ?? {}) };
+    const results = await Promise.all(
+      Object.entries(checks).map(async ([name, check]) => {
+        let timer: NodeJS.Timeout | undefined;
+        const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${healthCheckMs} ms`)), healthCheckMs)));
+        try {
+          await Promise.race([check(), late]);
+          return [name, 'up'] as const;
+        } catch {
+          return [name, 'down'] as const;
+        } finally {
+          clearTimeout(timer);
+        }
+      }),
+    );
+    const down = results.filter(([, state]) => state === 'down').map(([name]) => name);
+    return reply.code(down.length ? 503 : 200).send({ ok: down.length === 0, checks: Object.fromEntries(results), ...(down.length ? { down } : {}) });
+  });
   return app;
 }
 

@@ -51,9 +51,11 @@ async function connect(): Promise<{ disputes: Disputes; close: () => Promise<voi
 }
 
 export async function disputeCommand(command: DisputeCommand, args: string[], out: (text: string) => void): Promise<void> {
+  // Everything the person typed is checked before anything connects.
+  const work = prepare(command, args, out);
   const { disputes, close } = await connect();
   try {
-    await run(disputes, command, args, out);
+    await work(disputes);
   } catch (error) {
     if (error instanceof DisputeFailure) throw new UsageError(`${error.kind}: ${error.message}`);
     throw error;
@@ -62,7 +64,9 @@ export async function disputeCommand(command: DisputeCommand, args: string[], ou
   }
 }
 
-async function run(disputes: Disputes, command: DisputeCommand, args: string[], out: (text: string) => void): Promise<void> {
+type Work = (disputes: Disputes) => Promise<void>;
+
+function prepare(command: DisputeCommand, args: string[], out: (text: string) => void): Work {
   const print = (json: boolean | undefined, value: unknown, text: () => string) => out(json ? JSON.stringify(value) : text());
   switch (command) {
     case 'start': {
@@ -82,7 +86,7 @@ async function run(disputes: Disputes, command: DisputeCommand, args: string[], 
         if (!agencyId || !name || !email) throw new UsageError(`--agency: expected <agencyId>:<practitioner name>:<email>, not '${text}'`);
         return { agencyId, practitioner: { name, email } };
       });
-      const { disputeId, created } = await openDispute(disputes, {
+      const input = {
         policy: needed(values.policy, 'policy'),
         concernAt: concernAt.data.toISOString(),
         category: needed(values.category, 'category') as never,
@@ -90,29 +94,34 @@ async function run(disputes: Disputes, command: DisputeCommand, args: string[], 
         agencies,
         personReference: needed(values.reference, 'reference'),
         summary: needed(values.summary, 'summary'),
-      });
-      print(values.json as boolean, { disputeId, created }, () => `started ${disputeId}`);
-      return;
+      };
+      return async (disputes) => {
+        const { disputeId, created } = await openDispute(disputes, input);
+        print(values.json as boolean, { disputeId, created }, () => `started ${disputeId}`);
+      };
     }
     case 'show': {
       const { values, positionals } = parse(args, {});
-      const view = await readDispute(disputes, needed(positionals[0], 'dispute id (first argument)'));
-      print(values.json as boolean, view, () => describeDispute(view));
-      return;
+      const disputeId = needed(positionals[0], 'dispute id (first argument)');
+      return async (disputes) => {
+        const view = await readDispute(disputes, disputeId);
+        print(values.json as boolean, view, () => describeDispute(view));
+      };
     }
     case 'list': {
       const { values } = parse(args, { board: { type: 'string' }, stage: { type: 'string' }, status: { type: 'string' }, agency: { type: 'string' }, overdue: { type: 'boolean' } });
       const filter = ListFilter.safeParse({ ...values, json: undefined, overdue: values.overdue ? 'true' : undefined });
       if (!filter.success) throw new UsageError(`--${String(filter.error.issues[0]?.path[0])}: ${filter.error.issues[0]?.message}`);
-      const found = await listDisputes(disputes, filter.data);
-      print(values.json as boolean, { disputes: found }, () =>
-        found.length === 0
-          ? 'no disputes'
-          : found
-              .map((d) => `${d.disputeId.padEnd(22)} ${d.board.padEnd(32)} stage ${d.stage ?? '?'}  ${d.status.padEnd(10)} ${d.risk.padEnd(9)} ${d.deadline ? formatLondon(new Date(d.deadline)) : ''}`)
-              .join('\n'),
-      );
-      return;
+      return async (disputes) => {
+        const found = await listDisputes(disputes, filter.data);
+        print(values.json as boolean, { disputes: found }, () =>
+          found.length === 0
+            ? 'no disputes'
+            : found
+                .map((d) => `${d.disputeId.padEnd(22)} ${d.board.padEnd(32)} stage ${d.stage ?? '?'}  ${d.status.padEnd(10)} ${d.risk.padEnd(9)} ${d.deadline ? formatLondon(new Date(d.deadline)) : ''}`)
+                .join('\n'),
+        );
+      };
     }
     default: {
       const { values, positionals } = parse(args, {
@@ -127,12 +136,16 @@ async function run(disputes: Disputes, command: DisputeCommand, args: string[], 
       const by = needed(values.by, 'by');
       let operation: Operation;
       let payload: Record<string, unknown>;
+      // The current stage, when --stage is not given, is read once connected.
+      let stage: number | undefined;
       if (command === 'outcome') {
         const decision = needed(positionals[1], 'decision (resolved, unresolved or decided, after the id)');
-        const stage = values.stage === undefined ? (await readDispute(disputes, disputeId)).stage : Number(values.stage);
+        if (values.stage !== undefined) {
+          stage = Number(values.stage);
+          if (!Number.isInteger(stage) || stage < 1) throw new UsageError(`--stage: expected a stage number such as 2, not '${String(values.stage)}'`);
+        }
         operation = 'recordOutcome';
         payload = {
-          stage,
           decision,
           by,
           ...(values.actions ? { agreedActions: values.actions } : {}),
@@ -149,8 +162,11 @@ async function run(disputes: Disputes, command: DisputeCommand, args: string[], 
         operation = 'addNote';
         payload = { by, text: needed(values.text, 'text') };
       }
-      const accepted = await act(disputes, disputeId, operation, payload);
-      print(values.json as boolean, accepted, () => `accepted: ${disputeId} is ${accepted.status} at stage ${accepted.stage}${accepted.concludeBy ? `, deadline ${formatLondon(new Date(accepted.concludeBy))}` : ''}`);
+      return async (disputes) => {
+        if (operation === 'recordOutcome') payload = { stage: stage ?? (await readDispute(disputes, disputeId)).stage, ...payload };
+        const accepted = await act(disputes, disputeId, operation, payload);
+        print(values.json as boolean, accepted, () => `accepted: ${disputeId} is ${accepted.status} at stage ${accepted.stage}${accepted.concludeBy ? `, deadline ${formatLondon(new Date(accepted.concludeBy))}` : ''}`);
+      };
     }
   }
 }

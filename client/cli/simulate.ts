@@ -87,7 +87,10 @@ function describeEvent(event: DisputeEvent): string {
     case 'overdue':
       return `overdue notice ${event.notice}: was due ${formatLondon(new Date(event.concludeBy))}`;
     case 'email':
-      return `  email ${event.kind} → ${event.to.join(', ')}`;
+    case 'email-queued':
+      return `  email ${event.kind} queued → ${event.to.join(', ')}`;
+    case 'email-sent':
+      return `  email ${event.kind} sent → ${event.to.join(', ')}`;
     case 'email-rejected':
       return `  email ${event.kind} refused for ${event.to}: ${event.reason}`;
     case 'email-failed':

@@ -15,7 +15,7 @@ import { boardLog, reportFigures, type ReportFigures } from '../../records/repor
 import type { RecordsDatabase } from '../../records/schema';
 import type { DisputeView } from '../../workflows/dispute/model';
 import { maySee } from '../access';
-import { act, DisputeFailure, openDispute, readDispute, type Disputes } from '../operations';
+import { act, DisputeFailure, openDispute, readDispute, type Disputes, type FailureKind } from '../operations';
 import { barChart, funnelChart } from './charts';
 import * as forms from './forms';
 import { boardsOf, findPerson, mayRecordLastStage, type Person } from './people';
@@ -56,7 +56,7 @@ class PageError extends Error {
 }
 
 const notFound = () => new PageError(404, 'Page not found', 'There is no dispute or page here that you can see. Check the address, or go back to the board’s log.');
-const failureStatus = { invalid: 400, forbidden: 403, 'not-found': 404, conflict: 409, 'not-allowed': 422 } as const;
+const failureStatus: Record<FailureKind, number> = { invalid: 400, forbidden: 403, 'not-found': 404, conflict: 409, 'not-allowed': 422, 'key-reused': 422, unavailable: 503 };
 
 export function registerWebPages(app: FastifyInstance, options: WebOptions): void {
   app.register(async (scope) => webPages(scope, options), { prefix: '/web' });

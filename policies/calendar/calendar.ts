@@ -39,6 +39,31 @@ export interface Calendar {
   holidays(year: number): string[];
 }
 
+/**
+ * The instants a calendar works with: a dispute's concern and deadlines lie well inside. Anything
+ * outside is refused at once, so no input can make a computation run for years of days (the
+ * holiday count walks year by year) or give an instant a search attribute cannot hold.
+ */
+export const CALENDAR_RANGE = { from: Date.UTC(2000, 0, 1), to: Date.UTC(2100, 0, 1) } as const;
+
+/** An instant outside CALENDAR_RANGE; the workflow turns it into a non-retryable failure. */
+export class CalendarRangeError extends RangeError {
+  override name = 'CalendarRangeError';
+}
+
+function inRange(at: number, what: string): number {
+  if (!Number.isFinite(at) || at < CALENDAR_RANGE.from || at >= CALENDAR_RANGE.to) {
+    const shown = Number.isFinite(at) && Math.abs(at) <= 8.64e15 ? new Date(at).toISOString() : String(at);
+    throw new CalendarRangeError(`${what} ${shown} is outside the calendar's range, 2000-01-01 to 2100-01-01 (UTC)`);
+  }
+  return at;
+}
+
+function yearInRange(year: number): number {
+  if (!Number.isInteger(year) || year < 2000 || year > 2099) throw new CalendarRangeError(`year ${year} is outside the calendar's range, 2000 to 2099`);
+  return year;
+}
+
 export function createCalendar(config: CalendarConfig): Calendar {
   const table = new HolidayTable({
     division: config.division,
@@ -66,6 +91,9 @@ export function createCalendar(config: CalendarConfig): Calendar {
 
   function addWorkingTime(from: Date, amount: number): Date {
     if (!Number.isFinite(amount) || amount < 0) throw new RangeError(`working time must be ≥ 0, not ${amount}`);
+    inRange(from.getTime(), 'the start');
+    // Working time is at most calendar time, so an end past the range shows before any day is counted.
+    inRange(from.getTime() + amount, 'the end');
     const wall = toLondon(from.getTime());
     let day = Math.floor(wall / DAY);
     let clock = wall - day * DAY;
@@ -76,14 +104,16 @@ export function createCalendar(config: CalendarConfig): Calendar {
       clock = 0;
     }
     const leftToday = DAY - clock;
-    if (amount <= leftToday) return new Date(fromLondon(day * DAY + clock + amount));
+    if (amount <= leftToday) return result(fromLondon(day * DAY + clock + amount));
     const remaining = amount - leftToday;
     const wholeDays = Math.ceil(remaining / DAY);
     const target = nthWorkingDayAfter(day, wholeDays);
-    return new Date(fromLondon(target * DAY + remaining - (wholeDays - 1) * DAY));
+    return result(fromLondon(target * DAY + remaining - (wholeDays - 1) * DAY));
   }
 
   function workingTimeBetween(from: Date, to: Date): number {
+    inRange(from.getTime(), 'the start');
+    inRange(to.getTime(), 'the end');
     if (to.getTime() < from.getTime()) return -workingTimeBetween(to, from);
     const a = toLondon(from.getTime());
     const b = toLondon(to.getTime());
@@ -96,25 +126,31 @@ export function createCalendar(config: CalendarConfig): Calendar {
     return first + between * DAY + last;
   }
 
+  const result = (at: number) => new Date(inRange(at, 'the result'));
+
   return {
     division: config.division,
-    isWorkingDate: (date) => isWorking(parseIsoDate(date)),
-    isWorkingDay: (at) => isWorking(Math.floor(toLondon(at.getTime()) / DAY)),
+    isWorkingDate: (date) => {
+      const day = parseIsoDate(date);
+      inRange(day * DAY, 'the date');
+      return isWorking(day);
+    },
+    isWorkingDay: (at) => isWorking(Math.floor(toLondon(inRange(at.getTime(), 'the instant')) / DAY)),
     addWorkingHours: (from, hours) => addWorkingTime(from, hours * HOUR),
     addWorkingDays: (from, days) => addWorkingTime(from, days * DAY),
-    addCalendarDays: (from, days) => new Date(fromLondon(toLondon(from.getTime()) + days * DAY)),
+    addCalendarDays: (from, days) => result(fromLondon(toLondon(inRange(from.getTime(), 'the start')) + days * DAY)),
     endOfDay: (from, day) => {
       if (!Number.isInteger(day) || day < 1) throw new RangeError(`day must be a whole number ≥ 1, not ${day}`);
-      return new Date(fromLondon((Math.floor(toLondon(from.getTime()) / DAY) + day) * DAY));
+      return result(fromLondon((Math.floor(toLondon(inRange(from.getTime(), 'the start')) / DAY) + day) * DAY));
     },
-    addElapsedHours: (from, hours) => new Date(from.getTime() + hours * HOUR),
+    addElapsedHours: (from, hours) => result(inRange(from.getTime(), 'the start') + hours * HOUR),
     nextWorkingInstant: (at) => {
-      const day = Math.floor(toLondon(at.getTime()) / DAY);
-      return isWorking(day) ? new Date(at.getTime()) : new Date(fromLondon(nextWorkingDay(day) * DAY));
+      const day = Math.floor(toLondon(inRange(at.getTime(), 'the instant')) / DAY);
+      return isWorking(day) ? new Date(at.getTime()) : result(fromLondon(nextWorkingDay(day) * DAY));
     },
     workingTimeBetween,
     workingDaysBetween: (from, to) => workingTimeBetween(from, to) / DAY,
-    holidays: (year) => table.holidaysOf(year).map(isoDate),
+    holidays: (year) => table.holidaysOf(yearInRange(year)).map(isoDate),
   };
 }
 

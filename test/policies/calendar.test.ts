@@ -1,7 +1,7 @@
 import Holidays from 'date-holidays';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { DAY, HOUR, builtInChanges, createCalendar, type Division } from '../../policies/calendar';
+import { CalendarRangeError, DAY, HOUR, builtInChanges, createCalendar, type Division } from '../../policies/calendar';
 
 const england = createCalendar({ division: 'england-and-wales' });
 const scotland = createCalendar({ division: 'scotland' });
@@ -261,3 +261,45 @@ function fromLondonWall(wall: string): Date {
   }
   throw new Error(`no London instant for ${wall}`);
 }
+
+describe('bounded in time', () => {
+  // A concern of 1900 or 0000 once made a workflow task count holidays for centuries until it timed
+  // out, again and again; 9999 gave a deadline no search attribute can hold.
+  it.each(['1900-01-01T00:00:00Z', '0000-01-01T00:00:00Z', '9999-12-31T00:00:00Z', '1999-12-31T23:59:59Z', '2100-01-01T00:00:00Z'])(
+    'refuses %s at once, naming the range',
+    (instant) => {
+      const from = at(instant);
+      const began = performance.now();
+      for (const compute of [
+        () => england.addWorkingDays(from, 5),
+        () => england.addWorkingHours(from, 48),
+        () => england.addCalendarDays(from, 3),
+        () => england.endOfDay(from, 3),
+        () => england.addElapsedHours(from, 1),
+        () => england.nextWorkingInstant(from),
+        () => england.isWorkingDay(from),
+        () => england.workingTimeBetween(from, at('2026-06-01T00:00:00Z')),
+        () => england.workingTimeBetween(at('2026-06-01T00:00:00Z'), from),
+      ]) {
+        expect(compute).toThrow(CalendarRangeError);
+        expect(compute).toThrow(/outside the calendar's range, 2000-01-01 to 2100-01-01/);
+      }
+      expect(performance.now() - began).toBeLessThan(50);
+    },
+  );
+
+  it('refuses a result past the range, and an absurd amount, without counting the days', () => {
+    const began = performance.now();
+    expect(() => england.addWorkingDays(at('2099-12-30T00:00:00Z'), 5)).toThrow(CalendarRangeError);
+    expect(() => england.addWorkingDays(at('2026-06-01T00:00:00Z'), 1e9)).toThrow(CalendarRangeError);
+    expect(() => england.addCalendarDays(at('2026-06-01T00:00:00Z'), 1e7)).toThrow(CalendarRangeError);
+    expect(() => england.holidays(1900)).toThrow(CalendarRangeError);
+    expect(() => england.isWorkingDate('0000-01-01')).toThrow(CalendarRangeError);
+    expect(performance.now() - began).toBeLessThan(50);
+  });
+
+  it('works to the edges of the range', () => {
+    expect(england.addWorkingDays(at('2000-01-04T09:00:00Z'), 1).toISOString()).toBe('2000-01-05T09:00:00.000Z');
+    expect(england.workingDaysBetween(at('2000-01-01T00:00:00Z'), at('2099-12-31T00:00:00Z'))).toBeGreaterThan(25_000);
+  });
+});

@@ -3,7 +3,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { Worker } from '@temporalio/worker';
 import { createActivities } from '../../activities';
-import { buildDisputeStart, startDispute, type NewDispute } from '../../client/disputes';
+import { buildDisputeStart, startPreviewDispute, type NewDispute } from '../../client/disputes';
 import { loadDirectory } from '../../policies/directory';
 import { PolicyRegistry } from '../../policies/load';
 import { disputeState, withdraw } from '../../workflows/dispute/messages';
@@ -16,7 +16,10 @@ export const context = { policies: PolicyRegistry.fromDirectory(), directory: lo
 export interface DisputeKit {
   env: TestWorkflowEnvironment;
   sink: SmtpSink;
-  start(input: NewDispute): Promise<RunningDispute>;
+  /** The worker's task queue, for a test that starts a workflow by hand. */
+  taskQueue: string;
+  /** `startedAt`: when the dispute is registered, on its clock (by default at the concern). */
+  start(input: NewDispute, options?: { startedAt?: string }): Promise<RunningDispute>;
   /**
    * Ends every dispute still open. A dispute left open keeps sending overdue notices, and the
    * next test that awaits a result would make the server skip through them without end.
@@ -58,8 +61,9 @@ export async function disputeKit(): Promise<DisputeKit> {
   return {
     env,
     sink,
-    async start(input) {
-      const dispute = await runDispute(env, sink, worker, taskQueue, input);
+    taskQueue,
+    async start(input, options = {}) {
+      const dispute = await runDispute(env, sink, worker, taskQueue, input, options.startedAt);
       started.push(dispute);
       return dispute;
     },
@@ -100,7 +104,10 @@ export function useDisputeKit(): DisputeKit {
     get sink() {
       return current().sink;
     },
-    start: (input) => current().start(input),
+    get taskQueue() {
+      return current().taskQueue;
+    },
+    start: (input, options) => current().start(input, options),
     endAll: () => current().endAll(),
     close: () => current().close(),
   };
@@ -111,11 +118,12 @@ export function concernWith(usual: NewDispute) {
   return (changes: Partial<Record<keyof NewDispute, unknown>> = {}): NewDispute => ({ ...usual, ...changes }) as NewDispute;
 }
 
-async function runDispute(env: TestWorkflowEnvironment, sink: SmtpSink, _worker: Worker, taskQueue: string, input: NewDispute) {
-  const offset = Date.parse(input.concernAt) - (await env.currentTimeMs());
+async function runDispute(env: TestWorkflowEnvironment, sink: SmtpSink, _worker: Worker, taskQueue: string, input: NewDispute, startedAt = input.concernAt) {
+  const offset = Date.parse(startedAt) - (await env.currentTimeMs());
   const disputeId = `test-${randomUUID().slice(0, 8)}`;
-  const start = buildDisputeStart(input, context, { disputeId, previewClockOffsetMs: offset });
-  const handle = await startDispute(env.client, taskQueue, start);
+  // The dispute's clock starts when it is registered: the concern is checked against that clock.
+  const start = buildDisputeStart(input, context, { disputeId, now: Date.parse(startedAt) });
+  const handle = await startPreviewDispute(env.client, taskQueue, start, offset);
   const clock = {
     /** Skips the server's time forward to this London instant on the dispute's clock. */
     async at(instant: string) {

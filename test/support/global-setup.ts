@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
-import { workflowsPath } from '../../worker/create';
+import { previewWorkflowsPath } from '../../worker/create';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -9,9 +9,9 @@ declare module 'vitest' {
   }
 }
 
-/** Bundles the workflow code once per test run; every test file's workers load this file. */
+/** Bundles the workflow code once per test run (the preview bundle: production types plus `disputePreview`); every test file's workers load this file. */
 export default async function setup(project: TestProject): Promise<void> {
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger: quietLogger });
+  const { code } = await bundleWorkflowCode({ workflowsPath: previewWorkflowsPath, logger: quietLogger });
   mkdirSync('.cache', { recursive: true });
   const path = `${process.cwd()}/.cache/workflow-bundle.js`;
   writeFileSync(path, code);

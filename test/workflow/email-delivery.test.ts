@@ -34,6 +34,10 @@ describe('email delivery', () => {
         [2, utc(STAGE_2)],
       ]);
       expect(dispute.mail()).toEqual([]);
+      // Queued is not sent: the event log says which (issue 13, finding 9).
+      const queued = await dispute.events('email-queued');
+      expect(queued.filter((event) => 'kind' in event && event.kind === 'stage-entered').map((event) => event.stage)).toEqual([1, 2]);
+      expect(await dispute.events('email-sent')).toEqual([]);
       // What the retries leave in history and the worker's log names the SMTP code, not who was written to.
       const pending = (await dispute.handle.describe()).raw.pendingActivities ?? [];
       const failures = pending.map((activity) => activity.lastFailure?.message ?? '');
@@ -58,6 +62,12 @@ describe('email delivery', () => {
     }
     // Delivered late, not lost: nothing was given up.
     expect(await dispute.events('email-failed')).toEqual([]);
+    const sent = await dispute.events('email-sent');
+    const sentAt = (stage: number) => sent.filter((event) => 'kind' in event && event.kind === 'stage-entered' && event.stage === stage);
+    expect(sentAt(1).flatMap((event) => (event.type === 'email-sent' ? event.to : [])).sort()).toEqual([RAISER, OTHER].sort());
+    // Recorded when the activity reported, after the outage: later than the stage-2 deadline.
+    expect(sentAt(1).every((event) => event.at > utc(STAGE_2))).toBe(true);
+    expect(await dispute.events('email')).toEqual([]);
     await saveHistory(dispute, 'smtp-outage-retried');
   });
 
@@ -71,6 +81,8 @@ describe('email delivery', () => {
       expect(rejected!.type === 'email-rejected' && rejected!.reason).toMatch(/550|No such mailbox/);
       const sent = await mailMatching(dispute, subjectHas('stage 1: your decision is needed'));
       expect(sent.flatMap((mail) => mail.envelopeTo)).toEqual([RAISER]);
+      const [recorded] = (await dispute.events('email-sent')).filter((event) => 'kind' in event && event.kind === 'stage-entered');
+      expect(recorded).toMatchObject({ stage: 1, to: [RAISER] });
       await dispute.at(plusHours(STAGE_2, 1));
       expect((await dispute.state()).stage).toBe(2);
     } finally {

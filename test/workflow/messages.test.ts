@@ -10,6 +10,7 @@ import {
   withdraw,
 } from '../../workflows/dispute/messages';
 import type { RunningDispute } from '../support/disputes';
+import type { DisputeEvent } from '../../workflows/dispute/model';
 import { concernWith, contactsAt, twoAgencies, useDisputeKit } from '../support/disputes';
 import { decide, expectRejected, mailMatching, partyOf, plusHours, saveHistory, subjectHas } from './scenarios';
 import { eventually } from '../support/eventually';
@@ -32,10 +33,13 @@ const concern = concernWith({
   summary: 'Disagreement over who funds the night-time support.',
 });
 
+/** What the dispute did, without the email activity's reports, which arrive on their own time. */
+const ownEvents = (events: DisputeEvent[]) => events.filter((event) => !['email-sent', 'email-rejected', 'email-failed'].includes(event.type));
+
 /** The dispute's state with the event log reduced to its length: what a rejection must not change. */
 async function snapshot(dispute: RunningDispute) {
   const { events, ...rest } = await dispute.state();
-  return { ...rest, eventCount: events.length };
+  return { ...rest, eventCount: ownEvents(events).length };
 }
 
 describe('messages a dispute refuses', () => {
@@ -111,7 +115,7 @@ describe('messages a dispute refuses', () => {
       { type: 'rejected', operation: 'addNote', reason: expect.stringMatching(/^text: /) },
     ]);
     expect({ stage: after.stage, status: after.status, deadlines: after.deadlines }).toEqual({ stage: before.stage, status: before.status, deadlines: before.deadlines });
-    expect(after.events.length).toBe(before.events.length + 2);
+    expect(ownEvents(after.events).length).toBe(ownEvents(before.events).length + 2);
 
     // A good signal after the bad ones is applied.
     await dispute.handle.signal(recordOutcomeSignal, { stage: 1, decision: 'unresolved', by: OTHER, reason: 'No agreement.' });

@@ -1,12 +1,11 @@
 import { z } from 'zod';
-import type { CalendarConfig } from '../../policies/calendar/calendar';
+import { CALENDAR_RANGE, type CalendarConfig } from '../../policies/calendar/calendar';
 import { Agency } from '../../policies/directory-schema';
 import { Category, Contact, Policy, Risk } from '../../policies/schema';
 
 // The dispute's data: what starts it, what may be sent to it, what it records. Clients parse with
 // these schemas before they call; the workflow parses again, so a bad message never changes it.
 
-const Email = z.email().transform((email) => email.toLowerCase());
 const IsoInstant = z.iso.datetime({ offset: true });
 const Text = (max: number) => z.string().trim().min(1).max(max);
 
@@ -24,7 +23,11 @@ export const DisputeStart = z.object({
   calendar: z.custom<CalendarConfig>((value) => typeof value === 'object' && value !== null && 'division' in value, 'expected a calendar config'),
   /** The board's officers, with the contacts this deployment uses. */
   officers: z.record(z.string(), Contact),
-  concernAt: IsoInstant,
+  /** Bounded by the calendar's range: the boundary's tighter limits (skew, the policy's oldest concern) need a clock, which a replay must not read. */
+  concernAt: IsoInstant.refine(
+    (instant) => Date.parse(instant) >= CALENDAR_RANGE.from && Date.parse(instant) < CALENDAR_RANGE.to,
+    'expected an instant from 2000-01-01 to 2100-01-01',
+  ),
   category: Category,
   risk: Risk,
   /** Raising agency first; at least one other. */
@@ -35,8 +38,6 @@ export const DisputeStart = z.object({
   startStage: z.number().int().min(1).optional(),
   /** CWAC stage 2: the lead of the adult's existing safeguarding plan, if there is one. */
   safeguardingPlanLead: Contact.optional(),
-  /** Preview runs only (`dispute simulate`): shifts the workflow's clock so a preview can start at any concern instant. */
-  previewClockOffsetMs: z.number().int().optional(),
 });
 export type DisputeStart = z.infer<typeof DisputeStart>;
 export type DisputeStartInput = z.input<typeof DisputeStart>;
@@ -44,11 +45,21 @@ export type DisputeStartInput = z.input<typeof DisputeStart>;
 export const Decision = z.enum(['resolved', 'unresolved', 'decided']);
 export type Decision = z.infer<typeof Decision>;
 
+// What may be sent to a dispute. Strict: a field the schema does not name is refused, never carried
+// into the workflow's history (an unknown field of any size would otherwise be stored with it).
+// Every text is capped, and so is what a dispute's notes may add up to.
+
+const By = z.email().max(254).transform((email) => email.toLowerCase());
+const Stage = z.number().int().min(1).max(20);
+
+/** What a dispute's notes may add up to: beyond it a note is refused, so its history stays small. */
+export const noteLimits = { count: 200, totalChars: 200_000 } as const;
+
 export const OutcomeInput = z
-  .object({
-    stage: z.number().int().min(1),
+  .strictObject({
+    stage: Stage,
     decision: Decision,
-    by: Email,
+    by: By,
     agreedActions: Text(4000).optional(),
     reason: Text(4000).optional(),
     safetyMeasuresConfirmed: z.boolean().optional(),
@@ -65,26 +76,35 @@ export const OutcomeInput = z
   });
 export type OutcomeInput = z.infer<typeof OutcomeInput>;
 
-export const RaiseRiskInput = z.object({ risk: z.enum(['high', 'imminent']), by: Email, reason: Text(2000) });
+export const RaiseRiskInput = z.strictObject({ risk: z.enum(['high', 'imminent']), by: By, reason: Text(2000) });
 export type RaiseRiskInput = z.infer<typeof RaiseRiskInput>;
 
-export const WithdrawInput = z.object({ by: Email, reason: Text(2000) });
+export const WithdrawInput = z.strictObject({ by: By, reason: Text(2000) });
 export type WithdrawInput = z.infer<typeof WithdrawInput>;
 
-export const ChangeContactInput = z.object({
-  agencyId: z.string().min(1),
-  stage: z.number().int().min(1),
-  contacts: z.array(Contact).min(1),
-  by: Email,
+/** A contact named in a message: the directory's Contact, strict and capped. */
+export const NewContact = z.strictObject({
+  name: Text(200),
+  email: z.email().max(254),
+  title: Text(200).optional(),
+});
+
+export const ChangeContactInput = z.strictObject({
+  agencyId: z.string().min(1).max(80),
+  stage: Stage,
+  contacts: z.array(NewContact).min(1).max(10),
+  by: By,
   reason: Text(500),
 });
 export type ChangeContactInput = z.infer<typeof ChangeContactInput>;
 
-export const NoteInput = z.object({ by: Email, text: Text(4000) });
+export const NoteInput = z.strictObject({ by: By, text: Text(4000) });
 export type NoteInput = z.infer<typeof NoteInput>;
 
 export type Status = 'open' | 'resolved' | 'unresolved' | 'decided' | 'withdrawn';
 export type Outcome = Exclude<Status, 'open'>;
+/** How a workflow ended that did not close by the procedure (terminated by an operator or by Temporal's limits): shown as such, never as open. */
+export type Ended = 'terminated' | 'failed' | 'timed-out' | 'cancelled';
 
 export type EmailKind =
   | 'stage-entered'
@@ -104,7 +124,10 @@ export type DisputeEvent = { seq: number; at: string; stage: number; by?: string
   | { type: 'stage-entered'; reason: 'started' | 'unresolved' | 'deadline' | 'imminent-risk'; deadline: string | null }
   | { type: 'reminder'; deadline: string }
   | { type: 'overdue'; concludeBy: string; notice: number }
+  /** Disputes started before `email-queued` existed: the email was scheduled (not necessarily sent). */
   | { type: 'email'; kind: EmailKind; to: string[] }
+  | { type: 'email-queued'; kind: EmailKind; to: string[] }
+  | { type: 'email-sent'; kind: EmailKind; to: string[] }
   | { type: 'email-rejected'; kind: EmailKind; to: string; reason: string }
   | { type: 'email-failed'; kind: EmailKind; to: string[]; reason: string }
   | { type: 'outcome'; decision: Decision; agreedActions?: string; reason?: string }
@@ -123,7 +146,9 @@ export interface DisputeView {
   policy: { id: string; version: number };
   board: string;
   personReference: string;
-  status: Status;
+  status: Status | Ended;
+  /** Why it ended so, for an `Ended` status. */
+  statusReason?: string;
   stage: number;
   tier: string;
   risk: Risk;

@@ -3,6 +3,7 @@ import {
   ApplicationFailure,
   condition,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -11,7 +12,8 @@ import {
 import type { z } from 'zod';
 import type { EmailActivities } from '../../activities/email/activities';
 import type { EmailBatch, EmailFacts } from '../../activities/email/types';
-import { createCalendar, formatLondon } from '../../policies/calendar';
+import { CALENDAR_RANGE, CalendarRangeError, createCalendar, formatLondon } from '../../policies/calendar';
+import { domainOf } from '../../policies/directory-schema';
 import { lastStage, nextStage, stageDeadlines, stageOf, startingStage } from '../../policies/deadlines';
 import type { Contact, Recipient, Risk } from '../../policies/schema';
 import { DisputeAgencies, DisputeBoard, DisputeDeadline, DisputePolicy, DisputeRisk, DisputeStage, DisputeStatus } from '../search-attributes';
@@ -19,6 +21,7 @@ import * as messages from './messages';
 import {
   ChangeContactInput,
   DisputeStart,
+  noteLimits,
   NoteInput,
   OutcomeInput,
   RaiseRiskInput,
@@ -48,6 +51,8 @@ import type { DisputeState } from './state';
 
 const emailOptions = {
   startToCloseTimeout: '1 minute',
+  // A worker that dies mid-batch is noticed in seconds; the retry resumes from the last heartbeat.
+  heartbeatTimeout: '20 seconds',
   // A failing SMTP server never holds the dispute up: sends retry in the background for days.
   scheduleToCloseTimeout: '3 days',
   retry: { initialInterval: '30 seconds', backoffCoefficient: 2, maximumInterval: '30 minutes' },
@@ -56,17 +61,54 @@ const { sendEmails } = proxyActivities<EmailActivities>(emailOptions);
 
 const riskRank: Record<Risk, number> = { standard: 0, high: 1, imminent: 2 };
 
+// Behaviour changes that running disputes must not see (their histories replay the old way).
+const PATCH = {
+  /** `previewClockOffsetMs` in the start input once shifted a real dispute's clock; now only the preview workflow has a clock of its own. */
+  noPreviewClock: 'no-preview-clock-in-dispute',
+  /** The event log says `email-queued` when a send is scheduled and `email-sent` when it is done. */
+  emailQueuedThenSent: 'email-queued-then-sent',
+  /** A dispute that starts late gets one overdue notice for the current moment, not one per working day missed. */
+  overdueAtMostOnce: 'overdue-at-most-once',
+} as const;
+
 /** One dispute, from the concern to its record. */
 export async function dispute(input: DisputeStartInput): Promise<DisputeRecord> {
+  // Histories from before the preview workflow existed may carry a preview clock; they replay with it.
+  const legacyOffset = (input as { previewClockOffsetMs?: unknown } | null)?.previewClockOffsetMs;
+  const offset = !patched(PATCH.noPreviewClock) && Number.isSafeInteger(legacyOffset) ? (legacyOffset as number) : 0;
+  return stopOnCalendarRange(() => runDispute(input, offset));
+}
+
+/** Only the simulator's worker registers the preview workflow (workflows/preview.ts), which may run on a shifted clock. */
+export async function runPreview(input: DisputeStartInput, clockOffsetMs: number): Promise<DisputeRecord> {
+  if (!Number.isSafeInteger(clockOffsetMs)) throw ApplicationFailure.nonRetryable('invalid preview: clockOffsetMs must be a whole number of milliseconds', messages.RejectionType.invalidPayload);
+  return stopOnCalendarRange(() => runDispute(input, clockOffsetMs));
+}
+
+/** An instant outside the calendar's range can never succeed on retry: fail the dispute, never loop its task. */
+async function stopOnCalendarRange<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof CalendarRangeError) throw ApplicationFailure.nonRetryable(`invalid dispute: ${error.message}`, 'CalendarRange');
+    throw error;
+  }
+}
+
+async function runDispute(input: DisputeStartInput, offset: number): Promise<DisputeRecord> {
   const parsedStart = DisputeStart.safeParse(input);
   if (!parsedStart.success) {
     throw ApplicationFailure.nonRetryable(`invalid dispute: ${describe(parsedStart.error)}`, messages.RejectionType.invalidPayload);
   }
   const start = parsedStart.data;
   const { policy } = start;
+  // Disputes started before messages were hardened keep the old rules on replay: unknown fields
+  // dropped rather than refused, any involved person may change any contact, notes uncapped.
+  const hardened = patched('hardened-messages');
+  const parse = <T>(schema: z.ZodType<T>, payload: unknown): T => parseWith(hardened || !isObjectSchema(schema) ? schema : (schema.strip() as z.ZodType<T>), payload);
   const calendar = createCalendar(start.calendar);
-  const offset = start.previewClockOffsetMs ?? 0;
   const now = () => Date.now() + offset;
+  const emailQueuedThenSent = patched(PATCH.emailQueuedThenSent);
   const last = lastStage(policy);
   const firstStage = startingStage(policy, {
     risk: start.risk,
@@ -143,11 +185,12 @@ export async function dispute(input: DisputeStartInput): Promise<DisputeRecord> 
     emailCounters.set(key, sequence);
     const batch: EmailBatch = { kind, sequence, recipients, facts: facts(extra) };
     const stage = state.stage;
-    record({ type: 'email', kind, to: recipients.map((contact) => contact.email) });
+    record({ type: emailQueuedThenSent ? 'email-queued' : 'email', kind, to: recipients.map((contact) => contact.email) });
     pendingEmails.push(
       // The summary the Web UI shows names the kind and how many, never who.
       sendEmails.executeWithOptions({ ...emailOptions, summary: `Email: ${kind}, stage ${stage}, ${recipients.length} recipient(s)` }, [batch]).then(
         (result) => {
+          if (emailQueuedThenSent && result.sent.length > 0) record({ type: 'email-sent', stage, kind, to: result.sent });
           for (const rejected of result.rejected) record({ type: 'email-rejected', stage, kind, to: rejected.to, reason: rejected.reason });
         },
         (error: unknown) => {
@@ -316,6 +359,11 @@ export async function dispute(input: DisputeStartInput): Promise<DisputeRecord> 
       email('reminder', stageContacts(view(), state.stage), { reason: 'Half of this stage’s time has passed.', asksForDecision: true });
     }
     if (state.nextOverdueAt !== null && at >= state.nextOverdueAt) {
+      // A dispute started late (or a worker long down) owes many notices: send the latest one only.
+      const following = state.stage === last ? nextOverdueAfter(state.nextOverdueAt) : null;
+      if (following !== null && following <= at && patched(PATCH.overdueAtMostOnce)) {
+        state.nextOverdueAt = latestOverdueBy(state.nextOverdueAt, at);
+      }
       state.overdueSent += 1;
       dueInstant = state.nextOverdueAt;
       record({ type: 'overdue', concludeBy: iso(state.concludeBy!), notice: state.overdueSent });
@@ -324,13 +372,22 @@ export async function dispute(input: DisputeStartInput): Promise<DisputeRecord> 
         reason: state.stage === last ? 'The last stage has passed its conclude-by; the board must record its decision.' : 'This stage has passed its conclude-by.',
         asksForDecision: true,
       });
-      state.nextOverdueAt =
-        state.stage === last
-          ? // A notice a working day after Friday's midnight would otherwise land on Saturday.
-            calendar.nextWorkingInstant(calendar.addWorkingDays(new Date(state.nextOverdueAt), policy.overdue.repeatEvery.amount)).getTime()
-          : null;
+      state.nextOverdueAt = state.stage === last ? nextOverdueAfter(state.nextOverdueAt) : null;
       publish();
     }
+  }
+
+  /** The overdue notice after the one due at `due`. */
+  function nextOverdueAfter(due: number): number {
+    // A notice a working day after Friday's midnight would otherwise land on Saturday.
+    return calendar.nextWorkingInstant(calendar.addWorkingDays(new Date(due), policy.overdue.repeatEvery.amount)).getTime();
+  }
+
+  /** The last notice of the series from `due` that falls at or before `at`: bounded, as `due` is within the calendar's range. */
+  function latestOverdueBy(due: number, at: number): number {
+    let latest = due;
+    for (let next = nextOverdueAfter(latest); next <= at; next = nextOverdueAfter(next)) latest = next;
+    return latest;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -440,6 +497,10 @@ export async function dispute(input: DisputeStartInput): Promise<DisputeRecord> 
         if (input.reviewBy !== undefined && (input.decision !== 'unresolved' || Date.parse(input.reviewBy) <= now())) {
           reject(messages.RejectionType.invalidPayload, 'reviewBy: an earlier review date goes with an unresolved decision and must be in the future');
         }
+        // A deadline past the calendar's range could not be held by the search attribute: every task would fail.
+        if (input.reviewBy !== undefined && Date.parse(input.reviewBy) >= CALENDAR_RANGE.to) {
+          reject(messages.RejectionType.invalidPayload, 'reviewBy: expected an instant before 2100-01-01');
+        }
         return input;
       },
       apply(input: OutcomeInput): void {
@@ -528,6 +589,7 @@ export async function dispute(input: DisputeStartInput): Promise<DisputeRecord> 
         if (!policy.stages.some((stage) => stage.stage === input.stage)) {
           reject(messages.RejectionType.invalidPayload, `stage: the policy has no stage ${input.stage}`);
         }
+        if (hardened) mayChangeContact(input);
         return input;
       },
       apply(input: ChangeContactInput): void {
@@ -543,6 +605,15 @@ export async function dispute(input: DisputeStartInput): Promise<DisputeRecord> 
         const input = parse(NoteInput, payload);
         mustBeOpen();
         mustBeInvolved(input.by);
+        if (hardened) {
+          const total = state.notes.reduce((sum, note) => sum + note.text.length, 0);
+          if (state.notes.length >= noteLimits.count || total + input.text.length > noteLimits.totalChars) {
+            reject(
+              messages.RejectionType.notAllowed,
+              `text: the dispute's notes are full (${state.notes.length} notes, ${total} characters; at most ${noteLimits.count} notes of ${noteLimits.totalChars} characters in all)`,
+            );
+          }
+        }
         return input;
       },
       apply(input: NoteInput): void {
@@ -551,6 +622,38 @@ export async function dispute(input: DisputeStartInput): Promise<DisputeRecord> 
       },
     },
   };
+
+  /**
+   * An agency's people change only their own agency's contacts, and only to addresses of their own
+   * agency (its mail domains), never to a board officer's; the board's officers may change any.
+   * Otherwise an agency could name someone else as its contact and then act in their name.
+   */
+  function mayChangeContact(input: ChangeContactInput): void {
+    const officers = Object.values(start.officers).map((officer) => officer.email.toLowerCase());
+    if (officers.includes(input.by)) return;
+    const party = start.parties.find((candidate) => candidate.agency.id === input.agencyId)!;
+    const own = unique([
+      party.practitioner,
+      ...party.agency.tiers.flatMap((tier) => tier.contacts),
+      ...Object.values(state.overrides[party.agency.id] ?? {}).flat(),
+      party.agency.designatedSafeguardingLead,
+      party.agency.boardRepresentative,
+    ]).map((contact) => contact.email.toLowerCase());
+    if (!own.includes(input.by)) {
+      reject(messages.RejectionType.notAParty, `by: ${input.by} may not change ${party.agency.name}'s contacts: only its own people or the board's officers may`);
+    }
+    // Snapshots from before the directory named domains: the domains the agency's own people use.
+    const domains = party.agency.emailDomains ?? [...new Set(own.map(domainOf))];
+    input.contacts.forEach((contact, index) => {
+      const address = contact.email.toLowerCase();
+      if (officers.includes(address)) {
+        reject(messages.RejectionType.notAParty, `contacts.${index}.email: a board officer's address cannot be an agency's contact`);
+      }
+      if (!domains.includes(domainOf(address))) {
+        reject(messages.RejectionType.notAParty, `contacts.${index}.email: ${address} is not an address of ${party.agency.name} (${domains.join(', ')})`);
+      }
+    });
+  }
 
   function shorten(): void {
     const shortened = stageDeadlines(
@@ -639,7 +742,11 @@ function describe(error: z.ZodError): string {
   return error.issues.map((issue) => `${issue.path.join('.') || '(payload)'}: ${issue.message}`).join('; ');
 }
 
-function parse<T>(schema: z.ZodType<T>, payload: unknown): T {
+function isObjectSchema(schema: z.ZodType): schema is z.ZodObject {
+  return typeof (schema as Partial<z.ZodObject>).strip === 'function';
+}
+
+function parseWith<T>(schema: z.ZodType<T>, payload: unknown): T {
   const parsed = schema.safeParse(payload);
   if (!parsed.success) reject(messages.RejectionType.invalidPayload, describe(parsed.error));
   return parsed.data as T;

@@ -1,10 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { loadDirectory } from '../../policies/directory';
-import { hashKey } from '../api/keys';
-import { UsageError } from './errors';
+import type { Command } from 'commander';
+import { loadDirectory } from '../../../policies/directory';
+import { hashKey } from '../../api/keys';
+import { UsageError } from '../errors';
+import type { CommandContext } from '../main';
 
 const usage = 'usage: dispute api-key --agency <agency id> | --board <board id> [--name <label>]';
+
+/** `dispute api-key`: the pattern for a command in this folder, which main.ts registers on its own. */
+export function register(program: Command, { argsAfter, out }: CommandContext): void {
+  program
+    .command('api-key')
+    .description('makes an API key: printed once, with the line (its hash) for the keys file')
+    .option('--agency <id>', 'the agency the key acts for')
+    .option('--board <id>', 'the board the key acts for')
+    .option('--name <label>', 'a label for the keys file')
+    .action(() => apiKeyCommand(argsAfter('api-key'), out));
+}
 
 /** Makes a new API key: the key is printed once, for the agency; the keys file keeps only its hash. */
 export function apiKeyCommand(args: string[], out: (text: string) => void): void {

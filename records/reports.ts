@@ -168,7 +168,9 @@ export async function reportFigures(db: Kysely<RecordsDatabase>, query: ReportQu
     if (event.type === 'overdue') continue;
     if (current && inPeriod && (event.type === 'closed' || event.stage !== current.stage)) {
       const days = calendar.workingDaysBetween(current.at, event.at);
-      perStage.set(current.stage, [...(perStage.get(current.stage) ?? []), days]);
+      const spent = perStage.get(current.stage);
+      if (spent) spent.push(days);
+      else perStage.set(current.stage, [days]);
     }
     current = event.type === 'stage-entered' ? { dispute: event.dispute_id, stage: event.stage, at: event.at } : null;
   }

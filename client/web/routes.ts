@@ -91,6 +91,8 @@ async function webPages(app: FastifyInstance, options: WebOptions): Promise<void
   const boardName = (board: string) => boardPolicy(board)?.board.name ?? board;
   const agencyName = (id: string) => directory.agencies.find((agency) => agency.id === id)?.name ?? id;
 
+  // Forms only: the API's JSON (and anything else) is a 415 here.
+  if (app.hasContentTypeParser('application/json')) app.removeContentTypeParser('application/json');
   if (app.hasContentTypeParser('application/x-www-form-urlencoded')) app.removeContentTypeParser('application/x-www-form-urlencoded');
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: BODY_LIMIT }, (_request, body, done) => {
     try {
@@ -146,7 +148,7 @@ async function webPages(app: FastifyInstance, options: WebOptions): Promise<void
     if (error instanceof DisputeFailure) {
       return page(context, 'message.njk', { title: error.kind === 'not-found' ? 'Page not found' : 'Nothing was changed', message: error.message }, failureStatus[error.kind]);
     }
-    const status = (error as { statusCode?: number }).statusCode;
+    const status = (error as { statusCode?: number; status?: number }).statusCode ?? (error as { status?: number }).status;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       return page(context, 'message.njk', { title: 'There is a problem with what was sent', message: status === 413 ? 'The form is too large.' : 'The request could not be read.' }, status);
     }

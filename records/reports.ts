@@ -101,94 +101,93 @@ function spread(values: number[]): Spread {
   return { count: sorted.length, median: round(percentile(sorted, 50)), p90: round(percentile(sorted, 90)) };
 }
 
-const countBy = <T extends string>(keys: T[]) => {
-  const counts = new Map<T, number>();
-  for (const key of keys) counts.set(key, (counts.get(key) ?? 0) + 1);
-  return counts;
-};
-
 /**
  * The figures of one board over one period. Per-stage times are counted on the board's calendar
  * (its bank holidays), from the stage-entered events to the next stage or the close.
  */
 export async function reportFigures(db: Kysely<RecordsDatabase>, query: ReportQuery, calendar: Calendar): Promise<ReportFigures> {
   const { board, from, to } = query;
-  const raisedRows = await db
-    .selectFrom('disputes')
-    .select(['dispute_id', 'stage', 'category', 'risk', 'agencies'])
-    .where('board', '=', board)
-    .where('started_at', '>=', from)
-    .where('started_at', '<', to)
-    .execute();
-  const closedRows = await db
-    .selectFrom('disputes')
-    .select(['dispute_id', 'outcome', 'working_days'])
-    .where('board', '=', board)
-    .where('closed_at', '>=', from)
-    .where('closed_at', '<', to)
-    .execute();
-  // Stage changes and deadline events in the period, with the stage-entered event before the period
-  // that opened a stage left inside it (its start is needed to count the time spent).
-  const stageEvents = await db
-    .selectFrom('dispute_events')
-    .innerJoin('disputes', 'disputes.dispute_id', 'dispute_events.dispute_id')
-    .select(['dispute_events.dispute_id', 'dispute_events.seq', 'dispute_events.at', 'dispute_events.stage', 'dispute_events.type', sql<string | null>`dispute_events.data->>'reason'`.as('reason'), sql<number | null>`(dispute_events.data->>'notice')::int`.as('notice')])
-    .where('disputes.board', '=', board)
-    .where('dispute_events.type', 'in', ['stage-entered', 'closed', 'overdue'])
-    .where('dispute_events.at', '<', to)
-    .where((eb) => eb.or([eb('disputes.closed_at', 'is', null), eb('disputes.closed_at', '>=', from)]))
-    .orderBy('dispute_events.dispute_id')
-    .orderBy('dispute_events.seq')
-    .execute();
-
-  const parse = (value: unknown) => (typeof value === 'string' ? JSON.parse(value) : value) as string[];
-  const raisedAgencies = raisedRows.map((row) => parse(row.agencies));
-  const byAgency = new Map<string, { raised: number; raisedBy: number }>();
-  const pairs = new Map<string, number>();
-  for (const agencies of raisedAgencies) {
-    agencies.forEach((agency, index) => {
-      const entry = byAgency.get(agency) ?? { raised: 0, raisedBy: 0 };
-      entry.raised += 1;
-      if (index === 0) entry.raisedBy += 1;
-      byAgency.set(agency, entry);
-      if (index > 0) pairs.set(`${agencies[0]}\n${agency}`, (pairs.get(`${agencies[0]}\n${agency}`) ?? 0) + 1);
-    });
-  }
-  const maxStage = Math.max(0, ...raisedRows.map((row) => row.stage));
-  const outcomes = countBy(closedRows.map((row) => row.outcome ?? 'open'));
+  // Counted in the database, so 50,000 records never cross into this process one by one.
+  const raised = () => db.selectFrom('disputes').where('board', '=', board).where('started_at', '>=', from).where('started_at', '<', to);
+  const closed = () => db.selectFrom('disputes').where('board', '=', board).where('closed_at', '>=', from).where('closed_at', '<', to);
+  const count = sql<number>`count(*)::int`.as('count');
+  const [byStage, byCategory, byRisk, parties, pairs, outcomes, resolution, deadlines, stageSpans] = await Promise.all([
+    raised().select(['stage', count]).groupBy('stage').execute(),
+    raised().select(['category', count]).groupBy('category').execute(),
+    raised().select(['risk', count]).groupBy('risk').execute(),
+    sql<{ agency: string; raising: boolean; count: number }>`
+      select party.agency, party.position = 1 as raising, count(*)::int as count
+      from disputes d, jsonb_array_elements_text(d.agencies) with ordinality as party(agency, position)
+      where d.board = ${board} and d.started_at >= ${from} and d.started_at < ${to}
+      group by 1, 2`.execute(db),
+    sql<{ raising: string; other: string; count: number }>`
+      select d.agencies->>0 as raising, party.agency as other, count(*)::int as count
+      from disputes d, jsonb_array_elements_text(d.agencies) with ordinality as party(agency, position)
+      where d.board = ${board} and d.started_at >= ${from} and d.started_at < ${to} and party.position > 1
+      group by 1, 2`.execute(db),
+    closed().select(['outcome', count]).groupBy('outcome').execute(),
+    // Nearest rank is percentile_disc: the first value whose cumulative share reaches p.
+    closed()
+      .where('outcome', 'in', ['resolved', 'decided'])
+      .where('working_days', 'is not', null)
+      .select([count, sql<number | null>`percentile_disc(0.5) within group (order by working_days)`.as('median'), sql<number | null>`percentile_disc(0.9) within group (order by working_days)`.as('p90')])
+      .executeTakeFirstOrThrow(),
+    db
+      .selectFrom('dispute_events')
+      .innerJoin('disputes', 'disputes.dispute_id', 'dispute_events.dispute_id')
+      .select(count)
+      .where('disputes.board', '=', board)
+      .where('dispute_events.at', '>=', from)
+      .where('dispute_events.at', '<', to)
+      .where((eb) =>
+        eb.or([
+          eb.and([eb('dispute_events.type', '=', 'stage-entered'), eb(sql`dispute_events.data->>'reason'`, '=', 'deadline')]),
+          eb.and([eb('dispute_events.type', '=', 'overdue'), eb(sql`dispute_events.data->>'notice'`, '=', '1')]),
+        ]),
+      )
+      .executeTakeFirstOrThrow(),
+    // Each stage left in the period (for another stage, or at the close), with when it was entered.
+    sql<{ stage: number; entered: number; left: number }>`
+      select stage, extract(epoch from at) * 1000 as entered, extract(epoch from next_at) * 1000 as left
+      from (
+        select e.stage, e.type, e.at,
+          lead(e.at) over w as next_at, lead(e.stage) over w as next_stage, lead(e.type) over w as next_type
+        from dispute_events e join disputes d on d.dispute_id = e.dispute_id
+        where d.board = ${board} and e.type in ('stage-entered', 'closed') and e.at < ${to}
+          and (d.closed_at is null or d.closed_at >= ${from})
+        window w as (partition by e.dispute_id order by e.seq)
+      ) spans
+      where type = 'stage-entered' and next_at >= ${from} and next_at < ${to} and (next_type = 'closed' or next_stage <> stage)`.execute(db),
+  ]);
 
   const perStage = new Map<number, number[]>();
-  let deadlinesPassed = 0;
-  let current: { dispute: string; stage: number; at: Date } | null = null;
-  for (const event of stageEvents) {
-    if (current && current.dispute !== event.dispute_id) current = null;
-    const inPeriod = event.at >= from;
-    if (inPeriod && event.type === 'stage-entered' && event.reason === 'deadline') deadlinesPassed += 1;
-    if (inPeriod && event.type === 'overdue' && event.notice === 1) deadlinesPassed += 1;
-    if (event.type === 'overdue') continue;
-    if (current && inPeriod && (event.type === 'closed' || event.stage !== current.stage)) {
-      const days = calendar.workingDaysBetween(current.at, event.at);
-      const spent = perStage.get(current.stage);
-      if (spent) spent.push(days);
-      else perStage.set(current.stage, [days]);
-    }
-    current = event.type === 'stage-entered' ? { dispute: event.dispute_id, stage: event.stage, at: event.at } : null;
+  for (const span of stageSpans.rows) {
+    const days = calendar.workingDaysBetween(new Date(Number(span.entered)), new Date(Number(span.left)));
+    const spent = perStage.get(span.stage);
+    if (spent) spent.push(days);
+    else perStage.set(span.stage, [days]);
   }
-
-  const sortedCounts = <K extends string>(counts: Map<K, number>) => [...counts].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const outcome = (name: string) => outcomes.find((row) => row.outcome === name)?.count ?? 0;
+  const maxStage = Math.max(0, ...byStage.map((row) => row.stage));
+  const round = (value: number | null) => (value === null ? null : Math.round(Number(value) * 100) / 100);
+  const byAgency = new Map<string, { raised: number; raisedBy: number }>();
+  for (const row of parties.rows) {
+    const entry = byAgency.get(row.agency) ?? { raised: 0, raisedBy: 0 };
+    entry.raised += row.count;
+    if (row.raising) entry.raisedBy += row.count;
+    byAgency.set(row.agency, entry);
+  }
+  const sorted = <T extends { count: number }>(rows: T[], key: (row: T) => string) => [...rows].sort((a, b) => b.count - a.count || key(a).localeCompare(key(b)));
   return {
-    raised: raisedRows.length,
-    closed: { resolved: outcomes.get('resolved') ?? 0, decided: outcomes.get('decided') ?? 0, withdrawn: outcomes.get('withdrawn') ?? 0, unresolved: outcomes.get('unresolved') ?? 0 },
-    reachedStage: Array.from({ length: maxStage }, (_, index) => ({ stage: index + 1, count: raisedRows.filter((row) => row.stage >= index + 1).length })),
-    toResolution: spread(closedRows.filter((row) => (row.outcome === 'resolved' || row.outcome === 'decided') && row.working_days !== null).map((row) => row.working_days!)),
+    raised: byStage.reduce((sum, row) => sum + row.count, 0),
+    closed: { resolved: outcome('resolved'), decided: outcome('decided'), withdrawn: outcome('withdrawn'), unresolved: outcome('unresolved') },
+    reachedStage: Array.from({ length: maxStage }, (_, index) => ({ stage: index + 1, count: byStage.filter((row) => row.stage >= index + 1).reduce((sum, row) => sum + row.count, 0) })),
+    toResolution: { count: resolution.count, median: round(resolution.median), p90: round(resolution.p90) },
     perStage: [...perStage].sort((a, b) => a[0] - b[0]).map(([stage, days]) => ({ stage, ...spread(days) })),
-    deadlinesPassed,
+    deadlinesPassed: deadlines.count,
     byAgency: [...byAgency].sort((a, b) => b[1].raised - a[1].raised || a[0].localeCompare(b[0])).map(([agency, counts]) => ({ agency, ...counts })),
-    byPair: sortedCounts(pairs).map(([key, raised]) => {
-      const [raising, other] = key.split('\n') as [string, string];
-      return { raising, other, raised };
-    }),
-    byCategory: sortedCounts(countBy(raisedRows.map((row) => row.category))).map(([category, raised]) => ({ category, raised })),
-    byRisk: sortedCounts(countBy(raisedRows.map((row) => row.risk))).map(([risk, raised]) => ({ risk, raised })),
+    byPair: sorted(pairs.rows, (row) => `${row.raising}\n${row.other}`).map((row) => ({ raising: row.raising, other: row.other, raised: row.count })),
+    byCategory: sorted(byCategory, (row) => row.category).map((row) => ({ category: row.category, raised: row.count })),
+    byRisk: sorted(byRisk, (row) => row.risk).map((row) => ({ risk: row.risk, raised: row.count })),
   };
 }

@@ -3,7 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeys } from '../../client/api/keys';
 import { buildApi } from '../../client/api/server';
 import { openRecordsStore, type RecordsStore } from '../../records/open';
+import { saveRecord } from '../../records/write';
 import { context } from '../support/disputes';
+import { handRecord } from './records';
 import { eventually } from '../support/eventually';
 import { startSmtpSink, testMailSettings, type SmtpSink } from '../support/smtp-sink';
 
@@ -116,6 +118,27 @@ describe('forms and inputs', () => {
     const alone = await request('POST', '/web/raise', { ...valid, agencies: [] });
     expect(alone.statusCode).toBe(400);
     expect(alone.body).toContain('choose at least one other agency');
+  });
+
+  it('at the last stage the board officer is offered the decision; a party who is not an officer is refused it', async () => {
+    now = Date.now();
+    const at = (daysAgo: number) => new Date(now - daysAgo * 86_400_000).toISOString();
+    await saveRecord(
+      store.db,
+      handRecord({ id: 'rsab-last04', agencies: ['rotherham-asc', 'rotherham-nhs'], stages: [[1, at(20), 'started'], [2, at(15), 'deadline'], [3, at(10), 'deadline'], [4, at(5), 'deadline', at(-5)]] }),
+    );
+    const officer = web('http://127.0.0.1:3000');
+    await officer.signIn('board-manager.rotherham@board.example.org');
+    expect((await officer.request('GET', '/web/disputes/rsab-last04')).body).toContain('Record the board’s decision');
+    const party = web('http://127.0.0.1:3000');
+    await party.signIn('jordan.oakley@rotherham-asc.example.org');
+    const page = await party.request('GET', '/web/disputes/rsab-last04');
+    expect(page.statusCode).toBe(200);
+    expect(page.body).not.toContain('Record the board’s decision');
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page.body)![1]!;
+    const refused = await party.request('POST', '/web/disputes/rsab-last04/decision', { csrf, stage: '4', text: 'We decide.' });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.body).toContain('Only the board’s officers record the board’s decision.');
   });
 
   it('nothing a browser sends gets a 5xx', async () => {

@@ -127,7 +127,7 @@ async function webPages(app: FastifyInstance, options: WebOptions): Promise<void
       ? [
           { href: '/web/overview', text: 'Board log', active: path === '/web/overview' },
           ...(person.agencies.length ? [{ href: '/web/raise', text: 'Raise a concern', active: path === '/web/raise' }] : []),
-          { href: '/web/reports', text: 'Reports', active: path?.startsWith('/web/reports') },
+          ...(person.boards.length ? [{ href: '/web/reports', text: 'Reports', active: path?.startsWith('/web/reports') }] : []),
         ]
       : [];
     // The template's one inline script (it marks the page as having JavaScript) runs by its nonce; nothing else inline does.

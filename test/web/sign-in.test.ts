@@ -141,6 +141,35 @@ describe('forms and inputs', () => {
     expect(refused.body).toContain('Only the board’s officers record the board’s decision.');
   });
 
+  it("the board log: an officer sees the board's disputes, an agency person only their agency's; filters by status, agency, category and dates", async () => {
+    now = Date.now();
+    const day = (date: string) => `${date}T10:00:00Z`;
+    for (const record of [
+      handRecord({ id: 'rsab-logf01', agencies: ['rotherham-police', 'rotherham-gp'], category: 'abuse', stages: [[1, day('2026-02-02'), 'started', day('2026-02-04')]] }),
+      handRecord({ id: 'rsab-logf02', agencies: ['rotherham-gp', 'rotherham-vcs'], stages: [[1, day('2026-03-02'), 'started', day('2026-03-04')]] }),
+      handRecord({ id: 'rsab-logf03', agencies: ['rotherham-gp', 'rotherham-police'], stages: [[1, day('2026-03-09'), 'started']], closed: { at: day('2026-03-10'), outcome: 'resolved', workingDays: 1 } }),
+      handRecord({ id: 'lsab-logf04', board: 'leeds-sab', agencies: ['leeds-gp', 'leeds-police'], stages: [[1, day('2026-03-02'), 'started', day('2026-03-04')]] }),
+    ]) {
+      await saveRecord(store.db, record);
+    }
+    const ids = (body: string) => [...body.matchAll(/href="\/web\/disputes\/([a-z0-9-]+)"/g)].map((match) => match[1]).filter((id) => id!.includes('logf')).sort();
+    const officer = web('http://127.0.0.1:3000');
+    await officer.signIn('board-manager.rotherham@board.example.org');
+    expect(ids((await officer.request('GET', '/web/overview')).body)).toEqual(['rsab-logf01', 'rsab-logf02']);
+    expect(ids((await officer.request('GET', '/web/overview?status=all')).body)).toEqual(['rsab-logf01', 'rsab-logf02', 'rsab-logf03']);
+    expect(ids((await officer.request('GET', '/web/overview?status=all&agency=rotherham-police')).body)).toEqual(['rsab-logf01', 'rsab-logf03']);
+    expect(ids((await officer.request('GET', '/web/overview?category=abuse')).body)).toEqual(['rsab-logf01']);
+    expect(ids((await officer.request('GET', '/web/overview?status=all&from=2026-03-01&to=2026-03-08')).body)).toEqual(['rsab-logf02']);
+    expect((await officer.request('GET', '/web/overview?board=leeds-sab')).statusCode).toBe(404); // not one of this officer's boards
+
+    const police = web('http://127.0.0.1:3000');
+    await police.signIn('kieran.marsden@rotherham-police.example.org');
+    expect(ids((await police.request('GET', '/web/overview?status=all')).body)).toEqual(['rsab-logf01', 'rsab-logf03']);
+    expect((await police.request('GET', '/web/disputes/rsab-logf02')).statusCode).toBe(404);
+    expect((await police.request('GET', '/web/disputes/rsab-logf01')).statusCode).toBe(200);
+    expect((await police.request('GET', '/web/reports')).statusCode).toBe(403);
+  });
+
   it('nothing a browser sends gets a 5xx', async () => {
     now = Date.now();
     const { request, signIn, csrf } = web('http://127.0.0.1:3000');

@@ -234,8 +234,9 @@ async function webPages(app: FastifyInstance, options: WebOptions): Promise<void
     forms.SignInForm,
     async (context) => {
       const person = findPerson(directory, context.body.email);
-      if (person) {
-        const link = `${base}/web/sign-in/${links.issue(person.email)}`;
+      const token = person ? links.issue(person.email) : null;
+      if (person && token) {
+        const link = `${base}/web/sign-in/${token}`;
         // Not awaited: a known address must not answer more slowly than an unknown one.
         transport
           .sendMail({

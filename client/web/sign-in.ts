@@ -9,12 +9,14 @@ const MAC_BYTES = 16;
 export const SIGN_IN_TTL_MS = 15 * 60_000;
 /** Pending links held at once: beyond this the oldest are dropped (their links then read as used). */
 const MAX_PENDING = 10_000;
+const MAX_LINKS_PER_ADDRESS = 5;
 
 export type Redemption = { ok: true; email: string } | { ok: false; reason: 'altered' | 'expired' | 'used' };
 
 export class SignInLinks {
   private readonly key: Buffer;
   private readonly pending = new Map<string, { email: string; expires: number }>();
+  private readonly issued = new Map<string, number[]>();
 
   constructor(
     secret: string,
@@ -24,9 +26,15 @@ export class SignInLinks {
     this.key = createHmac('sha256', secret).update('dispute sign-in link v1').digest();
   }
 
-  issue(email: string): string {
+  /** A new link, or null when this address has had its share for now (the page says the same either way). */
+  issue(email: string): string | null {
     const now = this.now();
     this.prune(now);
+    const address = email.toLowerCase();
+    // Nobody can fill a colleague's inbox with links: a few per address per link lifetime.
+    const recent = (this.issued.get(address) ?? []).filter((at) => at > now - SIGN_IN_TTL_MS);
+    if (recent.length >= MAX_LINKS_PER_ADDRESS) return null;
+    this.issued.set(address, [...recent, now]);
     const body = Buffer.alloc(NONCE_BYTES + 6);
     randomBytes(NONCE_BYTES).copy(body);
     body.writeUIntBE(now + SIGN_IN_TTL_MS, NONCE_BYTES, 6);
@@ -65,5 +73,6 @@ export class SignInLinks {
 
   private prune(now: number): void {
     for (const [nonce, entry] of this.pending) if (entry.expires < now) this.pending.delete(nonce);
+    for (const [address, times] of this.issued) if (times.every((at) => at <= now - SIGN_IN_TTL_MS)) this.issued.delete(address);
   }
 }

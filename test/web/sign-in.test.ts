@@ -77,6 +77,23 @@ describe('sign-in and sessions', () => {
     expect(mail[0]!.text).toMatch(/http:\/\/127\.0\.0\.1:3000\/web\/sign-in\/[A-Za-z0-9_-]{50,}/);
   });
 
+  it('at most five links per address in fifteen minutes, the page the same', async () => {
+    now = Date.parse('2026-11-20T10:00:00Z');
+    const { request, csrf } = web('http://127.0.0.1:3000');
+    const address = 'priya.varley@rotherham-asc.example.org';
+    const sent = () => sink.messages.filter((message) => message.envelopeTo.includes(address)).length;
+    for (let attempt = 0; attempt < 7; attempt += 1) {
+      const page = await request('POST', '/web/sign-in', { csrf: await csrf(), email: address });
+      expect(page.body).toContain('Check your email');
+    }
+    await eventually(async () => sent(), (count) => count >= 5);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(sent()).toBe(5);
+    now += 15 * 60_000 + 1;
+    await request('POST', '/web/sign-in', { csrf: await csrf(), email: address });
+    expect(await eventually(async () => sent(), (count) => count === 6)).toBe(6);
+  });
+
   it('a session lasts a working day idle: Friday 16:00 to Monday 15:59 yes, a working day and a minute no; sign-out ends it', async () => {
     now = Date.parse('2026-11-20T16:00:00Z');
     const { request, signIn } = web('http://127.0.0.1:3000');

@@ -8,7 +8,8 @@ import { ApiKeys } from '../../client/api/keys';
 import { buildApi } from '../../client/api/server';
 import { openRecordsStore, type RecordsStore } from '../../records/open';
 import { saveRecord } from '../../records/write';
-import { context } from '../support/disputes';
+import { buildDisputeStart, startDispute } from '../../client/disputes';
+import { context, twoAgencies } from '../support/disputes';
 import { eventually } from '../support/eventually';
 import { freePort } from '../support/processes';
 import { startSmtpSink, testMailSettings, type SmtpSink } from '../support/smtp-sink';
@@ -35,12 +36,15 @@ let browser: Browser;
 let base: string;
 let clockShift = 0;
 let raisedId = '';
+let taskQueue = '';
 
 beforeAll(async () => {
   env = await devServerEnv();
   sink = await startSmtpSink();
   store = await openRecordsStore({ dataDir: 'memory' });
-  const { worker, taskQueue } = await testWorker(env, createActivities({ mail: testMailSettings(sink), records: async () => store }));
+  const started = await testWorker(env, createActivities({ mail: testMailSettings(sink), records: async () => store }));
+  const { worker } = started;
+  taskQueue = started.taskQueue;
   const running = worker.run();
   stopWorker = async () => {
     worker.shutdown();
@@ -282,6 +286,36 @@ describe('the board pages', () => {
     expect(errors).toEqual([]);
     await strict.close();
   }, 60_000);
+
+  it("a board officer changes a contact, and records the board's decision at the last stage", async () => {
+    const start = buildDisputeStart(
+      { policy: 'north-somerset-nssab', concernAt: new Date().toISOString(), category: 'neglect', risk: 'imminent', startStage: 4, agencies: twoAgencies('nsomerset'), personReference: 'NS-4001', summary: 'Straight to the panel.' },
+      context,
+    );
+    await startDispute(env.client, taskQueue, start);
+    const { context: browserContext, page } = await signIn('board-manager.nsomerset@board.example.org');
+    await eventually(
+      async () => (await page.goto(`${base}/web/disputes/${start.disputeId}`))?.status(),
+      (status) => status === 200,
+    );
+    await page.getByLabel('Agency').selectOption('nsomerset-nhs');
+    await page.getByLabel('Stage').fill('4');
+    await page.getByLabel('Contact’s name').fill('Dee Puty');
+    await page.getByLabel('Contact’s email address').fill('dee.puty@nsomerset-nhs.example.org');
+    await page.getByLabel('Why').fill('On leave this week.');
+    await page.getByRole('button', { name: 'Change contact' }).click();
+    await expect(page.getByText('The contact has been changed.').isVisible()).resolves.toBe(true);
+
+    await page.getByLabel('The decision and the agreed actions').fill('The panel decides: a joint review within five days.');
+    await page.getByRole('button', { name: 'Record the board’s decision' }).click();
+    await expect(page.getByText('The board’s decision has been recorded.').isVisible()).resolves.toBe(true);
+    await axe(page);
+    const state = await env.client.workflow.getHandle(start.disputeId).query<{ status: string; events: { type: string; decision?: string; by?: string; agencyId?: string }[] }>('disputeState');
+    expect(state.status).toBe('decided');
+    expect(state.events.find((event) => event.type === 'outcome')).toMatchObject({ decision: 'decided', by: 'board-manager.nsomerset@board.example.org' });
+    expect(state.events.find((event) => event.type === 'contact-changed')).toMatchObject({ agencyId: 'nsomerset-nhs' });
+    await browserContext.close();
+  }, 120_000);
 
   it('a form posted without its CSRF token is refused and changes nothing; sign-out ends the session', async () => {
     const { context: browserContext, page } = await signIn(boardManager);

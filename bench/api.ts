@@ -8,6 +8,8 @@ import { startMailCatcher } from '../runtime/mail-catcher';
 import { installQuietRuntime } from '../runtime/quiet-runtime';
 import { temporalCliPath } from '../runtime/temporal-binaries';
 import { searchAttributes } from '../workflows/search-attributes';
+import { KeyRing } from '../runtime/key-ring';
+import { dataConverter } from '../runtime/payload-codec';
 import { createWorker } from '../worker/create';
 
 // Disputes started and resolved through the API, against the embedded dev server with one worker:
@@ -18,14 +20,17 @@ const CONCURRENCY = 8;
 
 export async function apiBench(): Promise<{ name: string; value: string }[]> {
   installQuietRuntime();
+  const converter = dataConverter(KeyRing.parse(KeyRing.newLine('bench'), 'bench key'));
   const env = await TestWorkflowEnvironment.createLocal({
     server: { executable: { type: 'existing-path', path: temporalCliPath() }, ip: '127.0.0.1', searchAttributes: [...searchAttributes], log: { format: 'pretty', level: 'error' } },
+    client: { dataConverter: converter },
   });
   const catcher = await startMailCatcher();
   const worker = await createWorker({
     connection: env.nativeConnection,
     namespace: 'default',
     taskQueue: 'bench',
+    dataConverter: converter,
     activities: createActivities({ mail: { host: catcher.host, port: catcher.port, secure: false, from: 'bench@example.org', messageIdDomain: 'bench.example.org' } }),
   });
   const context = disputeContext(loadConfig());

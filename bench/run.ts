@@ -1,5 +1,6 @@
 import { calendarBench } from './calendar';
 import { apiBench } from './api';
+import { codecBench } from './codec';
 import { historyBench, suiteBench } from './workflow';
 import { webBench } from './web';
 
@@ -8,6 +9,7 @@ const benches: [string, () => { name: string; value: string }[] | Promise<{ name
   ['calendar', calendarBench],
   ['dispute history', historyBench],
   ['API against the dev server', apiBench],
+  ['payload codec', codecBench],
   ['time-skipping suite', suiteBench],
   ['board pages over 50,000 records', webBench],
 ];

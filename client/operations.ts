@@ -14,6 +14,8 @@ import type { DisputeView, Ended } from '../workflows/dispute/model';
 import { DisputeAgencies, DisputeBoard, DisputeDeadline, DisputePolicy, DisputeRisk, DisputeStage, DisputeStatus } from '../workflows/search-attributes';
 import { base32 } from '../runtime/base32';
 import type { Config } from '../runtime/config';
+import { loadKeyRing, type KeyRing } from '../runtime/key-ring';
+import { dataConverter } from '../runtime/payload-codec';
 import { temporalConnectOptions } from '../runtime/temporal-connection';
 import { buildDisputeStart, disputeContext, DisputeInputError, newDisputeId, NewDispute, startDispute, type DisputeContext } from './disputes';
 
@@ -39,15 +41,16 @@ export interface Disputes {
   context: DisputeContext;
 }
 
-/** Disputes on the configured Temporal, with the configured policies and directory. */
+/** Disputes on the configured Temporal, with the configured policies, directory and payload keys. */
 export async function connectDisputes(
   config: Config,
-  options: { connectTimeoutMs?: number; context?: DisputeContext } = {},
+  options: { connectTimeoutMs?: number; context?: DisputeContext; keyRing?: KeyRing } = {},
 ): Promise<{ disputes: Disputes; close: () => Promise<void> }> {
   const context = options.context ?? disputeContext(config);
+  const keyRing = options.keyRing ?? loadKeyRing(config);
   const connection = await Connection.connect({ ...temporalConnectOptions(config), ...(options.connectTimeoutMs ? { connectTimeout: options.connectTimeoutMs } : {}) });
   return {
-    disputes: { client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE }), taskQueue: config.TEMPORAL_TASK_QUEUE, context },
+    disputes: { client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverter(keyRing) }), taskQueue: config.TEMPORAL_TASK_QUEUE, context },
     close: () => connection.close(),
   };
 }

@@ -1,3 +1,5 @@
+import type { DataConverter } from '@temporalio/common';
+import proto from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../activities';
 import { CALENDAR_RANGE } from '../policies/calendar';
@@ -5,6 +7,8 @@ import { agenciesOfBoard } from '../policies/directory';
 import type { Policy } from '../policies/schema';
 import { startMailCatcher, type MailCatcher } from '../runtime/mail-catcher';
 import { installQuietRuntime } from '../runtime/quiet-runtime';
+import { KeyRing } from '../runtime/key-ring';
+import { dataConverter, failureConverterPath } from '../runtime/payload-codec';
 import { startTimeSkippingEnv } from '../runtime/time-skipping';
 import { createWorker, previewWorkflowsPath } from '../worker/create';
 import { disputeState, recordOutcome } from '../workflows/dispute/messages';
@@ -38,9 +42,12 @@ export interface Simulation {
   requested: number;
   /** Events in the workflow's Temporal history when the preview stopped: what a dispute costs the server. */
   historyEvents: number;
+  /** The history's size in bytes, as Temporal stores it (payloads encrypted). */
+  historyBytes: number;
 }
 
-export async function simulate(request: SimulationRequest, context: DisputeContext): Promise<Simulation> {
+/** `converter` is for the codec benchmark, which compares a run without encryption. */
+export async function simulate(request: SimulationRequest, context: DisputeContext, converter: DataConverter = previewConverter()): Promise<Simulation> {
   const policy = context.policies.find(request.policy);
   if (!policy) throw new DisputeInputError(`unknown policy '${request.policy}'; known: ${context.policies.list().map((p) => p.id).join(', ')}`, 'policy');
   if (request.resolveAtStage !== undefined && !policy.stages.some((stage) => stage.stage === request.resolveAtStage)) {
@@ -57,14 +64,15 @@ export async function simulate(request: SimulationRequest, context: DisputeConte
   const catcher = await startMailCatcher();
   let env: TestWorkflowEnvironment | undefined;
   try {
-    env = await startTimeSkippingEnv();
+    env = await startTimeSkippingEnv(converter);
     // The preview bundle: only here (and in the tests) is a dispute's clock shifted.
-    const { code } = await bundleWorkflowCode({ workflowsPath: previewWorkflowsPath, logger: quietBundler });
+    const { code } = await bundleWorkflowCode({ workflowsPath: previewWorkflowsPath, failureConverterPath, logger: quietBundler });
     const worker = await createWorker({
       connection: env.nativeConnection,
       namespace: env.namespace ?? 'default',
       taskQueue: 'simulate',
       workflowBundle: { code },
+      dataConverter: converter,
       activities: createActivities({
         mail: { host: catcher.host, port: catcher.port, secure: false, from: 'Dispute preview <preview@example.org>', messageIdDomain: 'preview.example.org' },
       }),
@@ -163,8 +171,14 @@ async function drive(
   const refused = view.events.filter((event) => event.type === 'email-rejected').length;
   const deadline = Date.now() + 10_000;
   while (catcher.messages.length < requested - refused && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-  const historyEvents = (await handle.fetchHistory()).events?.length ?? 0;
-  return { disputeId: start.disputeId, events: view.events, status: view.status, delivered: catcher.messages.length, requested, historyEvents };
+  const history = await handle.fetchHistory();
+  const historyBytes = proto.temporal.api.history.v1.History.encode(history).finish().length;
+  return { disputeId: start.disputeId, events: view.events, status: view.status, delivered: catcher.messages.length, requested, historyEvents: history.events?.length ?? 0, historyBytes };
+}
+
+/** A throwaway key: the preview's server lives as long as the call, and its data is invented. */
+function previewConverter(): DataConverter {
+  return dataConverter(KeyRing.parse(KeyRing.newLine('preview'), 'preview key'));
 }
 
 const quietBundler = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error: (message: string) => console.error(message) };

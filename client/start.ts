@@ -6,14 +6,18 @@ import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { mailTransport } from '../activities/email/activities';
 import { agenciesOfBoard } from '../policies/directory';
-import { loadConfig, mailSettings } from '../runtime/config';
+import { loadConfig, mailSettings, publicUrl } from '../runtime/config';
+import { KeyRing, loadKeyRing, localKeysFile } from '../runtime/key-ring';
+import { dataConverter } from '../runtime/payload-codec';
 import { startDevServer } from '../runtime/dev-server';
 import { runMain } from '../runtime/entry';
 import { privateDataDir, writePrivateFile } from '../runtime/local-state';
 import { createPrettyLogger, installTemporalLogging } from '../runtime/logger';
 import { startMailInbox, type MailInbox } from '../runtime/mail-inbox';
 import { createWorker } from '../worker/create';
+import { codecOrigins } from './api/codec';
 import { ApiKeys } from './api/keys';
+import { OperatorKeys } from './api/operator-keys';
 import { buildApi } from './api/server';
 import { disputeContext } from './disputes';
 import { connectDisputes, openDispute, type Disputes } from './operations';
@@ -42,8 +46,11 @@ async function main(): Promise<void> {
   installTemporalLogging(logger, config.LOG_LEVEL);
   const context = disputeContext(config);
   const secret = config.REPLY_SECRET ?? localReplySecret(dataDir);
+  const keyRing = config.PAYLOAD_KEYS || config.PAYLOAD_KEYS_FILE ? loadKeyRing(config) : localKeyRing(config);
   const configuredKeys = ApiKeys.fromEnvironment(config, context.directory);
   const demoKeys = configuredKeys ? null : ApiKeys.demo(context.directory);
+  const configuredOperators = OperatorKeys.fromEnvironment(config);
+  const operators = configuredOperators ?? OperatorKeys.demo().keys;
 
   // The inbox only stands in for a local SMTP server; a configured relay is used as it is.
   const localSmtp = ['127.0.0.1', 'localhost'].includes(config.SMTP_HOST);
@@ -61,6 +68,7 @@ async function main(): Promise<void> {
     dbFile: config.TEMPORAL_DB_FILE,
     logFile: join(dataDir, 'temporal-server.log'),
     onLeftover: (pid) => logger.warn(`stopped the Temporal server an earlier npm start left running (pid ${pid})`),
+    codecEndpoint: `${publicUrl(config)}/codec`,
   });
   const connection = await NativeConnection.connect({ address: server.address });
   const worker = await createWorker({
@@ -68,8 +76,9 @@ async function main(): Promise<void> {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     activities: createActivities({ mail: mailSettings(config, secret) }),
+    dataConverter: dataConverter(keyRing),
   });
-  const { disputes, close: closeClient } = await connectDisputes({ ...config, TEMPORAL_ADDRESS: server.address }, { context });
+  const { disputes, close: closeClient } = await connectDisputes({ ...config, TEMPORAL_ADDRESS: server.address }, { context, keyRing });
   const apiLog = logger.child({ component: 'api' });
   const api = buildApi({
     disputes,
@@ -77,6 +86,7 @@ async function main(): Promise<void> {
     log: (line) => apiLog.info(line),
     decisions: { secret },
     health: { smtp: () => mailTransport(mailSettings(config, secret)).verify() },
+    codec: { keyRing, operators, origins: codecOrigins(config) },
   });
   const apiUrl = await api.listen({ host: config.API_HOST, port: config.API_PORT });
   const repliesLog = logger.child({ component: 'replies' });
@@ -85,7 +95,7 @@ async function main(): Promise<void> {
   // What a person at the terminal needs to try it out: printed, not logged.
   console.log(`
   Temporal server   ${server.address}  (namespace '${config.TEMPORAL_NAMESPACE}', data in ${config.TEMPORAL_DB_FILE})
-  Temporal Web UI   ${server.uiUrl}
+  Temporal Web UI   ${server.uiUrl}  (codec: ${apiUrl}/codec${configuredOperators ? '' : `; demo operator key: ${OperatorKeys.demo().plain}`})
   Worker            polling task queue '${config.TEMPORAL_TASK_QUEUE}'
   API               ${apiUrl}  (OpenAPI: ${apiUrl}/openapi.json)
   Replies           ${replies.describe()}
@@ -134,6 +144,15 @@ function localReplySecret(dataDir: string): string {
   const secret = randomBytes(32).toString('base64url');
   writePrivateFile(file, `${secret}\n`);
   return secret;
+}
+
+/** A payload key made once beside the dev server's data, so disputes stay readable across restarts. */
+function localKeyRing(config: { TEMPORAL_DB_FILE: string }): KeyRing {
+  const file = localKeysFile(config);
+  if (!existsSync(file)) {
+    writePrivateFile(file, `${KeyRing.newLine('local-1')}\n`);
+  }
+  return loadKeyRing(config, { local: true });
 }
 
 /** One dispute per policy, between the first two agencies of its board; started once, however often this runs. */

@@ -61,6 +61,14 @@ const Env = z.object({
   IMAP_MAILBOX: z.string().min(1).default('INBOX'),
   IMAP_POLL_SECONDS: z.coerce.number().int().min(5).default(30),
   LOG_LEVEL: z.enum(LogLevels).default('info'),
+  /** Payload encryption keys, '<id> <base64 key>' per line (runtime/key-ring.ts checks them); or the file holding them. */
+  PAYLOAD_KEYS: z.string().min(1).optional(),
+  PAYLOAD_KEYS_FILE: z.string().min(1).optional(),
+  /** Operator keys for the codec endpoint (client/api/operator-keys.ts); the file's content, or its path. */
+  OPERATOR_KEYS: z.string().min(1).optional(),
+  OPERATOR_KEYS_FILE: z.string().min(1).optional(),
+  /** Web UI origins allowed to call the codec endpoint, comma-separated. Default: the dev server's UI. */
+  CODEC_UI_ORIGINS: z.string().min(1).optional(),
 });
 export type Config = z.infer<typeof Env>;
 

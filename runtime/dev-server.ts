@@ -17,6 +17,8 @@ export interface DevServerOptions {
   logFile: string;
   /** Told when a server an earlier run left behind is stopped. */
   onLeftover?: (pid: number) => void;
+  /** The Web UI decodes payloads through this codec server (the API's /codec). */
+  codecEndpoint?: string;
 }
 
 export interface RunningDevServer {
@@ -53,6 +55,7 @@ export async function startDevServer(options: DevServerOptions): Promise<Running
     '--ip', options.host,
     '--port', String(options.port),
     '--ui-port', String(options.uiPort),
+    ...(options.codecEndpoint ? ['--ui-codec-endpoint', options.codecEndpoint] : []),
     '--namespace', options.namespace,
     '--db-filename', dbFile,
     '--sqlite-pragma', 'journal_mode=WAL',

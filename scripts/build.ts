@@ -6,6 +6,7 @@ import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeF
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { failureConverterPath } from '../runtime/payload-codec';
 import { workflowsPath } from '../worker/create';
 
 const root = resolve(import.meta.dirname, '..');
@@ -41,8 +42,11 @@ fixSpecifiers(dist);
 // The policies and the demo directory are data the code reads beside itself.
 cpSync(join(root, 'policies'), join(dist, 'policies'), { recursive: true, filter: (path) => statSync(path).isDirectory() || /\.(ya?ml|json)$/.test(path) });
 
+// The failure converter is loaded by path (CommonJS, beside the compiled payload codec).
+cpSync(failureConverterPath, join(dist, 'runtime', 'failure-converter.cjs'));
+
 // The compiled worker (dist/worker/create.js) finds this at dist/workflow-bundle.js.
 const bundlePath = join(dist, 'workflow-bundle.js');
-const { code } = await bundleWorkflowCode({ workflowsPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } });
+const { code } = await bundleWorkflowCode({ workflowsPath, failureConverterPath, logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } });
 writeFileSync(bundlePath, code);
 console.log(`built dist/ and ${bundlePath.slice(root.length + 1)} (${Math.round(code.length / 1024)} KiB)`);

@@ -1,21 +1,37 @@
 import { mkdirSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { ApiKeys } from '../client/api/keys';
+import { OperatorKeys } from '../client/api/operator-keys';
+import { buildApi } from '../client/api/server';
 import { buildDisputeStart, startDispute } from '../client/disputes';
 import { startDevWorker, type DevWorker } from './support/dev-worker';
 import { context, twoAgencies } from './support/disputes';
 import { freePort } from './support/processes';
+import { testKeyRing } from './support/temporal';
 
 // What an operator sees: the Temporal Web UI served by the real dev server, in headless Chromium
-// (Debian's, installed by scripts/setup.sh --browser), driven by playwright-core.
+// (Debian's, installed by scripts/setup.sh --browser), driven by playwright-core. Payloads are
+// encrypted; the UI decodes them through the API's codec endpoint, for an operator only.
 
 let dev: DevWorker;
 let uiPort: number;
 let browser: Browser;
+let api: FastifyInstance;
+let codecUrl: string;
 
 beforeAll(async () => {
   uiPort = await freePort();
-  dev = await startDevWorker({ uiPort });
+  const apiPort = await freePort();
+  codecUrl = `http://127.0.0.1:${apiPort}/codec`;
+  dev = await startDevWorker({ uiPort, codecEndpoint: codecUrl });
+  api = buildApi({
+    disputes: { client: dev.env.client, taskQueue: dev.taskQueue, context },
+    keys: ApiKeys.demo(context.directory).keys,
+    codec: { keyRing: testKeyRing, operators: OperatorKeys.demo().keys, origins: [`http://127.0.0.1:${uiPort}`] },
+  });
+  await api.listen({ host: '127.0.0.1', port: apiPort });
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     // The machine's network is closed: without these Chromium keeps trying to reach Google.
@@ -25,6 +41,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await browser?.close();
+  await api?.close();
   await dev?.close();
 });
 
@@ -44,11 +61,67 @@ async function start(policy: string, board: string, agencies: [string, string]) 
   return start.disputeId;
 }
 
+/** What an operator does once (README): Codec Server → "Use my browser setting" → the endpoint with their key. */
+async function enterOperatorKey(page: Page, key: string) {
+  await page.locator('[data-testid^="data-encoder-status"]').first().click();
+  await page.getByTestId('use-local-endpoint-input').check();
+  await page.getByTestId('data-encoder-endpoint-input').fill(`${codecUrl}/operator/${key}`);
+  await page.getByRole('button', { name: 'Apply' }).click();
+  // Payloads already on the page were decoded with the old setting; a reload decodes them again.
+  await page.reload();
+}
+
+/** The dispute's page: its Input panel is on the first screen. */
+async function openDispute(page: Page, disputeId: string) {
+  await page.goto(`http://127.0.0.1:${uiPort}/namespaces/default/workflows/${disputeId}`);
+  await page.getByText(disputeId).first().waitFor();
+}
+
 describe('the Temporal Web UI', () => {
+  it('without an operator key shows only ciphertext; with one, the dispute reads in clear', async () => {
+    const disputeId = await start('norfolk-nsab', 'norfolk', ['gp', 'asc']);
+    mkdirSync('test-output', { recursive: true });
+
+    const stranger = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+    await openDispute(stranger, disputeId);
+    await stranger.getByTestId('data-encoder-status-error').waitFor();
+    await stranger.waitForTimeout(1_000);
+    const hidden = await stranger.locator('body').innerText();
+    expect(hidden).toContain(disputeId); // found and followed by its ID, without decrypting
+    expect(hidden).not.toContain('"disputeId"');
+    expect(hidden).not.toContain('UI-TEST-1');
+    expect(hidden).not.toContain('An operator looks at this dispute');
+    expect(hidden).toMatch(/"[A-Za-z0-9+/]{200,}/); // the input, as the codec left it: ciphertext
+    await stranger.screenshot({ path: 'test-output/temporal-ui-codec-without-key.png' });
+
+    await enterOperatorKey(stranger, 'not-an-operator-key');
+    await stranger.waitForTimeout(1_500);
+    expect(await stranger.locator('body').innerText()).not.toContain('"disputeId"');
+    await stranger.close();
+
+    const operator = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+    await openDispute(operator, disputeId);
+    await enterOperatorKey(operator, OperatorKeys.demo().plain);
+    await operator.getByText(`"disputeId": "${disputeId}"`).first().waitFor({ timeout: 20_000 });
+    expect(await operator.locator('body').innerText()).not.toContain('Codec Server could not connect');
+    // The input is long, in an editor that draws only the lines in view: its end holds the person.
+    await operator.getByText(`"disputeId": "${disputeId}"`).first().click();
+    await operator.keyboard.press('Control+End');
+    await operator.getByText('UI-TEST-1').first().waitFor({ timeout: 10_000 });
+    const shown = await operator.locator('body').innerText();
+    expect(shown).toContain('"personReference": "UI-TEST-1"');
+    expect(shown).toContain('"summary": "An operator looks at this dispute."');
+    await operator.screenshot({ path: 'test-output/temporal-ui-codec-with-key.png' });
+    await operator.close();
+  }, 120_000);
+
   it('filters disputes by board, opens one, and shows its current stage, deadline and who is awaited', async () => {
     const rotherham = await start('rotherham-rsab', 'rotherham', ['asc', 'nhs']);
     const leeds = await start('leeds-sab', 'leeds', ['asc', 'nhs']);
     const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+    // Summaries and details are payloads too, encrypted: the operator's key lets the UI read them.
+    await page.goto(`http://127.0.0.1:${uiPort}/namespaces/default/workflows`);
+    await enterOperatorKey(page, OperatorKeys.demo().plain);
     const query = encodeURIComponent(`DisputeBoard="rotherham-rsab"`);
     const list = `http://127.0.0.1:${uiPort}/namespaces/default/workflows?query=${query}`;
     // Visibility is eventually consistent: reload until the dispute is listed.

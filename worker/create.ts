@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import type { DataConverter } from '@temporalio/common';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 
@@ -24,6 +25,8 @@ export interface DisputeWorkerOptions {
   /** A prebuilt bundle (the build's, or the tests' one per run); without it the worker bundles `workflows/`. */
   workflowBundle?: { code: string } | { codePath: string };
   activities?: WorkerOptions['activities'];
+  /** runtime/payload-codec.ts's `dataConverter(keyRing)`: payloads and failures encrypted. */
+  dataConverter: DataConverter;
 }
 
 export function createWorker(options: DisputeWorkerOptions): Promise<Worker> {
@@ -33,5 +36,6 @@ export function createWorker(options: DisputeWorkerOptions): Promise<Worker> {
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
     activities: options.activities ?? {},
+    dataConverter: options.dataConverter,
   });
 }

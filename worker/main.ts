@@ -5,6 +5,8 @@ import { loadConfig, mailSettings } from '../runtime/config';
 import { runMain } from '../runtime/entry';
 import { createLogger, installTemporalLogging } from '../runtime/logger';
 import { temporalConnectOptions } from '../runtime/temporal-connection';
+import { loadKeyRing } from '../runtime/key-ring';
+import { dataConverter } from '../runtime/payload-codec';
 import { createWorker, prebuiltWorkflowBundle } from './create';
 
 new Command('worker')
@@ -18,6 +20,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger('worker', config.LOG_LEVEL);
   installTemporalLogging(logger, config.LOG_LEVEL);
+  const keyRing = loadKeyRing(config);
   const connection = await NativeConnection.connect(temporalConnectOptions(config));
   const bundle = prebuiltWorkflowBundle();
   const worker = await createWorker({
@@ -26,6 +29,7 @@ async function main(): Promise<void> {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     activities: createActivities({ mail: mailSettings(config) }),
     ...(bundle ? { workflowBundle: bundle } : {}),
+    dataConverter: dataConverter(keyRing),
   });
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE, prebuiltBundle: Boolean(bundle) }, `worker polling task queue '${config.TEMPORAL_TASK_QUEUE}' on ${config.TEMPORAL_ADDRESS}`);
   await worker.run(); // the SDK shuts down gracefully on SIGINT/SIGTERM

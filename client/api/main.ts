@@ -7,7 +7,10 @@ import { ConfigError } from '../../runtime/errors';
 import { createLogger } from '../../runtime/logger';
 import { disputeContext } from '../disputes';
 import { connectDisputes } from '../operations';
+import { loadKeyRing } from '../../runtime/key-ring';
+import { codecOrigins } from './codec';
 import { ApiKeys } from './keys';
+import { OperatorKeys } from './operator-keys';
 import { buildApi } from './server';
 
 new Command('api')
@@ -27,7 +30,9 @@ async function main(): Promise<void> {
     throw new ConfigError('no API keys: set API_KEYS_FILE (or API_KEYS) to the keys file; API_DEMO_KEYS=true accepts the public demo keys, for trials only');
   }
   const keys = configured ?? ApiKeys.demo(directory).keys;
-  const { disputes, close } = await connectDisputes(config, { context });
+  const keyRing = loadKeyRing(config);
+  const operators = OperatorKeys.fromEnvironment(config) ?? (config.API_DEMO_KEYS ? OperatorKeys.demo().keys : OperatorKeys.none());
+  const { disputes, close } = await connectDisputes(config, { context, keyRing });
   // The board pages read the records store and sign people in with links signed by REPLY_SECRET.
   const records = config.REPLY_SECRET ? await openRecordsStore({ databaseUrl: process.env.DATABASE_URL }) : null;
   const api = buildApi({
@@ -37,6 +42,7 @@ async function main(): Promise<void> {
     // The API sends no mail itself, but the worker's emails and the answers to replies need the relay.
     health: { smtp: () => mailTransport(mailSettings(config)).verify() },
     ...(config.REPLY_SECRET ? { decisions: { secret: config.REPLY_SECRET } } : {}),
+    codec: { keyRing, operators, origins: codecOrigins(config), log: (line) => console.log(line) },
     ...(config.REPLY_SECRET && records
       ? { web: { records: records.db, secret: config.REPLY_SECRET, mail: mailSettings(config), publicUrl: publicUrl(config), log: (line: string) => logger.info(line) } }
       : {}),

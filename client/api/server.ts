@@ -8,6 +8,7 @@ import { domainOf } from '../../policies/directory-schema';
 import { parseJsonBody } from './json-body';
 import { maySee, viewerOfCaller } from '../access';
 import type { ApiKeys, Caller } from './keys';
+import { registerCodec, type CodecOptions } from './codec';
 import { registerDecisionPages, type DecisionPagesOptions } from './decision-pages';
 import { openApiDocument, type RouteDoc } from './openapi';
 import { registerWebPages, type WebOptions } from '../web/routes';
@@ -29,6 +30,8 @@ export interface ApiOptions {
    * resolves when the thing is up and throws when it is down.
    */
   health?: Record<string, () => Promise<unknown>>;
+  /** With this, the codec endpoint for the Temporal Web UI is served under /codec/. */
+  codec?: CodecOptions;
 }
 
 const statusOf: Record<FailureKind, number> = {
@@ -235,6 +238,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   action('notes', 'Add a note', 'addNote', NoteInput);
 
   if (options.decisions) registerDecisionPages(app, { ...options.decisions, disputes });
+  if (options.codec) registerCodec(app, options.codec);
   if (options.web) registerWebPages(app, { ...options.web, disputes });
   app.get('/openapi.json', async () => openApiDocument(docs));
   app.get('/health', async (_request, reply) => {

@@ -5,6 +5,7 @@ import { PolicyError } from '../../policies/load';
 import { loadConfig } from '../../runtime/config';
 import { ConfigError } from '../../runtime/errors';
 import type { DisputeEvent, DisputeView } from '../../workflows/dispute/model';
+import { loadKeyRing } from '../../runtime/key-ring';
 import { act, connectDisputes, DisputeFailure, listDisputes, ListFilter, openDispute, readDispute, type Disputes, type Operation } from '../operations';
 import { UsageError } from './errors';
 import { Instant } from './instant';
@@ -43,7 +44,7 @@ function needed(value: unknown, flag: string): string {
 async function connect(): Promise<{ disputes: Disputes; close: () => Promise<void> }> {
   const config = loadConfig();
   try {
-    return await connectDisputes(config, { connectTimeoutMs: 5_000 });
+    return await connectDisputes(config, { connectTimeoutMs: 5_000, keyRing: loadKeyRing(config, { local: true }) });
   } catch (error) {
     if (error instanceof ConfigError || error instanceof PolicyError || error instanceof DirectoryError) throw error;
     throw new UsageError(`cannot reach Temporal at ${config.TEMPORAL_ADDRESS}: is \`npm start\` running, or TEMPORAL_ADDRESS set?`);

@@ -15,8 +15,11 @@ export interface DevWorker {
  * A real dev server with a worker running the real email activities into a real SMTP sink: what
  * the API, CLI, UI and reply tests stand on. `close` stops them in order.
  */
-export async function startDevWorker(options: { uiPort?: number; decisions?: DecisionSettings } = {}): Promise<DevWorker> {
-  const env = await devServerEnv(options.uiPort ? { uiPort: options.uiPort } : {});
+export async function startDevWorker(
+  options: { uiPort?: number; codecEndpoint?: string; dbFilename?: string; decisions?: DecisionSettings } = {},
+): Promise<DevWorker> {
+  const { decisions: _decisions, ...server } = options;
+  const env = await devServerEnv(server);
   const sink = await startSmtpSink();
   const { worker, taskQueue } = await testWorker(env, createActivities({ mail: { ...testMailSettings(sink), decisions: options.decisions } }));
   const running = worker.run();

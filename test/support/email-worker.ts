@@ -5,6 +5,9 @@ import { createActivities } from '../../activities';
 import { installQuietRuntime } from '../../runtime/quiet-runtime';
 import { createWorker } from '../../worker/create';
 import { testMailSettings } from './smtp-sink';
+import { readFileSync } from 'node:fs';
+import { KeyRing } from '../../runtime/key-ring';
+import { dataConverter } from '../../runtime/payload-codec';
 
 const [address, namespace, taskQueue, smtpPort, bundlePath] = process.argv.slice(2) as [string, string, string, string, string];
 installQuietRuntime();
@@ -15,6 +18,8 @@ const worker = await createWorker({
   taskQueue,
   workflowBundle: { codePath: bundlePath },
   activities: createActivities({ mail: testMailSettings({ port: Number(smtpPort) }) }),
+  // The tests' keys (test/fixtures/payload-keys), read here: this process runs outside vitest.
+  dataConverter: dataConverter(KeyRing.parse(readFileSync('test/fixtures/payload-keys', 'utf8'), 'PAYLOAD_KEYS')),
 });
 process.stdout.write('worker ready\n');
 await worker.run();

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import type { TestProject } from 'vitest/node';
+import { failureConverterPath } from '../../runtime/payload-codec';
 import { previewWorkflowsPath } from '../../worker/create';
 
 declare module 'vitest' {
@@ -11,7 +12,7 @@ declare module 'vitest' {
 
 /** Bundles the workflow code once per test run (the preview bundle: production types plus `disputePreview`); every test file's workers load this file. */
 export default async function setup(project: TestProject): Promise<void> {
-  const { code } = await bundleWorkflowCode({ workflowsPath: previewWorkflowsPath, logger: quietLogger });
+  const { code } = await bundleWorkflowCode({ workflowsPath: previewWorkflowsPath, failureConverterPath, logger: quietLogger });
   mkdirSync('.cache', { recursive: true });
   const path = `${process.cwd()}/.cache/workflow-bundle.js`;
   writeFileSync(path, code);

@@ -1,5 +1,6 @@
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createServer } from 'node:net';
+import { testPayloadKeys } from './temporal';
 
 /** A TCP port nobody is listening on right now. */
 export function freePort(): Promise<number> {
@@ -49,7 +50,7 @@ export function launch(command: string, args: string[], env: NodeJS.ProcessEnv):
 /** Runs `npx dispute …` as a person would (bin/dispute.js in the checkout), with extra environment. */
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile('node', ['bin/dispute.js', ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, ...env } }, (error, stdout, stderr) => {
+    execFile('node', ['bin/dispute.js', ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, PAYLOAD_KEYS: testPayloadKeys, ...env } }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
     });
   });

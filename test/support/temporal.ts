@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker, WorkerOptions } from '@temporalio/worker';
 import { installQuietRuntime } from '../../runtime/quiet-runtime';
 import { inject } from 'vitest';
+import { KeyRing } from '../../runtime/key-ring';
+import { dataConverter } from '../../runtime/payload-codec';
 import { temporalCliPath } from '../../runtime/temporal-binaries';
 import { startTimeSkippingEnv } from '../../runtime/time-skipping';
 import { searchAttributes } from '../../workflows/search-attributes';
@@ -12,23 +15,35 @@ import { createWorker } from '../../worker/create';
 // attempt is a warning. Errors still show.
 const quietRuntime = installQuietRuntime;
 
+/**
+ * The tests' payload keys (test/fixtures/payload-keys, for tests only): every client and worker of
+ * the tests encrypts, as the product does, and recorded histories replay with them. CLI runs get
+ * them through PAYLOAD_KEYS (support/processes.ts).
+ */
+export const testPayloadKeys = readFileSync('test/fixtures/payload-keys', 'utf8');
+export const testKeyRing = KeyRing.parse(testPayloadKeys, 'PAYLOAD_KEYS');
+export const testDataConverter = dataConverter(testKeyRing);
+
 /** The real time-skipping test server, with our search attributes registered. */
 export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   quietRuntime();
-  return startTimeSkippingEnv();
+  return startTimeSkippingEnv(testDataConverter);
 }
 
 /** The real dev server (`temporal server start-dev`, in-memory SQLite), with our search attributes. */
-export async function devServerEnv(options: { uiPort?: number } = {}): Promise<TestWorkflowEnvironment> {
+export async function devServerEnv(options: { uiPort?: number; codecEndpoint?: string; dbFilename?: string } = {}): Promise<TestWorkflowEnvironment> {
   quietRuntime();
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: temporalCliPath() },
       ip: '127.0.0.1',
       ...(options.uiPort ? { ui: true, uiPort: options.uiPort } : {}),
+      ...(options.codecEndpoint ? { extraArgs: ['--ui-codec-endpoint', options.codecEndpoint] } : {}),
+      ...(options.dbFilename ? { dbFilename: options.dbFilename } : {}),
       searchAttributes: [...searchAttributes],
       log: { format: 'pretty', level: 'error' },
     },
+    client: { dataConverter: testDataConverter },
   });
 }
 
@@ -44,6 +59,7 @@ export async function testWorker(
     taskQueue,
     workflowBundle: { codePath: inject('workflowBundlePath') },
     activities,
+    dataConverter: testDataConverter,
   });
   return { worker, taskQueue };
 }

@@ -1,5 +1,7 @@
+import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { concernWith, contactsAt, twoAgencies, useDisputeKit } from '../support/disputes';
+import { testDataConverter } from '../support/temporal';
 import { enteredStages, mailMatching, plusHours, saveHistory, subjectHas, utc } from './scenarios';
 
 // A mail server that fails must not hold a dispute up; one that refuses an address must be on record.
@@ -22,6 +24,11 @@ const concern = concernWith({
   summary: 'Disagreement about the frequency of district nurse visits.',
 });
 
+async function decodedFailureMessage(encoded: Payload): Promise<string> {
+  const [decoded] = await testDataConverter.payloadCodecs![0]!.decode([encoded]);
+  return defaultPayloadConverter.fromPayload<{ message: string }>(decoded!).message;
+}
+
 describe('email delivery', () => {
   it('while the SMTP server fails, the dispute still escalates on time; the emails arrive once it recovers, each with its own stable Message-ID', async () => {
     kit.sink.failing = true;
@@ -40,7 +47,10 @@ describe('email delivery', () => {
       expect(await dispute.events('email-sent')).toEqual([]);
       // What the retries leave in history and the worker's log names the SMTP code, not who was written to.
       const pending = (await dispute.handle.describe()).raw.pendingActivities ?? [];
-      const failures = pending.map((activity) => activity.lastFailure?.message ?? '');
+      // The message is encrypted in history ("Encoded failure"); decoded with the payload keys it names the code.
+      expect(pending.map((activity) => activity.lastFailure?.message)).not.toContain(undefined);
+      expect(new Set(pending.map((activity) => activity.lastFailure?.message))).toEqual(new Set(['Encoded failure']));
+      const failures = await Promise.all(pending.map((activity) => decodedFailureMessage(activity.lastFailure!.encodedAttributes!)));
       expect(failures.length).toBeGreaterThan(0);
       for (const failure of failures) {
         expect(failure).toMatch(/^SMTP transient failure \(451/);

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import proto from '@temporalio/proto';
 import { bundleWorkflowCode, Worker, type ReplayResult } from '@temporalio/worker';
 import { describe, expect, inject, it } from 'vitest';
+import { testDataConverter } from '../support/temporal';
 
 // Histories recorded from the time-skipping tests (`RECORD_HISTORIES=1 npm test` refreshes them)
 // replayed against the current workflow code: a change that would break running disputes fails here.
@@ -17,7 +18,7 @@ function recordedHistories() {
 
 async function replay(codePath: string, histories: ReturnType<typeof recordedHistories>): Promise<ReplayResult[]> {
   const results: ReplayResult[] = [];
-  for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath } }, histories)) results.push(result);
+  for await (const result of Worker.runReplayHistories({ workflowBundle: { codePath }, dataConverter: testDataConverter }, histories)) results.push(result);
   return results;
 }
 

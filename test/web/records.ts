@@ -1,6 +1,9 @@
 import type { RecordWrite } from '../../activities/records/types';
 import type { Outcome } from '../../workflows/dispute/model';
 import type { DisputeEvent } from '../../workflows/dispute/model';
+import { context } from '../support/disputes';
+
+const nameOf = (id: string) => context.directory.agencies.find((agency) => agency.id === id)?.name ?? id;
 
 // Hand-written records for the board pages' tests: a dispute's stages and close, as the workflow
 // would have written them, with the instants given by hand.
@@ -53,8 +56,8 @@ export function handRecord(record: HandRecord): RecordWrite {
         concernAt: startedAt,
         enteredStageAt: enteredAt,
         deadlines: { startBy: null, concludeBy: open ? (lastDeadline ?? null) : null, escalateAt: null, remindAt: null },
-        awaiting: open ? record.agencies.map((agencyId) => ({ agencyId, agency: agencyId.toUpperCase(), contacts: [{ name: 'A Contact', email: `a@${agencyId}.example.org` }] })) : [],
-        agencies: record.agencies.map((id, index) => ({ id, name: id.toUpperCase(), raising: index === 0, people: [`pat@${id}.example.org`] })),
+        awaiting: open ? record.agencies.map((agencyId) => ({ agencyId, agency: nameOf(agencyId), contacts: [{ name: 'A Contact', email: `a@${agencyId}.example.org` }] })) : [],
+        agencies: record.agencies.map((id, index) => ({ id, name: nameOf(id), raising: index === 0, people: [`pat@${id}.example.org`] })),
       },
       summary: 'A disagreement about a care plan.',
       startedAt,

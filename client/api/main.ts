@@ -34,7 +34,8 @@ async function main(): Promise<void> {
   const operators = OperatorKeys.fromEnvironment(config) ?? (config.API_DEMO_KEYS ? OperatorKeys.demo().keys : OperatorKeys.none());
   const { disputes, close } = await connectDisputes(config, { context, keyRing });
   // The board pages read the records store and sign people in with links signed by REPLY_SECRET.
-  const records = config.REPLY_SECRET ? await openRecordsStore({ databaseUrl: process.env.DATABASE_URL }) : null;
+  // Only a PostgreSQL store: the embedded one serves a single process, and the worker writes it.
+  const records = config.REPLY_SECRET && process.env.DATABASE_URL ? await openRecordsStore({ databaseUrl: process.env.DATABASE_URL }) : null;
   const api = buildApi({
     disputes,
     keys,

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import {
   Client,
   Connection,
+  defaultGrpcRetryOptions,
+  makeGrpcRetryInterceptor,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
@@ -48,7 +50,11 @@ export async function connectDisputes(
 ): Promise<{ disputes: Disputes; close: () => Promise<void> }> {
   const context = options.context ?? disputeContext(config);
   const keyRing = options.keyRing ?? loadKeyRing(config);
-  const connection = await Connection.connect({ ...temporalConnectOptions(config), ...(options.connectTimeoutMs ? { connectTimeout: options.connectTimeoutMs } : {}) });
+  const connection = await Connection.connect({
+    ...temporalConnectOptions(config),
+    interceptors: boundedRetries(),
+    ...(options.connectTimeoutMs ? { connectTimeout: options.connectTimeoutMs } : {}),
+  });
   return {
     disputes: { client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverter(keyRing) }), taskQueue: config.TEMPORAL_TASK_QUEUE, context },
     close: () => connection.close(),
@@ -79,6 +85,14 @@ export function translate(error: unknown, disputeId?: string): never {
   if (isUnreachable(error)) throw new DisputeFailure('unavailable', 'Temporal is not answering; nothing was changed, try again shortly');
   if (/not found/i.test(text) && disputeId) throw new DisputeFailure('not-found', `no dispute '${disputeId}'`);
   throw error;
+}
+
+/**
+ * The client's gRPC retries, bounded to about a second: callers are answered 503 while Temporal is
+ * down, and no retry is left sleeping past its call (it would fire on a closed connection).
+ */
+export function boundedRetries() {
+  return [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 4 }))];
 }
 
 /** How long a call that needs no worker (describe, list, start) may take before Temporal counts as down. */

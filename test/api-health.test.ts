@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mailTransport } from '../activities/email/activities';
 import { ApiKeys } from '../client/api/keys';
 import { buildApi } from '../client/api/server';
+import { boundedRetries } from '../client/operations';
 import { context } from './support/disputes';
 import { startSmtpSink, testMailSettings, type SmtpSink } from './support/smtp-sink';
 import { devServerEnv } from './support/temporal';
@@ -25,7 +26,7 @@ beforeAll(async () => {
   env = await devServerEnv();
   sink = await startSmtpSink();
   // The API's own connection, as `client/api/main.ts` makes it: it outlives the server it talks to.
-  connection = await Connection.connect({ address: env.address });
+  connection = await Connection.connect({ address: env.address, interceptors: boundedRetries() });
   const client = new Client({ connection, namespace: env.namespace ?? 'default' });
   const mail = testMailSettings(sink);
   app = buildApi({

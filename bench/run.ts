@@ -3,6 +3,7 @@ import { apiBench } from './api';
 import { codecBench } from './codec';
 import { historyBench, suiteBench } from './workflow';
 import { recordsBench } from './records';
+import { webBench } from './web';
 
 // `npm run bench`: prints each benchmark's figures; the README keeps the latest ones.
 const benches: [string, () => { name: string; value: string }[] | Promise<{ name: string; value: string }[]>][] = [
@@ -12,6 +13,7 @@ const benches: [string, () => { name: string; value: string }[] | Promise<{ name
   ['payload codec', codecBench],
   ['time-skipping suite', suiteBench],
   ['records store', recordsBench],
+  ['board pages over 50,000 records', webBench],
 ];
 
 const only = process.argv[2];

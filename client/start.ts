@@ -93,6 +93,8 @@ async function main(): Promise<void> {
     decisions: { secret },
     health: { smtp: () => mailTransport(mailSettings(config, secret)).verify() },
     codec: { keyRing, operators, origins: codecOrigins(config) },
+    // The board pages, under /web: this one process both writes the embedded store and reads it.
+    web: { records: store.db, secret, mail: mailSettings(config, secret), publicUrl: publicUrl(config), log: (line: string) => apiLog.info(line) },
   });
   const apiUrl = await api.listen({ host: config.API_HOST, port: config.API_PORT });
   const repliesLog = logger.child({ component: 'replies' });
@@ -105,6 +107,7 @@ async function main(): Promise<void> {
   Temporal Web UI   ${server.uiUrl}  (codec: ${apiUrl}/codec${configuredOperators ? '' : `; demo operator key: ${OperatorKeys.demo().plain}`})
   Worker            polling task queue '${config.TEMPORAL_TASK_QUEUE}'
   API               ${apiUrl}  (OpenAPI: ${apiUrl}/openapi.json)
+  Board pages       ${apiUrl}/web  (sign in with an address from the agency directory; the link arrives in the mail inbox)
   Replies           ${replies.describe()}
   Mail              ${inbox ? `${inbox.webUrl}  (MailDev; SMTP on ${config.SMTP_HOST}:${config.SMTP_PORT})` : `via ${config.SMTP_HOST}:${config.SMTP_PORT}`}`);
   if (demoKeys) {

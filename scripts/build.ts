@@ -42,6 +42,9 @@ fixSpecifiers(dist);
 // The policies and the demo directory are data the code reads beside itself.
 cpSync(join(root, 'policies'), join(dist, 'policies'), { recursive: true, filter: (path) => statSync(path).isDirectory() || /\.(ya?ml|json)$/.test(path) });
 
+// The board pages' templates and static files are read beside their code.
+for (const folder of ['views', 'static']) cpSync(join(root, 'client', 'web', folder), join(dist, 'client', 'web', folder), { recursive: true });
+
 // The failure converter is loaded by path (CommonJS, beside the compiled payload codec).
 cpSync(failureConverterPath, join(dist, 'runtime', 'failure-converter.cjs'));
 

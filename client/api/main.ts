@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { mailTransport } from '../../activities/email/activities';
-import { loadConfig, mailSettings } from '../../runtime/config';
+import { loadConfig, mailSettings, publicUrl } from '../../runtime/config';
 import { runMain } from '../../runtime/entry';
 import { ConfigError } from '../../runtime/errors';
 import { createLogger } from '../../runtime/logger';
@@ -32,7 +32,9 @@ async function main(): Promise<void> {
   const keyRing = loadKeyRing(config);
   const operators = OperatorKeys.fromEnvironment(config) ?? (config.API_DEMO_KEYS ? OperatorKeys.demo().keys : OperatorKeys.none());
   const { disputes, close } = await connectDisputes(config, { context, keyRing });
-  await disputes.records?.(); // migrated, or refused if newer than this code, before the API listens
+  const store = await disputes.records?.(); // migrated, or refused if newer than this code, before the API listens
+  // The board pages read the records store and sign people in with links signed by REPLY_SECRET.
+  const records = config.REPLY_SECRET && store ? store : null;
   const api = buildApi({
     disputes,
     keys,
@@ -41,10 +43,17 @@ async function main(): Promise<void> {
     health: { smtp: () => mailTransport(mailSettings(config)).verify() },
     ...(config.REPLY_SECRET ? { decisions: { secret: config.REPLY_SECRET } } : {}),
     codec: { keyRing, operators, origins: codecOrigins(config), log: (line) => console.log(line) },
+    ...(config.REPLY_SECRET && records
+      ? { web: { records: records.db, secret: config.REPLY_SECRET, mail: mailSettings(config), publicUrl: publicUrl(config), log: (line: string) => logger.info(line) } }
+      : {}),
   });
   const url = await api.listen({ host: config.API_HOST, port: config.API_PORT });
   logger.info(`API listening on ${url}`);
-  const stop = () => void api.close().then(close).then(() => logger.info('API stopped'));
+  const stop = () =>
+    void api
+      .close()
+      .then(close)
+      .then(() => logger.info('API stopped'));
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }

@@ -6,10 +6,12 @@ import { NewDispute } from '../disputes';
 import { act, checkTemporal, DisputeFailure, listDisputePage, ListFilter, openDispute, readDispute, type Disputes, type FailureKind, type Operation } from '../operations';
 import { domainOf } from '../../policies/directory-schema';
 import { parseJsonBody } from './json-body';
+import { maySee, viewerOfCaller } from '../access';
 import type { ApiKeys, Caller } from './keys';
 import { registerCodec, type CodecOptions } from './codec';
 import { registerDecisionPages, type DecisionPagesOptions } from './decision-pages';
 import { openApiDocument, type RouteDoc } from './openapi';
+import { registerWebPages, type WebOptions } from '../web/routes';
 
 // The HTTP API agency case systems call. JSON in and out; every body parsed with zod; every error a
 // JSON object that names the field; nothing a caller can send gives a 500.
@@ -21,6 +23,8 @@ export interface ApiOptions {
   log?: (line: string) => void;
   /** With these, the pages behind decision emails' links are served under /decisions/. */
   decisions?: Omit<DecisionPagesOptions, 'disputes'>;
+  /** With these, the board pages are served under /web/. */
+  web?: Omit<WebOptions, 'disputes'>;
   /**
    * What `/health` checks besides Temporal, by name (`smtp`, later the records store): each
    * resolves when the thing is up and throws when it is down.
@@ -98,8 +102,7 @@ const callerId = (caller: Caller) => (caller.kind === 'agency' ? `agency:${calle
 /** A dispute this caller may see: an agency's own, or any of a board's. Others do not exist for it. */
 async function visibleDispute(disputes: Disputes, caller: Caller, disputeId: string): Promise<DisputeView> {
   const view = await readDispute(disputes, disputeId);
-  const visible = caller.kind === 'agency' ? view.agencies.some((agency) => agency.id === caller.agencyId) : view.board === caller.boardId;
-  if (!visible) throw new DisputeFailure('not-found', `no dispute '${disputeId}'`);
+  if (!maySee(viewerOfCaller(caller), { board: view.board, agencies: view.agencies.map((agency) => agency.id) })) throw new DisputeFailure('not-found', `no dispute '${disputeId}'`);
   return view;
 }
 
@@ -236,6 +239,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
 
   if (options.decisions) registerDecisionPages(app, { ...options.decisions, disputes });
   if (options.codec) registerCodec(app, options.codec);
+  if (options.web) registerWebPages(app, { ...options.web, disputes });
   app.get('/openapi.json', async () => openApiDocument(docs));
   app.get('/health', async (_request, reply) => {
     const checks: Record<string, () => Promise<unknown>> = { temporal: () => checkTemporal(disputes), ...(options.health ?? {}) };

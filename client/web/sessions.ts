@@ -1,0 +1,69 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Person } from './people';
+
+// Sessions kept in the server's memory, keyed by a random cookie value. Each carries its CSRF
+// token; one without a person is the anonymous session the sign-in form's token lives in.
+// Idle expiry is given by the caller (a working day); sign-out deletes the session.
+
+export interface Session {
+  id: string;
+  csrf: string;
+  person: Person | null;
+  expires: number;
+}
+
+/** Sessions held at once; beyond this the least recently used are dropped (those people sign in again). */
+const MAX_SESSIONS = 50_000;
+export const SESSION_COOKIE = 'dispute_session';
+
+export class Sessions {
+  private readonly sessions = new Map<string, Session>();
+
+  constructor(
+    /** When a session touched at `now` expires if left idle. */
+    private readonly idleUntil: (now: number) => number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  create(person: Person | null): Session {
+    const session: Session = { id: randomBytes(32).toString('base64url'), csrf: randomBytes(32).toString('base64url'), person, expires: this.idleUntil(this.now()) };
+    this.sessions.set(session.id, session);
+    while (this.sessions.size > MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
+    return session;
+  }
+
+  /** The live session with this id, its idle clock restarted; null if unknown or expired. */
+  touch(id: string | undefined): Session | null {
+    if (!id || id.length > 64) return null;
+    const session = this.sessions.get(id);
+    if (!session) return null;
+    const now = this.now();
+    this.sessions.delete(id);
+    if (now > session.expires) return null;
+    session.expires = this.idleUntil(now);
+    this.sessions.set(id, session); // re-inserted: the map's order is least recently used first
+    return session;
+  }
+
+  end(id: string): void {
+    this.sessions.delete(id);
+  }
+}
+
+export function csrfMatches(session: Session, sent: unknown): boolean {
+  if (typeof sent !== 'string' || sent.length !== session.csrf.length) return false;
+  return timingSafeEqual(Buffer.from(sent), Buffer.from(session.csrf));
+}
+
+export function cookieValue(header: string | undefined, name: string): string | undefined {
+  if (!header || header.length > 8192) return undefined;
+  for (const part of header.split(';')) {
+    const [key, ...value] = part.trim().split('=');
+    if (key === name) return value.join('=');
+  }
+  return undefined;
+}
+
+export function sessionCookie(id: string, secure: boolean, clear = false): string {
+  return [`${SESSION_COOKIE}=${clear ? '' : id}`, 'Path=/web', 'HttpOnly', 'SameSite=Lax', ...(secure ? ['Secure'] : []), ...(clear ? ['Max-Age=0'] : [])].join('; ');
+}

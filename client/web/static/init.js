@@ -1,0 +1,2 @@
+import { initAll } from '/web/static/govuk-frontend.min.js';
+initAll();

@@ -1,0 +1,220 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ApiKeys } from '../../client/api/keys';
+import { buildApi } from '../../client/api/server';
+import { openRecordsStore, type RecordsStore } from '../../records/open';
+import { saveRecord } from '../../records/write';
+import { context } from '../support/disputes';
+import { handRecord } from './records';
+import { eventually } from '../support/eventually';
+import { startSmtpSink, testMailSettings, type SmtpSink } from '../support/smtp-sink';
+
+// Sign-in, sessions and strict forms over real HTTP requests (Fastify's inject) with a real SMTP
+// server, on a clock the test moves. These pages need no Temporal server.
+
+let sink: SmtpSink;
+let store: RecordsStore;
+let now = Date.parse('2026-11-20T16:00:00Z'); // a Friday afternoon
+const apps: FastifyInstance[] = [];
+
+beforeAll(async () => {
+  sink = await startSmtpSink();
+  store = await openRecordsStore({ dataDir: 'memory' });
+});
+afterAll(async () => {
+  for (const app of apps) await app.close();
+  await store?.close();
+  await sink?.close();
+});
+
+function web(publicUrl: string) {
+  const app = buildApi({
+    // Temporal is never reached by these requests.
+    disputes: { client: undefined as never, taskQueue: 'none', context },
+    keys: ApiKeys.demo(context.directory).keys,
+    web: { records: store.db, secret: 'a test secret for sign-in', mail: testMailSettings(sink), publicUrl, now: () => now },
+  });
+  apps.push(app);
+  let cookie = '';
+  const request = async (method: 'GET' | 'POST', url: string, form?: Record<string, string | string[]>, headers: Record<string, string> = {}) => {
+    const payload = form ? new URLSearchParams(Object.entries(form).flatMap(([key, value]) => (Array.isArray(value) ? value.map((item): [string, string] => [key, item]) : [[key, value] as [string, string]]))).toString() : undefined;
+    const response = await app.inject({ method, url, headers: { cookie, ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}), ...headers }, ...(payload !== undefined ? { payload } : {}) });
+    const set = response.headers['set-cookie'];
+    if (set) cookie = String(set).split(';')[0]!.endsWith('=') ? '' : String(set).split(';')[0]!;
+    return response;
+  };
+  const csrf = async (url = '/web/sign-in') => /name="csrf" value="([^"]+)"/.exec((await request('GET', url)).body)![1]!;
+  const signIn = async (email: string) => {
+    const before = sink.messages.filter((message) => message.envelopeTo.includes(email)).length;
+    await request('POST', '/web/sign-in', { csrf: await csrf(), email });
+    const mail = await eventually(async () => sink.messages.filter((message) => message.envelopeTo.includes(email)), (found) => found.length > before);
+    const path = new URL(/(http\S+)/.exec(mail[mail.length - 1]!.text)![1]!).pathname;
+    return request('POST', path, { csrf: await csrf(path) });
+  };
+  return { request, csrf, signIn };
+}
+
+describe('sign-in and sessions', () => {
+  it('the session cookie is HttpOnly and SameSite=Lax, and Secure only when PUBLIC_URL is https', async () => {
+    const plain = await web('http://127.0.0.1:3000').request('GET', '/web/sign-in');
+    expect(String(plain.headers['set-cookie'])).toMatch(/^dispute_session=[A-Za-z0-9_-]{43}; Path=\/web; HttpOnly; SameSite=Lax$/);
+    const secure = await web('https://disputes.example.org').request('GET', '/web/sign-in');
+    expect(String(secure.headers['set-cookie'])).toMatch(/; HttpOnly; SameSite=Lax; Secure$/);
+  });
+
+  it('an address not in the directory gets the same page and no email; the email names no one but carries the link', async () => {
+    const { request, csrf } = web('http://127.0.0.1:3000');
+    const before = sink.messages.length;
+    const stranger = await request('POST', '/web/sign-in', { csrf: await csrf(), email: 'stranger@example.org' });
+    const known = await request('POST', '/web/sign-in', { csrf: await csrf(), email: 'Board-Manager.Rotherham@board.example.org' });
+    const strip = (body: string) => body.replace(/name="csrf" value="[^"]+"/g, '').replace(/nonce="[^"]+"/g, '');
+    expect(stranger.statusCode).toBe(200);
+    expect(strip(stranger.body)).toBe(strip(known.body));
+    const mail = await eventually(async () => sink.messages.slice(before), (found) => found.length >= 1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(sink.messages.slice(before).map((message) => message.envelopeTo)).toEqual([['board-manager.rotherham@board.example.org']]);
+    expect(mail[0]!.subject).toBe('Your sign-in link for the safeguarding disputes service');
+    expect(mail[0]!.text).toMatch(/http:\/\/127\.0\.0\.1:3000\/web\/sign-in\/[A-Za-z0-9_-]{50,}/);
+  });
+
+  it('at most five links per address in fifteen minutes, the page the same', async () => {
+    now = Date.parse('2026-11-20T10:00:00Z');
+    const { request, csrf } = web('http://127.0.0.1:3000');
+    const address = 'priya.varley@rotherham-asc.example.org';
+    const sent = () => sink.messages.filter((message) => message.envelopeTo.includes(address)).length;
+    for (let attempt = 0; attempt < 7; attempt += 1) {
+      const page = await request('POST', '/web/sign-in', { csrf: await csrf(), email: address });
+      expect(page.body).toContain('Check your email');
+    }
+    await eventually(async () => sent(), (count) => count >= 5);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(sent()).toBe(5);
+    now += 15 * 60_000 + 1;
+    await request('POST', '/web/sign-in', { csrf: await csrf(), email: address });
+    expect(await eventually(async () => sent(), (count) => count === 6)).toBe(6);
+  });
+
+  it('a session lasts a working day idle: Friday 16:00 to Monday 15:59 yes, a working day and a minute no; sign-out ends it', async () => {
+    now = Date.parse('2026-11-20T16:00:00Z');
+    const { request, signIn } = web('http://127.0.0.1:3000');
+    expect((await signIn('board-manager.rotherham@board.example.org')).headers.location).toBe('/web/overview');
+    expect((await request('GET', '/web/overview')).statusCode).toBe(200);
+    now = Date.parse('2026-11-23T15:59:00Z'); // Monday
+    expect((await request('GET', '/web/overview')).statusCode).toBe(200);
+    now = Date.parse('2026-11-24T16:00:00Z'); // Tuesday, a working day and a minute after the last page
+    const expired = await request('GET', '/web/overview');
+    expect(expired.statusCode).toBe(303);
+    expect(expired.headers.location).toBe('/web/sign-in');
+
+    await signIn('board-manager.rotherham@board.example.org');
+    const page = await request('GET', '/web/overview');
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page.body)![1]!;
+    const out = await request('POST', '/web/sign-out', { csrf });
+    expect(String(out.headers['set-cookie'])).toMatch(/Max-Age=0/);
+    expect((await request('GET', '/web/overview')).headers.location).toBe('/web/sign-in');
+  });
+});
+
+describe('forms and inputs', () => {
+  it('a concern with a bad reference, an unknown field or no other agency is shown again with the problem, and nothing starts', async () => {
+    now = Date.now();
+    const { request, signIn } = web('http://127.0.0.1:3000');
+    await signIn('jordan.oakley@rotherham-asc.example.org');
+    const form = await request('GET', '/web/raise');
+    const field = (name: string) => new RegExp(`name="${name}" value="([^"]+)"`).exec(form.body)![1]!;
+    const valid = { csrf: field('csrf'), formId: field('formId'), board: 'rotherham-rsab', raising: 'rotherham-asc', agencies: ['rotherham-nhs'], category: 'neglect', risk: 'standard', personReference: 'RMBC-1', summary: 'A summary.' };
+    const named = await request('POST', '/web/raise', { ...valid, personReference: 'Mrs Smith, 12 High St' });
+    expect(named.statusCode).toBe(400);
+    expect(named.body).toContain('There is a problem');
+    expect(named.body).toContain('href="#personReference"');
+    expect(named.body).toContain('never a name');
+    expect(named.body).toContain('A summary.'); // what was typed is kept
+    const unknown = await request('POST', '/web/raise', { ...valid, admin: 'true' });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.body).toMatch(/admin/);
+    const alone = await request('POST', '/web/raise', { ...valid, agencies: [] });
+    expect(alone.statusCode).toBe(400);
+    expect(alone.body).toContain('choose at least one other agency');
+  });
+
+  it('at the last stage the board officer is offered the decision; a party who is not an officer is refused it', async () => {
+    now = Date.now();
+    const at = (daysAgo: number) => new Date(now - daysAgo * 86_400_000).toISOString();
+    await saveRecord(
+      store.db,
+      handRecord({ id: 'rsab-last04', agencies: ['rotherham-asc', 'rotherham-nhs'], stages: [[1, at(20), 'started'], [2, at(15), 'deadline'], [3, at(10), 'deadline'], [4, at(5), 'deadline', at(-5)]] }),
+    );
+    const officer = web('http://127.0.0.1:3000');
+    await officer.signIn('board-manager.rotherham@board.example.org');
+    expect((await officer.request('GET', '/web/disputes/rsab-last04')).body).toContain('Record the board’s decision');
+    const party = web('http://127.0.0.1:3000');
+    await party.signIn('jordan.oakley@rotherham-asc.example.org');
+    const page = await party.request('GET', '/web/disputes/rsab-last04');
+    expect(page.statusCode).toBe(200);
+    expect(page.body).not.toContain('Record the board’s decision');
+    const csrf = /name="csrf" value="([^"]+)"/.exec(page.body)![1]!;
+    const refused = await party.request('POST', '/web/disputes/rsab-last04/decision', { csrf, stage: '4', text: 'We decide.' });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.body).toContain('Only the board’s officers record the board’s decision.');
+  });
+
+  it("the board log: an officer sees the board's disputes, an agency person only their agency's; filters by status, agency, category and dates", async () => {
+    now = Date.now();
+    const day = (date: string) => `${date}T10:00:00Z`;
+    for (const record of [
+      handRecord({ id: 'rsab-logf01', agencies: ['rotherham-police', 'rotherham-gp'], category: 'abuse', stages: [[1, day('2026-02-02'), 'started', day('2026-02-04')]] }),
+      handRecord({ id: 'rsab-logf02', agencies: ['rotherham-gp', 'rotherham-vcs'], stages: [[1, day('2026-03-02'), 'started', day('2026-03-04')]] }),
+      handRecord({ id: 'rsab-logf03', agencies: ['rotherham-gp', 'rotherham-police'], stages: [[1, day('2026-03-09'), 'started']], closed: { at: day('2026-03-10'), outcome: 'resolved', workingDays: 1 } }),
+      handRecord({ id: 'lsab-logf04', board: 'leeds-sab', agencies: ['leeds-gp', 'leeds-police'], stages: [[1, day('2026-03-02'), 'started', day('2026-03-04')]] }),
+    ]) {
+      await saveRecord(store.db, record);
+    }
+    const ids = (body: string) => [...body.matchAll(/href="\/web\/disputes\/([a-z0-9-]+)"/g)].map((match) => match[1]).filter((id) => id!.includes('logf')).sort();
+    const officer = web('http://127.0.0.1:3000');
+    await officer.signIn('board-manager.rotherham@board.example.org');
+    expect(ids((await officer.request('GET', '/web/overview')).body)).toEqual(['rsab-logf01', 'rsab-logf02']);
+    expect(ids((await officer.request('GET', '/web/overview?status=all')).body)).toEqual(['rsab-logf01', 'rsab-logf02', 'rsab-logf03']);
+    expect(ids((await officer.request('GET', '/web/overview?status=all&agency=rotherham-police')).body)).toEqual(['rsab-logf01', 'rsab-logf03']);
+    expect(ids((await officer.request('GET', '/web/overview?category=abuse')).body)).toEqual(['rsab-logf01']);
+    expect(ids((await officer.request('GET', '/web/overview?status=all&from=2026-03-01&to=2026-03-08')).body)).toEqual(['rsab-logf02']);
+    expect((await officer.request('GET', '/web/overview?board=leeds-sab')).statusCode).toBe(404); // not one of this officer's boards
+
+    const police = web('http://127.0.0.1:3000');
+    await police.signIn('kieran.marsden@rotherham-police.example.org');
+    expect(ids((await police.request('GET', '/web/overview?status=all')).body)).toEqual(['rsab-logf01', 'rsab-logf03']);
+    expect((await police.request('GET', '/web/disputes/rsab-logf02')).statusCode).toBe(404);
+    expect((await police.request('GET', '/web/disputes/rsab-logf01')).statusCode).toBe(200);
+    expect((await police.request('GET', '/web/reports')).statusCode).toBe(403);
+  });
+
+  it('nothing a browser sends gets a 5xx', async () => {
+    now = Date.now();
+    const { request, signIn, csrf } = web('http://127.0.0.1:3000');
+    await signIn('board-manager.rotherham@board.example.org');
+    const token = await csrf('/web/overview');
+    const attempts: [string, string, Record<string, string> | undefined, Record<string, string>?][] = [
+      ['GET', '/web/overview?page=-1&stage=99&status=nonsense&from=2026-13-45&board=../../etc', undefined],
+      ['GET', '/web/overview?page=99999999999999999999', undefined],
+      ['GET', '/web/disputes/NOT_AN_ID', undefined],
+      ['GET', `/web/disputes/${'a'.repeat(5000)}`, undefined],
+      ['GET', '/web/disputes/rsab-nosuch', undefined],
+      ['GET', '/web/reports?period=2026-Q5', undefined],
+      ['GET', '/web/reports?period=custom&from=2026-05-01&to=2026-01-01', undefined],
+      ['GET', '/web/reports/csv/nosuch?period=2026', undefined],
+      ['GET', '/web/static/..%2f..%2fpackage.json', undefined],
+      ['GET', '/web/sign-in/%00%ff', undefined],
+      ['POST', '/web/disputes/rsab-nosuch/notes', { csrf: token, text: 'x' }],
+      ['POST', '/web/disputes/rsab-nosuch/notes', { csrf: token, text: 'x'.repeat(5000) }],
+      ['POST', '/web/sign-in', { csrf: token, email: 'x'.repeat(70_000) }],
+      ['POST', '/web/sign-in', { csrf: token }, { 'content-type': 'application/json' }],
+      ['POST', '/web/sign-in/abc', { csrf: 'wrong' }],
+    ];
+    for (const [method, url, form, headers] of attempts) {
+      const response = await request(method as 'GET' | 'POST', url, form, headers);
+      expect(response.statusCode, `${method} ${url}`).toBeGreaterThanOrEqual(200);
+      expect(response.statusCode, `${method} ${url}`).toBeLessThan(500);
+    }
+    expect((await request('GET', '/web/disputes/rsab-nosuch')).statusCode).toBe(404);
+    expect((await request('POST', '/web/sign-in', { csrf: token, email: 'x'.repeat(70_000) })).statusCode).toBe(413);
+  });
+});

@@ -123,6 +123,7 @@ export function buildDisputeStart(raw: NewDispute, context: DisputeContext, opti
     }),
   );
   checkPractitioners(parties, officers);
+  if (input.safeguardingPlanLead) checkPlanLead(input.safeguardingPlanLead, agencies);
   const start = {
     disputeId: options.disputeId ?? newDisputeId(policy.board.shortName),
     policy,
@@ -158,6 +159,13 @@ function checkPractitioners(parties: { agency: DisputeStart['parties'][number]['
       throw new DisputeInputError(`${field}: ${address} is not an address of ${agency.name} (${agency.emailDomains.join(', ')})`, field);
     }
   });
+}
+
+/** The plan's lead is told of the dispute (CWAC stage 2): someone at one of the board's agencies, never an outside address. */
+function checkPlanLead(lead: Contact, agencies: DisputeStart['parties'][number]['agency'][]): void {
+  const field = 'safeguardingPlanLead.email';
+  const domains = new Set(agencies.flatMap((agency) => agency.emailDomains ?? []));
+  if (!domains.has(domainOf(lead.email))) throw new DisputeInputError(`${field}: ${lead.email.toLowerCase()} is not an address of any of the board's agencies`, field);
 }
 
 export function startDispute(

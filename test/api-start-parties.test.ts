@@ -65,6 +65,31 @@ describe('POST /disputes: each practitioner is one of their own agency’s peopl
     expect(response.status).toBe(503);
   });
 
+  it('the safeguarding plan’s lead (told of the dispute at CWAC stage 2) is at one of the board’s agencies, not outside them', async () => {
+    const startWithLead = (email: string) =>
+      fetch(`${base}/disputes`, {
+        method: 'POST',
+        headers: { authorization: 'Bearer demo-cwac-asc', 'content-type': 'application/json' },
+        body: JSON.stringify({
+          policy: 'cheshire-west-and-chester-lsab',
+          concernAt: new Date().toISOString(),
+          category: 'neglect',
+          agencies: [
+            { agencyId: 'cwac-asc', practitioner: { name: 'Pat Raiser', email: 'pat@cwac-asc.example.org' } },
+            { agencyId: 'cwac-nhs', practitioner: { name: 'Robin Other', email: 'robin@cwac-nhs.example.org' } },
+          ],
+          personReference: 'CWAC-PARTIES-1',
+          summary: 'Disagreement about a safeguarding plan.',
+          safeguardingPlanLead: { name: 'Lee Lead', email },
+        }),
+      });
+    const outside = await startWithLead('lee.lead@gmail.example');
+    expect(outside.status).toBe(400);
+    expect(await outside.json()).toMatchObject({ field: 'safeguardingPlanLead.email', message: expect.stringMatching(/not an address of any of the board's agencies/) });
+    // Another agency of the board (not a party) is fine: the plan may be led anywhere in the partnership.
+    expect((await startWithLead('lee.lead@cwac-police.example.org')).status).toBe(503);
+  });
+
   it('the CLI refuses the same start, naming the field', async () => {
     // The CLI checks a start once connected (openDispute), so it needs a server to reach.
     const env = await timeSkippingEnv();

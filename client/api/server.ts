@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { describeIssues } from '../../runtime/errors';
 import { ChangeContactInput, NoteInput, OutcomeInput, RaiseRiskInput, WithdrawInput, type DisputeView } from '../../workflows/dispute/model';
 import { NewDispute } from '../disputes';
-import { act, checkTemporal, DisputeFailure, listDisputes, ListFilter, openDispute, readDispute, type Disputes, type FailureKind, type Operation } from '../operations';
+import { act, checkTemporal, earlierAnswer, DisputeFailure, listDisputes, ListFilter, openDispute, readDispute, type Disputes, type FailureKind, type Operation } from '../operations';
 import { domainOf } from '../../policies/directory-schema';
 import { parseJsonBody } from './json-body';
 import type { ApiKeys, Caller } from './keys';
@@ -221,11 +221,17 @@ export function buildApi(options: ApiOptions): FastifyInstance {
       async ({ caller, body: input, params, request }) => {
         const key = idempotencyKey(request);
         const view = await visibleDispute(disputes, caller, params.disputeId);
-        if (view.status !== 'open') throw new DisputeFailure('conflict', `the dispute is closed (${view.statusReason ?? view.status})`);
+        const requestId = key ? `${callerId(caller)}:${operation}:${key}` : undefined;
+        if (view.status !== 'open') {
+          // A retry whose first answer was lost (that request may have closed the dispute) gets that answer.
+          const earlier = requestId ? await earlierAnswer(disputes, params.disputeId, requestId, input, key!) : null;
+          if (earlier) return earlier;
+          throw new DisputeFailure('conflict', `the dispute is closed (${view.statusReason ?? view.status})`);
+        }
         if (operation === 'changeContact') mayChangeContact(disputes, caller, view, input as unknown as ChangeContactInput);
         mustSpeakFor(disputes, caller, view, input.by);
         // Only the parsed value goes to the workflow: its history keeps exactly what the schema names.
-        return act(disputes, params.disputeId, operation, input, key ? `${callerId(caller)}:${operation}:${key}` : undefined);
+        return act(disputes, params.disputeId, operation, input, requestId, key);
       },
     );
   action('outcome', 'Record an outcome: resolved (agreed actions), unresolved (reason), or the board’s decision', 'recordOutcome', OutcomeInput);

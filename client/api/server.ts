@@ -146,7 +146,15 @@ function mayChangeContact(disputes: Disputes, caller: Caller, view: DisputeView,
 
 export function buildApi(options: ApiOptions): FastifyInstance {
   const { disputes, keys } = options;
-  const app = Fastify({ logger: false, bodyLimit: 256 * 1024 });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 256 * 1024,
+    // The router's own refusals (a bad %-escape, an over-long path segment) in our shape, without echoing the path.
+    frameworkErrors: (error, _request, reply) =>
+      error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+        ? send(reply, 414, 'invalid_request', 'path: a path segment is too long', 'path')
+        : send(reply, 400, 'invalid_request', 'path: not a valid URL (a malformed %-escape)', 'path'),
+  });
   const docs: RouteDoc[] = [];
   // JSON only: anything else is a 415, not a string for zod to puzzle over. Our own JSON parser
   // refuses deep nesting before anything recurses into it.

@@ -37,3 +37,16 @@ describe('paths the router cannot take', () => {
     expect(JSON.stringify(body)).not.toContain('aaaa');
   });
 });
+
+describe('the Authorization header', () => {
+  // RFC 9110 section 11.1: the scheme is case-insensitive. "bearer <key>" from a careless (or
+  // merely standard) client was answered 401 "an API key is needed".
+  it.each(['Bearer', 'bearer', 'BEARER'])('"%s <key>" is read as the key (this API has no Temporal behind it: 503, not 401)', async (scheme) => {
+    const response = await fetch(`${base}/disputes`, { headers: { authorization: `${scheme} demo-rotherham-asc` } });
+    expect(response.status).toBe(503);
+  });
+
+  it('a key that is not recognised is still 403, whatever the case of the scheme', async () => {
+    expect((await fetch(`${base}/disputes`, { headers: { authorization: 'bearer not-a-key' } })).status).toBe(403);
+  });
+});

@@ -77,7 +77,7 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
 
 function callerOf(request: FastifyRequest, keys: ApiKeys): Caller {
   const header = request.headers.authorization;
-  const key = typeof header === 'string' && /^Bearer \S+$/.test(header) ? header.slice(7) : undefined;
+  const key = typeof header === 'string' && /^Bearer \S+$/i.test(header) ? header.slice(7) : undefined;
   if (!key) throw new HttpError(401, 'unauthenticated', 'an API key is needed: send "Authorization: Bearer <key>"');
   const caller = keys.identify(key);
   if (!caller) throw new HttpError(403, 'forbidden', 'this API key is not recognised');

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { formatLondon } from '../policies/calendar';
 import { calendarConfigFor, loadHolidaySources, type HolidaySources } from '../policies/calendar/sources';
 import { agenciesOfBoard, loadDirectory, type Directory } from '../policies/directory';
+import { domainOf } from '../policies/directory-schema';
 import { PolicyRegistry } from '../policies/load';
 import type { Config } from '../runtime/config';
 import { Category, Contact, Risk } from '../policies/schema';
@@ -121,6 +122,8 @@ export function buildDisputeStart(raw: NewDispute, context: DisputeContext, opti
       return contact ? [[id, contact]] : [];
     }),
   );
+  checkPractitioners(parties, officers);
+  if (input.safeguardingPlanLead) checkPlanLead(input.safeguardingPlanLead, agencies);
   const start = {
     disputeId: options.disputeId ?? newDisputeId(policy.board.shortName),
     policy,
@@ -138,6 +141,31 @@ export function buildDisputeStart(raw: NewDispute, context: DisputeContext, opti
   const checked = DisputeStart.safeParse(start);
   if (!checked.success) throw new DisputeInputError(describeIssues(checked.error), checked.error.issues[0]?.path.join('.') ?? '');
   return checked.data;
+}
+
+/**
+ * Each practitioner is one of their own agency's people (an address in its mail domains), never a
+ * board officer: the practitioner gets the stage-1 emails and may decide by reply or link, so a
+ * raiser that named another agency's practitioner at an address of its own would speak in that
+ * agency's name, and a mistyped domain would send the person's details outside the agencies.
+ */
+function checkPractitioners(parties: { agency: DisputeStart['parties'][number]['agency']; practitioner: Contact }[], officers: Record<string, Contact>): void {
+  const officerAddresses = new Set(Object.values(officers).map((officer) => officer.email.toLowerCase()));
+  parties.forEach(({ agency, practitioner }, index) => {
+    const field = `agencies.${index}.practitioner.email`;
+    const address = practitioner.email.toLowerCase();
+    if (officerAddresses.has(address)) throw new DisputeInputError(`${field}: a board officer's address cannot be an agency's practitioner`, field);
+    if (agency.emailDomains && !agency.emailDomains.includes(domainOf(address))) {
+      throw new DisputeInputError(`${field}: ${address} is not an address of ${agency.name} (${agency.emailDomains.join(', ')})`, field);
+    }
+  });
+}
+
+/** The plan's lead is told of the dispute (CWAC stage 2): someone at one of the board's agencies, never an outside address. */
+function checkPlanLead(lead: Contact, agencies: DisputeStart['parties'][number]['agency'][]): void {
+  const field = 'safeguardingPlanLead.email';
+  const domains = new Set(agencies.flatMap((agency) => agency.emailDomains ?? []));
+  if (!domains.has(domainOf(lead.email))) throw new DisputeInputError(`${field}: ${lead.email.toLowerCase()} is not an address of any of the board's agencies`, field);
 }
 
 export function startDispute(

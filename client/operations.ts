@@ -9,6 +9,7 @@ import {
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import proto from '@temporalio/proto';
 import { z } from 'zod';
 import * as messages from '../workflows/dispute/messages';
@@ -283,8 +284,67 @@ async function storedView(disputes: Disputes, disputeId: string): Promise<Disput
 export const Operation = z.enum(['recordOutcome', 'raiseRisk', 'withdraw', 'changeContact', 'addNote', 'submitRepresentation', 'convene']);
 export type Operation = z.infer<typeof Operation>;
 
+/** A value as JSON with its keys sorted, so two equal values compare equal whatever their key order. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, field]) => field !== undefined);
+    return `{${entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([key, field]) => `${JSON.stringify(key)}:${canonical(field)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/** What the update `updateId` was sent with, from the dispute's history (decoded with the payload keys). */
+async function updateInput(disputes: Disputes, disputeId: string, updateId: string): Promise<unknown> {
+  let nextPageToken: Uint8Array | undefined;
+  do {
+    const page = await within(disputes, queryWithinMs, () =>
+      disputes.client.workflowService.getWorkflowExecutionHistory({ namespace: disputes.client.options.namespace, execution: { workflowId: disputeId }, nextPageToken }),
+    );
+    for (const event of page.history?.events ?? []) {
+      const request = event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest;
+      if (request?.meta?.updateId === updateId) {
+        return decodeFromPayloadsAtIndex(disputes.client.options.loadedDataConverter, 0, request.input?.args?.payloads as never);
+      }
+    }
+    nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
+  } while (nextPageToken);
+  return undefined;
+}
+
+/**
+ * The answer an earlier request with this ID got, when this is a retry of it (even if the dispute
+ * has closed since, perhaps by that very request); null if there was none. The same ID with a
+ * different payload is refused: applying it would silently drop the difference.
+ */
+export async function earlierAnswer(disputes: Disputes, disputeId: string, requestId: string, payload: unknown, key: string): Promise<messages.Accepted | null> {
+  try {
+    const earlier = disputes.client.workflow.getHandle(disputeId).getUpdateHandle<messages.Accepted>(requestId);
+    const answer = await within(disputes, reachableWithinMs, () => earlier.result()).then(
+      (accepted) => ({ accepted }),
+      (error: unknown) => {
+        if (error instanceof WorkflowNotFoundError) return null;
+        if (error instanceof WorkflowUpdateFailedError) return { failed: error };
+        throw error;
+      },
+    );
+    if (!answer) return null;
+    if (canonical(await updateInput(disputes, disputeId, requestId)) !== canonical(payload)) {
+      throw new DisputeFailure('key-reused', `Idempotency-Key '${key}' was used for a different request; use a new key for a new request`, 'Idempotency-Key');
+    }
+    if ('failed' in answer) throw answer.failed;
+    return answer.accepted;
+  } catch (error) {
+    translate(error, disputeId);
+  }
+}
+
 /** Sends an update and waits for its answer; the same `requestId` twice is applied once. */
-export async function act(disputes: Disputes, disputeId: string, operation: Operation, payload: unknown, requestId?: string): Promise<messages.Accepted> {
+export async function act(disputes: Disputes, disputeId: string, operation: Operation, payload: unknown, requestId?: string, key = requestId): Promise<messages.Accepted> {
+  if (requestId) {
+    const earlier = await earlierAnswer(disputes, disputeId, requestId, payload, key!);
+    if (earlier) return earlier;
+  }
   try {
     const handle = disputes.client.workflow.getHandle(disputeId);
     const description = await within(disputes, reachableWithinMs, () => handle.describe());

@@ -197,6 +197,8 @@ describe('reply by email, over SMTP', () => {
       { name: 'expired', to: OTHER, says: /has expired/, shift: 40 * DAY, send: () => sendReply({ from: OTHER, to: replyTo, text: 'UNRESOLVED\nx' }) },
       { name: 'no decision word', to: OTHER, says: /first line of the reply must be RESOLVED or UNRESOLVED/, send: () => sendReply({ from: OTHER, to: replyTo, text: 'Can we talk on Monday?' }) },
       { name: 'no reason', to: OTHER, says: /needs the reason/, send: () => sendReply({ from: OTHER, to: replyTo, text: 'UNRESOLVED' }) },
+      // A long reply (a signature, a council's disclaimer) was answered "the procedure does not allow that decision".
+      { name: 'over the cap', to: OTHER, says: /can be at most 4,000 characters.*\(yours has 5,000\)/s, send: () => sendReply({ from: OTHER, to: replyTo, text: `UNRESOLVED\n${'x'.repeat(5000)}` }) },
       { name: 'oversized', to: OTHER, says: /larger than 64 KB/, send: () => sendReply({ from: OTHER, to: replyTo, text: `UNRESOLVED\n${'x'.repeat(100 * 1024)}` }) },
       { name: 'no readable text', to: OTHER, says: /no text that could be read/, send: () => sendReply({ from: OTHER, to: replyTo, attachments: [{ filename: 'scan.pdf', content: Buffer.from('%PDF-1.4') }] }) },
     ];

@@ -45,7 +45,7 @@ export function codecOrigins(config: { CODEC_UI_ORIGINS?: string | undefined; TE
 
 const bearer = (request: FastifyRequest) => {
   const header = request.headers.authorization;
-  return typeof header === 'string' && /^Bearer \S+$/.test(header) ? header.slice(7) : undefined;
+  return typeof header === 'string' && /^Bearer \S+$/i.test(header) ? header.slice(7) : undefined;
 };
 
 export function registerCodec(app: FastifyInstance, options: CodecOptions): void {

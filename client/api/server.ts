@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { describeIssues } from '../../runtime/errors';
 import { ChangeContactInput, NoteInput, OutcomeInput, RaiseRiskInput, RepresentationInput, WithdrawInput, type DisputeView } from '../../workflows/dispute/model';
 import { NewDispute } from '../disputes';
-import { act, checkTemporal, DisputeFailure, listDisputePage, ListFilter, openDispute, readDispute, type Disputes, type FailureKind, type Operation } from '../operations';
+import { act, checkTemporal, earlierAnswer, DisputeFailure, listDisputePage, ListFilter, openDispute, readDispute, type Disputes, type FailureKind, type Operation } from '../operations';
 import { domainOf } from '../../policies/directory-schema';
 import { parseJsonBody } from './json-body';
 import { maySee, viewerOfCaller } from '../access';
@@ -81,7 +81,7 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
 
 function callerOf(request: FastifyRequest, keys: ApiKeys): Caller {
   const header = request.headers.authorization;
-  const key = typeof header === 'string' && /^Bearer \S+$/.test(header) ? header.slice(7) : undefined;
+  const key = typeof header === 'string' && /^Bearer \S+$/i.test(header) ? header.slice(7) : undefined;
   if (!key) throw new HttpError(401, 'unauthenticated', 'an API key is needed: send "Authorization: Bearer <key>"');
   const caller = keys.identify(key);
   if (!caller) throw new HttpError(403, 'forbidden', 'this API key is not recognised');
@@ -149,7 +149,15 @@ function mayChangeContact(disputes: Disputes, caller: Caller, view: DisputeView,
 
 export function buildApi(options: ApiOptions): FastifyInstance {
   const { disputes, keys } = options;
-  const app = Fastify({ logger: false, bodyLimit: 256 * 1024 });
+  const app = Fastify({
+    logger: false,
+    bodyLimit: 256 * 1024,
+    // The router's own refusals (a bad %-escape, an over-long path segment) in our shape, without echoing the path.
+    frameworkErrors: (error, _request, reply) =>
+      error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+        ? send(reply, 414, 'invalid_request', 'path: a path segment is too long', 'path')
+        : send(reply, 400, 'invalid_request', 'path: not a valid URL (a malformed %-escape)', 'path'),
+  });
   const docs: RouteDoc[] = [];
   // JSON only: anything else is a 415, not a string for zod to puzzle over. Our own JSON parser
   // refuses deep nesting before anything recurses into it.
@@ -223,11 +231,17 @@ export function buildApi(options: ApiOptions): FastifyInstance {
       async ({ caller, body: input, params, request }) => {
         const key = idempotencyKey(request);
         const view = await visibleDispute(disputes, caller, params.disputeId);
-        if (view.status !== 'open') throw new DisputeFailure('conflict', `the dispute is closed (${view.statusReason ?? view.status})`);
+        const requestId = key ? `${callerId(caller)}:${operation}:${key}` : undefined;
+        if (view.status !== 'open') {
+          // A retry whose first answer was lost (that request may have closed the dispute) gets that answer.
+          const earlier = requestId ? await earlierAnswer(disputes, params.disputeId, requestId, input, key!) : null;
+          if (earlier) return earlier;
+          throw new DisputeFailure('conflict', `the dispute is closed (${view.statusReason ?? view.status})`);
+        }
         if (operation === 'changeContact') mayChangeContact(disputes, caller, view, input as unknown as ChangeContactInput);
         mustSpeakFor(disputes, caller, view, input.by);
         // Only the parsed value goes to the workflow: its history keeps exactly what the schema names.
-        return act(disputes, params.disputeId, operation, input, key ? `${callerId(caller)}:${operation}:${key}` : undefined);
+        return act(disputes, params.disputeId, operation, input, requestId, key);
       },
     );
   action('outcome', 'Record an outcome: resolved (agreed actions), unresolved (reason), or the board’s decision', 'recordOutcome', OutcomeInput);

@@ -1,6 +1,6 @@
 import { checkDecisionToken, readDecisionToken, type DecisionClaim } from '../../runtime/decision-token';
 import type { Accepted } from '../../workflows/dispute/messages';
-import type { DisputeView } from '../../workflows/dispute/model';
+import { OutcomeInput, type DisputeView } from '../../workflows/dispute/model';
 import { act, DisputeFailure, readDispute, type Disputes } from '../operations';
 
 // A decision given from an email, by reply or by link: the token says who was asked about which
@@ -17,6 +17,7 @@ export type Refusal =
   | 'used'
   | 'no-decision'
   | 'no-text'
+  | 'too-long'
   | 'not-allowed'
   | 'boards-outcome'
   | 'not-a-party'
@@ -25,6 +26,9 @@ export type Refusal =
 export type Refused = { ok: false; refusal: Refusal; message: string; disputeId?: string };
 
 export type DecisionResult = { ok: true; claim: DecisionClaim; accepted: Accepted; decision: 'resolved' | 'unresolved' | 'decided' } | Refused;
+
+/** The workflow's cap on agreed actions and reasons, read from its schema so the two never differ. */
+const maxDecisionText = OutcomeInput.shape.agreedActions.unwrap().maxLength ?? 4000;
 
 export const refusalWords: Record<Refusal, string> = {
   malformed: 'The reply address or link is not one this service issued, so nothing was recorded.',
@@ -37,6 +41,7 @@ export const refusalWords: Record<Refusal, string> = {
   used: 'This decision has already been recorded. Nothing more was changed.',
   'no-decision': 'The first line of the reply must be RESOLVED or UNRESOLVED (or, at the board’s stage, REPRESENTATION). Nothing was recorded.',
   'no-text': 'A resolution needs the agreed actions, and "unresolved" needs the reason, below the first line. Nothing was recorded.',
+  'too-long': `The agreed actions or the reason can be at most ${maxDecisionText.toLocaleString('en-GB')} characters. Nothing was recorded; shorten them (or record them in your case system) and answer again.`,
   'not-allowed': 'The procedure does not allow that decision at this stage. Nothing was recorded.',
   'boards-outcome': 'The outcome of the last stage is the board’s to record, not a disputing agency’s. Nothing was recorded.',
   'not-a-party':
@@ -104,6 +109,9 @@ export async function recordDecision(
   const refused = standing(view, claim);
   if (refused) return refused;
   if (!text.trim()) return refuse('no-text', undefined, view.disputeId);
+  // Caught here, not by the workflow's schema, whose refusal would read as the procedure's.
+  const length = text.trim().length;
+  if (length > maxDecisionText) return refuse('too-long', `yours has ${length.toLocaleString('en-GB')}`, view.disputeId);
   const policy = disputes.context.policies.find(view.policy.id, view.policy.version);
   const last = policy ? Math.max(...policy.stages.map((stage) => stage.stage)) : Number.POSITIVE_INFINITY;
   // At the last stage there is nobody higher: "resolved" there is the board's outcome, which only

@@ -123,6 +123,23 @@ describe('messages a dispute refuses', () => {
     await saveHistory(dispute, 'signals-rejected-then-applied-board-stage');
   });
 
+  it('a signal with a huge unknown field name is rejected with a short reason: the dispute keeps the reason, not the payload', async () => {
+    // Found in the hostile review: a 100,000-character key's name was kept whole in the event log,
+    // and so in every query, the record and the records store.
+    const dispute = await kit.start(concern());
+    await dispute.at(plusHours(T0, 1));
+    const key = 'k'.repeat(100_000);
+    await dispute.handle.signal(addNoteSignal, { by: OTHER, text: 'x', [key]: 1 });
+    const after = await eventually(
+      () => dispute.state(),
+      (state) => state.events.some((event) => event.type === 'rejected'),
+    );
+    const rejected = after.events.find((event) => event.type === 'rejected') as Extract<DisputeEvent, { type: 'rejected' }>;
+    expect(rejected.reason).toMatch(/^\(payload\): Unrecognized key: "kkk/);
+    expect(rejected.reason.length).toBeLessThanOrEqual(500);
+    expect(ownEvents(after.events).filter((event) => event.type === 'note')).toHaveLength(0);
+  });
+
   it('a decision after the dispute closed is refused: while its last emails go out, and once it has ended', async () => {
     const dispute = await kit.start(concern());
     await dispute.at(plusHours(T0, 1));

@@ -215,6 +215,10 @@ async function runDispute(input: DisputeStartInput, offset: number): Promise<Dis
   return procedure.result();
 }
 
+/** At most this long: a rejection's reason is kept in the event log, and a hostile payload's field names (an unknown key can be any size) are echoed in it. */
+const maxReasonChars = 500;
+
 function describe(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.join('.') || '(payload)'}: ${issue.message}`).join('; ');
+  const text = error.issues.map((issue) => `${issue.path.join('.') || '(payload)'}: ${issue.message}`).join('; ');
+  return text.length > maxReasonChars ? `${text.slice(0, maxReasonChars - 1)}…` : text;
 }

@@ -202,7 +202,7 @@ export async function openDispute(
   }
 }
 
-const endedStatus: Partial<Record<string, Ended>> = { TERMINATED: 'terminated', FAILED: 'failed', TIMED_OUT: 'timed-out', CANCELLED: 'cancelled' };
+export const endedStatus: Partial<Record<string, Ended>> = { TERMINATED: 'terminated', FAILED: 'failed', TIMED_OUT: 'timed-out', CANCELLED: 'cancelled' };
 
 /** Why a workflow ended outside the procedure, from its close event. */
 async function endReason(disputes: Disputes, disputeId: string, ended: Ended): Promise<string> {

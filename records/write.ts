@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { RecordWrite } from '../activities/records/types';
-import type { DisputeEvent } from '../workflows/dispute/model';
+import type { DisputeEvent, Ended } from '../workflows/dispute/model';
 import type { RecordsDatabase } from './schema';
 
 // One write from the workflow: its new events, and the dispute's row as it now stands. Idempotent,
@@ -8,6 +8,20 @@ import type { RecordsDatabase } from './schema';
 // older than the stored one (a late retry) never overwrites it. All of it, or none of it.
 
 const json = (value: unknown) => JSON.stringify(value);
+
+/**
+ * A dispute whose workflow ended outside the procedure (terminated, failed, timed out): its row says
+ * so, never open. The workflow wrote nothing as it ended, so this comes from Temporal (records sync).
+ */
+export async function markEnded(db: Kysely<RecordsDatabase>, disputeId: string, status: Ended, closedAt: Date): Promise<boolean> {
+  const result = await db
+    .updateTable('disputes')
+    .set({ status, outcome: status, deadline: null, closed_at: closedAt })
+    .where('dispute_id', '=', disputeId)
+    .where('status', '=', 'open')
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
 
 export async function saveRecord(db: Kysely<RecordsDatabase>, write: RecordWrite): Promise<{ events: number; rowUpdated: boolean }> {
   return db.transaction().execute(async (tx) => {

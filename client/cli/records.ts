@@ -3,10 +3,10 @@ import { once } from 'node:events';
 import { z } from 'zod';
 import { exportRecords } from '../../records/export';
 import { ListFilter, RangeEnd, RangeStart } from '../../records/filter';
-import { saveRecord } from '../../records/write';
+import { markEnded, saveRecord } from '../../records/write';
 import { recordWriteQuery } from '../../workflows/dispute/record-query';
 import type { RecordsStore } from '../../records/open';
-import type { Disputes } from '../operations';
+import { endedStatus, type Disputes } from '../operations';
 import { UsageError } from './errors';
 
 // `dispute records sync` and `dispute records export`, and the list's store filters as flags. Each
@@ -17,11 +17,16 @@ export const recordsUsage = `usage:
   dispute records export --board <id> [--from <date>] [--to <date>] --format csv|json [--output <file>]`;
 
 /** Brings the store up to date from the disputes Temporal has: after a restore, or for disputes started before the store. */
-export async function recordsSync(disputes: Disputes, options: { all?: boolean }, out: (text: string) => void, json = false): Promise<{ synced: number; events: number; failed: string[] }> {
+export async function recordsSync(
+  disputes: Disputes,
+  options: { all?: boolean },
+  out: (text: string) => void,
+  json = false,
+): Promise<{ synced: number; events: number; ended: number; failed: string[] }> {
   if (!disputes.records) throw new UsageError('no records store is configured');
   const { db } = await disputes.records();
   const query = options.all ? `WorkflowType = 'dispute'` : `WorkflowType = 'dispute' AND ExecutionStatus = 'Running'`;
-  const result = { synced: 0, events: 0, failed: [] as string[] };
+  const result = { synced: 0, events: 0, ended: 0, failed: [] as string[] };
   for await (const execution of disputes.client.workflow.list({ query })) {
     try {
       const write = await disputes.client.workflow.getHandle(execution.workflowId).query(recordWriteQuery);
@@ -33,10 +38,18 @@ export async function recordsSync(disputes: Disputes, options: { all?: boolean }
       result.failed.push(execution.workflowId);
     }
   }
+  // Ended outside the procedure (an operator's terminate, Temporal's limits): the workflow wrote no
+  // last row, so the store would go on calling it open.
+  for await (const execution of disputes.client.workflow.list({ query: `WorkflowType = 'dispute' AND ExecutionStatus != 'Running' AND ExecutionStatus != 'Completed'` })) {
+    const status = endedStatus[execution.status.name];
+    if (status && (await markEnded(db, execution.workflowId, status, execution.closeTime ?? new Date()))) result.ended += 1;
+  }
   out(
     json
       ? JSON.stringify(result)
-      : `synced ${result.synced} dispute(s), ${result.events} event(s) added${result.failed.length ? `; could not read ${result.failed.join(', ')}` : ''}`,
+      : `synced ${result.synced} dispute(s), ${result.events} event(s) added` +
+          `${result.ended ? `; ${result.ended} marked as ended outside the procedure` : ''}` +
+          `${result.failed.length ? `; could not read ${result.failed.join(', ')}` : ''}`,
   );
   return result;
 }

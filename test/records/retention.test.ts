@@ -194,4 +194,21 @@ describe('a closed dispute outlives its workflow', () => {
     // Synced twice: nothing more.
     expect((await recordsSync(disputes, {}, () => undefined)).events).toBe(0);
   });
+
+  it('records sync marks a dispute whose workflow was terminated as terminated, never open', async () => {
+    const disputeId = await startRotherham('RMBC-TERMINATED-1');
+    const { db } = await store.get();
+    await eventually(() => storedEvents(db, disputeId), (stored) => stored.count > 0);
+    await disputes.client.workflow.getHandle(disputeId).terminate('an operator stopped it');
+    // The workflow wrote nothing as it ended: until a sync, the store still has it open.
+    expect((await call('GET', '/disputes?status=open', BOARD)).body.disputes.map((d: { disputeId: string }) => d.disputeId)).toContain(disputeId);
+    let lines: string[] = [];
+    // Visibility learns of the termination a moment later.
+    const result = await eventually(() => ((lines = []), recordsSync(disputes, {}, (line) => lines.push(line))), (synced) => synced.ended >= 1);
+    expect(lines[0]).toMatch(/marked as ended outside the procedure/);
+    const listed = (await call('GET', '/disputes?status=terminated', BOARD)).body.disputes as { disputeId: string; status: string; outcome: string }[];
+    expect(listed.find((d) => d.disputeId === disputeId)).toMatchObject({ status: 'terminated', outcome: 'terminated' });
+    expect((await call('GET', '/disputes?status=open', BOARD)).body.disputes.map((d: { disputeId: string }) => d.disputeId)).not.toContain(disputeId);
+    expect((await recordsSync(disputes, {}, () => undefined)).ended).toBe(0);
+  });
 });

@@ -1015,8 +1015,13 @@ function writtenRecordOf(input: OutcomeInput): WrittenRecord | null {
   return Object.keys(record).length ? record : null;
 }
 
-function describe(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.join('.') || '(payload)'}: ${issue.message}`).join('; ');
+/** At most this long: a rejection's reason is kept in the event log, and a hostile payload's field names (an unknown key can be any size) are echoed in it. */
+const maxReasonChars = 500;
+
+/** A payload's problems, field by field, in one line of at most 500 characters. */
+export function describe(error: z.ZodError): string {
+  const text = error.issues.map((issue) => `${issue.path.join('.') || '(payload)'}: ${issue.message}`).join('; ');
+  return text.length > maxReasonChars ? `${text.slice(0, maxReasonChars - 1)}…` : text;
 }
 
 function parse<T>(schema: z.ZodType<T>, payload: unknown): T {

@@ -10,13 +10,12 @@ import {
   sleep,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { z } from 'zod';
 import type { EmailActivities } from '../../activities/email/activities';
 import { CalendarRangeError } from '../../policies/calendar';
 import { DisputeAgencies, DisputeBoard, DisputeDeadline, DisputePolicy, DisputeRisk, DisputeStage, DisputeStatus } from '../search-attributes';
 import * as messages from './messages';
 import { DisputeStart, type DisputeRecord, type DisputeStartInput } from './model';
-import { DisputeProcedure, Rejection, type Effect, type Operation, type OperationInputs } from './procedure';
+import { describe, DisputeProcedure, Rejection, type Effect, type Operation, type OperationInputs } from './procedure';
 import { recordWriteQuery } from './record-query';
 import { recordRow, recordWrites } from './record-writes';
 
@@ -215,10 +214,3 @@ async function runDispute(input: DisputeStartInput, offset: number): Promise<Dis
   return procedure.result();
 }
 
-/** At most this long: a rejection's reason is kept in the event log, and a hostile payload's field names (an unknown key can be any size) are echoed in it. */
-const maxReasonChars = 500;
-
-function describe(error: z.ZodError): string {
-  const text = error.issues.map((issue) => `${issue.path.join('.') || '(payload)'}: ${issue.message}`).join('; ');
-  return text.length > maxReasonChars ? `${text.slice(0, maxReasonChars - 1)}…` : text;
-}

@@ -1,4 +1,5 @@
 import type { Directory } from '../../policies/directory';
+import type { Policy } from '../../policies/schema';
 import type { Viewer } from '../access';
 
 // Who may sign in: everyone the agency directory names. A board's officers act for their board;
@@ -41,9 +42,20 @@ export function boardsOf(directory: Directory, person: Viewer): string[] {
 }
 
 /**
- * Who may record the board's decision at the last stage. For now a board officer of the dispute's
- * board; the "who decides" work replaces this one function.
+ * Who may record the board's outcome at the last stage, as the policy says: the board's officers it
+ * names, or a member of the panel recorded on the dispute. The workflow's validator has the last
+ * word; this only decides whether the page offers the form.
  */
-export function mayRecordLastStage(person: Viewer, dispute: { board: string }): boolean {
-  return person.boards.includes(dispute.board);
+export function mayRecordLastStage(
+  person: Person,
+  dispute: { board: string; panel?: { members: string[] } | undefined },
+  policy: Policy | undefined,
+  directory: Directory,
+): boolean {
+  const rule = policy?.lastStage?.recordedBy;
+  if (!rule) return person.boards.includes(dispute.board);
+  const officers = directory.boards[dispute.board]?.officers ?? {};
+  const named = rule.officers.some((id) => officers[id]?.email.toLowerCase() === person.email);
+  const onPanel = rule.panel && (dispute.panel?.members ?? []).some((member) => member.toLowerCase() === person.email);
+  return named || onPanel;
 }

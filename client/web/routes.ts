@@ -409,7 +409,7 @@ async function webPages(app: FastifyInstance, options: WebOptions): Promise<void
       policy,
       isLast: view.stage === last,
       open: view.status === 'open',
-      mayDecide: view.status === 'open' && view.stage === last && mayRecordLastStage(person, view),
+      mayDecide: view.status === 'open' && view.stage === last && mayRecordLastStage(person, view, policy, directory),
       awaitingText: view.awaiting.map((entry) => entry.agency).join('; '),
       contactAgencies: myAgencies.map((agency) => ({ value: agency.id, text: agency.name })),
       done: (context.query as { done?: string } | undefined)?.done,
@@ -439,7 +439,9 @@ async function webPages(app: FastifyInstance, options: WebOptions): Promise<void
   post('/disputes/:disputeId/decision', forms.DecisionForm, async (context) => {
     const disputeId = disputeIdOf(context.params);
     const { view } = await visibleDispute(context.person, disputeId);
-    if (!mayRecordLastStage(context.person, view)) throw new PageError(403, 'Nothing was changed', 'Only the board’s officers record the board’s decision.');
+    if (!mayRecordLastStage(context.person, view, policies.find(view.policy.id, view.policy.version), directory)) {
+      throw new PageError(403, 'Nothing was changed', 'Only the officers the board’s procedure names, or its panel, record the board’s decision.');
+    }
     await act(disputes, disputeId, 'recordOutcome', { stage: context.body.stage, decision: 'decided', by: context.person.email, agreedActions: context.body.text });
     return afterAction(context, disputeId, 'decision');
   });

@@ -293,7 +293,8 @@ describe('the board pages', () => {
       context,
     );
     await startDispute(env.client, taskQueue, start);
-    const { context: browserContext, page } = await signIn('board-manager.nsomerset@board.example.org');
+    // North Somerset's procedure gives the decision to its panel; the QA lead records it (policies/boards).
+    const { context: browserContext, page } = await signIn('qa-lead.nsomerset@board.example.org');
     await eventually(
       async () => (await page.goto(`${base}/web/disputes/${start.disputeId}`))?.status(),
       (status) => status === 200,
@@ -312,7 +313,7 @@ describe('the board pages', () => {
     await axe(page);
     const state = await env.client.workflow.getHandle(start.disputeId).query<{ status: string; events: { type: string; decision?: string; by?: string; agencyId?: string }[] }>('disputeState');
     expect(state.status).toBe('decided');
-    expect(state.events.find((event) => event.type === 'outcome')).toMatchObject({ decision: 'decided', by: 'board-manager.nsomerset@board.example.org' });
+    expect(state.events.find((event) => event.type === 'outcome')).toMatchObject({ decision: 'decided', by: 'qa-lead.nsomerset@board.example.org' });
     expect(state.events.find((event) => event.type === 'contact-changed')).toMatchObject({ agencyId: 'nsomerset-nhs' });
     await browserContext.close();
   }, 120_000);

@@ -155,7 +155,7 @@ describe('forms and inputs', () => {
     const csrf = /name="csrf" value="([^"]+)"/.exec(page.body)![1]!;
     const refused = await party.request('POST', '/web/disputes/rsab-last04/decision', { csrf, stage: '4', text: 'We decide.' });
     expect(refused.statusCode).toBe(403);
-    expect(refused.body).toContain('Only the board’s officers record the board’s decision.');
+    expect(refused.body).toContain('Only the officers the board’s procedure names, or its panel, record the board’s decision.');
   });
 
   it("the board log: an officer sees the board's disputes, an agency person only their agency's; filters by status, agency, category and dates", async () => {

@@ -1,5 +1,5 @@
 import { Connection } from '@temporalio/client';
-import { msToTs } from '@temporalio/common/lib/time';
+import { msToTs } from '@temporalio/common/lib/time.js';
 
 // Temporal keeps a closed dispute's workflow for its namespace's retention only; the records store
 // keeps the record for good. Retention is set on purpose: long enough to see a closed dispute in

@@ -7,6 +7,7 @@ import { registerWhenReady } from '../runtime/register-search-attributes';
 import { temporalCliPath } from '../runtime/temporal-binaries';
 import { eventually } from './support/eventually';
 import { freePort } from './support/processes';
+import { testPayloadKeys } from './support/temporal';
 
 // `npm run build` as the image runs it, then the compiled entry points under plain node: no tsx.
 const plainNode = (args: string[], env: NodeJS.ProcessEnv = {}) =>
@@ -65,6 +66,8 @@ describe('the compiled worker and API against a real dev server', () => {
       TEMPORAL_TASK_QUEUE: `build-${randomUUID()}`,
       LOG_LEVEL: 'debug',
       REPLY_SECRET: 'a-reply-secret-for-the-build-test',
+      // Every process refuses to start without payload keys (issue 12).
+      PAYLOAD_KEYS: testPayloadKeys,
       // Nothing listens here: every email fails and is retried, and the failures are logged.
       SMTP_PORT: String(await freePort()),
     };

@@ -22,10 +22,10 @@ const base = { ...clean, TEMPORAL_ADDRESS: '127.0.0.1:1', TEMPORAL_DB_FILE: join
 describe('start-up without a good payload key', () => {
   it.each(['worker/main.ts', 'client/api/main.ts', 'client/replies/main.ts'])('%s refuses to start, naming PAYLOAD_KEYS', async (entry) => {
     const missing = await run(entry, base);
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(2);
     expect(missing.output).toContain('PAYLOAD_KEYS: no payload keys');
     const malformed = await run(entry, { ...base, PAYLOAD_KEYS: 'k1 c2hvcnQ=' });
-    expect(malformed.code).toBe(1);
+    expect(malformed.code).toBe(2);
     expect(malformed.output).toContain("PAYLOAD_KEYS: line 1: key 'k1' is 5 bytes; AES-256 needs 32");
     expect(malformed.output).not.toContain('c2hvcnQ=');
   });

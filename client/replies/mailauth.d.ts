@@ -23,7 +23,7 @@ declare module 'mailauth' {
   export function authenticate(input: Buffer | string, options: AuthenticateOptions): Promise<AuthenticateResult>;
 }
 
-declare module 'mailauth/lib/tools' {
+declare module 'mailauth/lib/tools.js' {
   /** DMARC identifier alignment: the entry of `domains` aligned with `fromDomain` (organisational domain unless strict), or false. */
   export function getAlignment(fromDomain: string, domains: string[], strict?: { strict: boolean }): { domain: string } | false;
 }

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { authenticate, type Resolver } from 'mailauth';
-import { getAlignment } from 'mailauth/lib/tools';
+import { getAlignment } from 'mailauth/lib/tools.js';
 
 // Whether a reply really comes from the address in its From header: anyone can write that header,
 // so a decision is taken only when the From domain vouches for the message (DKIM or SPF, aligned

@@ -9,7 +9,6 @@ import {
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow/index.js';
 import proto from '@temporalio/proto';
 import { z } from 'zod';
 import * as messages from '../workflows/dispute/messages';
@@ -304,7 +303,10 @@ async function updateInput(disputes: Disputes, disputeId: string, updateId: stri
     for (const event of page.history?.events ?? []) {
       const request = event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest;
       if (request?.meta?.updateId === updateId) {
-        return decodeFromPayloadsAtIndex(disputes.client.options.loadedDataConverter, 0, request.input?.args?.payloads as never);
+        const converter = disputes.client.options.loadedDataConverter;
+        let payloads = (request.input?.args?.payloads ?? []) as Parameters<(typeof converter.payloadCodecs)[number]['decode']>[0];
+        for (const codec of [...converter.payloadCodecs].reverse()) payloads = await codec.decode(payloads);
+        return payloads[0] ? converter.payloadConverter.fromPayload(payloads[0]) : undefined;
       }
     }
     nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;

@@ -1,10 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { connect } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { ConfigError } from './errors';
-import { dieWithParent, forgetChild, privateDataDir, recordChild, stopLeftover } from './local-state';
+import { dieWithParent, forgetChild, listening, privateDataDir, recordChild, stopLeftover } from './local-state';
 import { searchAttributeFlags } from './search-attributes';
 import { temporalCliPath } from './temporal-binaries';
 
@@ -120,15 +119,4 @@ async function waitUntilServing(address: string, child: ChildProcess, logFile: s
     }
   }
   throw new Error(`The Temporal dev server did not answer on ${address} within 60 s; see ${logFile}`);
-}
-
-function listening(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }

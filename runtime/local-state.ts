@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 
 // What `npm start` keeps on this machine: the data folder (the dev server's SQLite file, its log,
@@ -86,4 +87,16 @@ export function dieWithParent(pid: number, label: string): () => void {
     if (watchdog.exitCode === null) watchdog.kill('SIGKILL');
     watchdog.stdin.destroy();
   };
+}
+
+/** Whether something answers on this port: our own leftover, or a stranger holding it. */
+export function listening(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }

@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { connect } from 'node:net';
-import { dieWithParent, forgetChild, recordChild, stopLeftover } from './local-state';
+import { dieWithParent, forgetChild, listening, recordChild, stopLeftover } from './local-state';
 
 // MailDev (from npm) as the local inbox of `npm start`: it takes the escalation emails over SMTP and
 // shows them in a browser. A child process, because in-process it would take over Ctrl-C.
@@ -46,15 +45,4 @@ export async function startMailInbox(options: { host: string; smtpPort: number; 
       forgetChild(options.dataDir, 'mail-inbox');
     },
   };
-}
-
-function listening(host: string, port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host, port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }

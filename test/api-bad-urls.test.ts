@@ -1,27 +1,18 @@
-import { Client, Connection } from '@temporalio/client';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiKeys } from '../client/api/keys';
-import { buildApi } from '../client/api/server';
-import { context } from './support/disputes';
-import { freePort } from './support/processes';
+import { startApiWithoutTemporal } from './support/api-without-temporal';
 
 // Issue 13, finding 12's kind (found in the hostile review of the merged main): the router's own
 // refusals answered in Fastify's shape, `"error": "Bad Request"` with its code, and echoed the
 // whole path back, where the README documents `invalid_request`. Refused before Temporal is asked.
-let app: FastifyInstance;
 let base: string;
-let connection: Connection;
+let close: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  connection = await Connection.lazy({ address: `127.0.0.1:${await freePort()}` });
-  app = buildApi({ disputes: { client: new Client({ connection }), taskQueue: 'nowhere', context }, keys: ApiKeys.demo(context.directory).keys });
-  base = await app.listen({ port: 0, host: '127.0.0.1' });
+  ({ base, close } = await startApiWithoutTemporal());
 });
 
 afterAll(async () => {
-  await app?.close();
-  await connection?.close();
+  await close?.();
 });
 
 describe('paths the router cannot take', () => {

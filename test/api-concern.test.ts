@@ -1,27 +1,18 @@
-import { Client, Connection } from '@temporalio/client';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiKeys } from '../client/api/keys';
-import { buildApi } from '../client/api/server';
-import { context } from './support/disputes';
-import { freePort } from './support/processes';
+import { startApiWithoutTemporal } from './support/api-without-temporal';
 
 // Issue 13, finding 1, the exact requests: `POST /disputes` with "concernAt": "1900-01-01T00:00:00Z",
 // "0000-01-01…" or "9999-12-31…" answered 201 and jammed the worker. The concern is refused before
 // anything reaches Temporal: the API here has a Temporal address where nothing listens.
-let app: FastifyInstance;
 let base: string;
-let connection: Connection;
+let close: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  connection = await Connection.lazy({ address: `127.0.0.1:${await freePort()}` });
-  app = buildApi({ disputes: { client: new Client({ connection }), taskQueue: 'nowhere', context }, keys: ApiKeys.demo(context.directory).keys });
-  base = await app.listen({ port: 0, host: '127.0.0.1' });
+  ({ base, close } = await startApiWithoutTemporal());
 });
 
 afterAll(async () => {
-  await app?.close();
-  await connection?.close();
+  await close?.();
 });
 
 const DAY = 86_400_000;

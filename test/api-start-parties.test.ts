@@ -1,10 +1,6 @@
-import { Client, Connection } from '@temporalio/client';
-import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { ApiKeys } from '../client/api/keys';
-import { buildApi } from '../client/api/server';
-import { context } from './support/disputes';
-import { freePort, runCli } from './support/processes';
+import { startApiWithoutTemporal } from './support/api-without-temporal';
+import { runCli } from './support/processes';
 import { timeSkippingEnv } from './support/temporal';
 
 // Issue 13, finding 3, at start (found in the hostile review of the merged main): the ASC key
@@ -12,19 +8,15 @@ import { timeSkippingEnv } from './support/temporal';
 // board chair's address, and a practitioner at a look-alike domain; each answered 201, and the
 // stage-1 emails (with reply addresses and decision links that act as that party) went there.
 // Refused before anything reaches Temporal: nothing listens at the API's Temporal address.
-let app: FastifyInstance;
 let base: string;
-let connection: Connection;
+let close: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  connection = await Connection.lazy({ address: `127.0.0.1:${await freePort()}` });
-  app = buildApi({ disputes: { client: new Client({ connection }), taskQueue: 'nowhere', context }, keys: ApiKeys.demo(context.directory).keys });
-  base = await app.listen({ port: 0, host: '127.0.0.1' });
+  ({ base, close } = await startApiWithoutTemporal());
 });
 
 afterAll(async () => {
-  await app?.close();
-  await connection?.close();
+  await close?.();
 });
 
 const start = (raiser: string, other: string) =>

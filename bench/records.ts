@@ -8,6 +8,8 @@ import { openRecordsStore, type RecordsStore } from '../records/open';
 import { listRecords, type RecordsQuery } from '../records/read';
 import type { RecordsDatabase } from '../records/schema';
 import { saveRecord } from '../records/write';
+import { sealLegacyValues } from '../records/seal';
+import { KeyRing } from '../runtime/key-ring';
 import { startPostgres } from '../test/records/postgres';
 import { sampleWrite } from '../test/records/sample';
 
@@ -19,7 +21,11 @@ const LISTS = 200;
 const WRITES = 50;
 const boards = ['rotherham-rsab', 'cheshire-west-and-chester-lsab', 'leeds-sab', 'norfolk-nsab', 'north-somerset-nssab'];
 
-/** Seeds closed disputes in bulk, in SQL: the store's own tables, as the workflow's writes fill them. */
+/**
+ * Seeds closed disputes in bulk, in SQL: the store's own tables, as the workflow's writes fill them,
+ * except that personal values go in marked as plain (as migration 0002 leaves a store written before
+ * sealing) and are then sealed in place by sealLegacyValues, which is timed too.
+ */
 async function seed(db: Kysely<RecordsDatabase>): Promise<void> {
   const boardList = sql.raw(`array[${boards.map((b) => `'${b}'`).join(',')}]`);
   await sql`
@@ -32,18 +38,18 @@ async function seed(db: Kysely<RecordsDatabase>): Promise<void> {
       timestamptz '2024-01-01T09:00:00Z' + (n % 1095) * interval '1 day' + (n % 480) * interval '1 minute' as s
       from generate_series(1, ${DISPUTES}) n) g`.execute(db);
   await sql`insert into dispute_personal (dispute_id, person_reference, summary, agreed_actions, awaiting)
-    select dispute_id, 'REF-' || dispute_id, 'A disagreement about a care plan.', 'A joint review.', '[]' from disputes`.execute(db);
+    select dispute_id, '!plain:REF-' || dispute_id, '!plain:A disagreement about a care plan.', '!plain:A joint review.', '!plain:[]' from disputes`.execute(db);
   await sql`insert into dispute_agencies (dispute_id, position, agency_id, name, raising, people)
-    select d.dispute_id, p.position, d.agencies->>p.position, 'Agency ' || p.position, p.position = 0, '["a@example.org","b@example.org"]'
+    select d.dispute_id, p.position, d.agencies->>p.position, 'Agency ' || p.position, p.position = 0, '!plain:["a@example.org","b@example.org"]'
     from disputes d cross join (values (0), (1)) p(position)`.execute(db);
   await sql`insert into dispute_events (dispute_id, seq, at, stage, type, by, data)
     select d.dispute_id, e.seq, d.started_at + e.seq * interval '1 hour', 1 + (e.seq - 1) / 4, t.type, null,
-      json_build_object('type', t.type, 'kind', 'stage-entered', 'to', json_build_array('a@example.org', 'b@example.org'))
+      '!plain:' || json_build_object('type', t.type, 'kind', 'stage-entered', 'to', json_build_array('a@example.org', 'b@example.org'))::text
     from disputes d cross join generate_series(1, 12) e(seq)
     cross join lateral (select (array['started','stage-entered','email','reminder'])[1 + (e.seq - 1) % 4] as type) t`.execute(db);
   await sql`insert into dispute_decisions (dispute_id, seq, stage, decision, at, by, text)
-    select dispute_id, 12, stage, 'resolved', closed_at, 'a@example.org', 'A joint review.' from disputes`.execute(db);
-  await sql`analyze`.execute(db);
+    select dispute_id, 12, stage, 'resolved', closed_at, '!plain:a@example.org', '!plain:A joint review.' from disputes`.execute(db);
+  await sql`insert into sealing_pending (table_name) values ('dispute_personal'), ('dispute_agencies'), ('dispute_events'), ('dispute_decisions')`.execute(db);
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -71,6 +77,8 @@ function randomQuery(n: number): RecordsQuery {
 
 async function measure(name: string, store: RecordsStore): Promise<{ name: string; value: string }[]> {
   const [seedMs] = await timed(() => seed(store.db));
+  const [sealMs, sealedRows] = await timed(() => sealLegacyValues(store.db, 2_000));
+  await sql`analyze`.execute(store.db);
   const lists: number[] = [];
   for (let n = 0; n < LISTS; n += 1) lists.push((await timed(() => listRecords(store.db, randomQuery(n))))[0]);
   lists.sort((a, b) => a - b);
@@ -88,6 +96,7 @@ async function measure(name: string, store: RecordsStore): Promise<{ name: strin
   const ms = (value: number) => `${value.toFixed(1)} ms`;
   return [
     { name: `${name}: seed ${DISPUTES.toLocaleString('en-GB')} closed disputes (12 events each)`, value: `${(seedMs / 1000).toFixed(1)} s` },
+    { name: `${name}: seal the plain personal values of a store written before sealing (${sealedRows.toLocaleString('en-GB')} rows)`, value: `${(sealMs / 1000).toFixed(1)} s` },
     { name: `${name}: list with filters, p50 / p99 (${LISTS} queries)`, value: `${ms(percentile(lists, 50))} / ${ms(percentile(lists, 99))}` },
     { name: `${name}: export a board as CSV (${csvCount.toLocaleString('en-GB')} disputes)`, value: `${(csvMs / 1000).toFixed(2)} s` },
     { name: `${name}: export a board's year as JSON, whole records (${jsonCount.toLocaleString('en-GB')} disputes)`, value: `${(jsonMs / 1000).toFixed(2)} s` },
@@ -95,10 +104,12 @@ async function measure(name: string, store: RecordsStore): Promise<{ name: strin
   ];
 }
 
+const keyRing = KeyRing.parse(KeyRing.newLine('bench'), 'bench key');
+
 export async function recordsBench(): Promise<{ name: string; value: string }[]> {
   const rows: { name: string; value: string }[] = [];
   const dir = mkdtempSync(join(tmpdir(), 'dispute-records-bench-'));
-  const pglite = await openRecordsStore({ dataDir: join(dir, 'records') });
+  const pglite = await openRecordsStore({ dataDir: join(dir, 'records') }, { keyRing });
   try {
     rows.push(...(await measure('PGlite', pglite)));
   } finally {
@@ -106,7 +117,7 @@ export async function recordsBench(): Promise<{ name: string; value: string }[]>
     rmSync(dir, { recursive: true, force: true });
   }
   const postgres = await startPostgres();
-  const server = await openRecordsStore({ databaseUrl: await postgres.database() });
+  const server = await openRecordsStore({ databaseUrl: await postgres.database() }, { keyRing });
   try {
     rows.push(...(await measure('PostgreSQL', server)));
   } finally {

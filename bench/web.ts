@@ -6,6 +6,8 @@ import { loadConfig } from '../runtime/config';
 import { startMailCatcher } from '../runtime/mail-catcher';
 import { openRecordsStore } from '../records/open';
 import type { RecordsDatabase } from '../records/schema';
+import { personalSeal } from '../records/seal';
+import { KeyRing } from '../runtime/key-ring';
 
 // The board pages over a large records store: 50,000 of one board's disputes over two years (PGlite,
 // in memory), and the time the board log and the yearly report take to render, through HTTP
@@ -48,7 +50,8 @@ export async function seedRecords(db: Kysely<RecordsDatabase>, count: number, ye
       let at = startedAt;
       events.push({ dispute_id: id, seq: ++seq, at: new Date(at), stage: 1, type: 'started', by: null, data: JSON.stringify({ risk, category: 'neglect' }) });
       for (let stage = 1; stage <= stages; stage += 1) {
-        events.push({ dispute_id: id, seq: ++seq, at: new Date(at), stage, type: 'stage-entered', by: null, data: JSON.stringify({ reason: stage === 1 ? 'started' : next() < 0.5 ? 'deadline' : 'unresolved', deadline: new Date(at + 3 * DAY).toISOString() }) });
+        const reason = stage === 1 ? 'started' : next() < 0.5 ? 'deadline' : 'unresolved';
+        events.push({ dispute_id: id, seq: ++seq, at: new Date(at), stage, type: 'stage-entered', by: null, data: JSON.stringify({ reason, deadline: new Date(at + 3 * DAY).toISOString() }), deadline_passed: reason === 'deadline' });
         events.push({ dispute_id: id, seq: ++seq, at: new Date(at), stage, type: 'email', by: null, data: JSON.stringify({ kind: 'stage-entered', to: [`a@${raising}.example.org`] }) });
         if (stage < stages) at += Math.floor((1 + next() * 5) * DAY);
       }
@@ -64,8 +67,10 @@ export async function seedRecords(db: Kysely<RecordsDatabase>, count: number, ye
       personal.push({ dispute_id: id, person_reference: `REF-${index}`, summary: 'A disagreement about a care plan.', agreed_actions: null, awaiting: JSON.stringify(open ? [{ agencyId: raising, agency: raising, contacts: [] }] : []) });
     }
     await db.insertInto('disputes').values(disputes).execute();
-    await db.insertInto('dispute_personal').values(personal).execute();
-    for (let at = 0; at < events.length; at += 2000) await db.insertInto('dispute_events').values(events.slice(at, at + 2000)).execute();
+    // Sealed as the workflow's writes seal them: what the pages open is what they would open in use.
+    const seal = personalSeal(db);
+    await db.insertInto('dispute_personal').values(personal.map((row) => seal.sealRow('dispute_personal', row))).execute();
+    for (let at = 0; at < events.length; at += 2000) await db.insertInto('dispute_events').values(events.slice(at, at + 2000).map((row) => seal.sealRow('dispute_events', row))).execute();
   }
 }
 
@@ -74,7 +79,7 @@ const quantile = (sorted: number[], q: number) => sorted[Math.max(0, Math.ceil(q
 export async function webBench(): Promise<{ name: string; value: string }[]> {
   const config = loadConfig({});
   const context = disputeContext(config);
-  const store = await openRecordsStore({ dataDir: 'memory' });
+  const store = await openRecordsStore({ dataDir: 'memory' }, { keyRing: KeyRing.parse(KeyRing.newLine('bench'), 'bench key') });
   const catcher = await startMailCatcher();
   const year = new Date().getUTCFullYear();
   const seeding = Date.now();

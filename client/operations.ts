@@ -62,7 +62,7 @@ export async function connectDisputes(
     ...(options.connectTimeoutMs ? { connectTimeout: options.connectTimeoutMs } : {}),
   });
   // A store given by the caller is the caller's to close (npm start shares one with its worker).
-  const own = options.records ? null : lazyRecordsStore(recordsLocation(config));
+  const own = options.records ? null : lazyRecordsStore(recordsLocation(config), { keyRing });
   return {
     disputes: {
       client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverter(keyRing) }),

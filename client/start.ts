@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   const configuredKeys = ApiKeys.fromEnvironment(config, context.directory);
   const demoKeys = configuredKeys ? null : ApiKeys.demo(context.directory);
   // Opened (and migrated) first: a store newer than this code stops start-up before anything runs.
-  const records = lazyRecordsStore(recordsLocation(config));
+  const records = lazyRecordsStore(recordsLocation(config), { keyRing });
   const store = await records.get();
   const configuredOperators = OperatorKeys.fromEnvironment(config);
   const operators = configuredOperators ?? OperatorKeys.demo().keys;

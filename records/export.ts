@@ -1,6 +1,7 @@
 import type { Kysely, Selectable } from 'kysely';
 import { boardDisputeIds, readStoredDispute, type StoredDispute } from './read';
 import type { DisputesTable, RecordsDatabase } from './schema';
+import { personalSeal } from './seal';
 
 // A board's records for its own analysis: CSV (a header row, one row per dispute, report fields
 // only) or JSON (the whole record of each dispute). Written as it is read, so 50,000 disputes
@@ -80,5 +81,68 @@ export async function exportRecords(db: Kysely<RecordsDatabase>, request: Export
     }
   }
   if (request.format === 'json') await write(count === 0 ? ']\n' : '\n]\n');
+  return count;
+}
+
+// -----------------------------------------------------------------------------------------------
+// Subject access: everything a board holds about one person's reference.
+
+export interface SubjectAccessRequest {
+  board: string;
+  personReference: string;
+}
+
+/** References compare as a person would read them: Unicode-normalised, case and spacing ignored. */
+export function normaliseReference(reference: string): string {
+  return reference.normalize('NFKC').trim().replace(/\s+/g, ' ').toUpperCase();
+}
+
+/**
+ * The board's disputes about this reference. The reference is sealed, so SQL cannot search it: each
+ * of the board's references is opened and compared (a keyed blind index would be faster, but would
+ * let anyone reading the tables link one person's disputes without the key; the scan costs well under
+ * a second on a board of 10,000 disputes, for a request a board answers within a month).
+ */
+export async function* subjectDisputeIds(db: Kysely<RecordsDatabase>, request: SubjectAccessRequest, batch = 2_000): AsyncGenerator<string> {
+  const seal = personalSeal(db);
+  const wanted = normaliseReference(request.personReference);
+  let after = '';
+  for (;;) {
+    const rows = await db
+      .selectFrom('disputes')
+      .innerJoin('dispute_personal', 'dispute_personal.dispute_id', 'disputes.dispute_id')
+      .select(['disputes.dispute_id', 'dispute_personal.person_reference'])
+      .where('disputes.board', '=', request.board)
+      .where('disputes.dispute_id', '>', after)
+      .orderBy('disputes.dispute_id')
+      .limit(batch)
+      .execute();
+    if (rows.length === 0) return;
+    for (const row of rows) {
+      if (normaliseReference(seal.open('dispute_personal', 'person_reference', row.dispute_id, row.person_reference)) === wanted) yield row.dispute_id;
+    }
+    after = rows[rows.length - 1]!.dispute_id;
+  }
+}
+
+/**
+ * Writes, as one JSON document, the whole record (dispute, parties, events, decisions, notes, form)
+ * of each of the board's disputes about the reference; returns how many.
+ */
+export async function exportSubjectAccess(
+  db: Kysely<RecordsDatabase>,
+  request: SubjectAccessRequest,
+  write: (chunk: string) => void | Promise<void>,
+  now = new Date(),
+): Promise<number> {
+  let count = 0;
+  await write(`{"board":${JSON.stringify(request.board)},"personReference":${JSON.stringify(request.personReference)},"exportedAt":"${now.toISOString()}","disputes":[`);
+  for await (const disputeId of subjectDisputeIds(db, request)) {
+    const stored = await readStoredDispute(db, disputeId);
+    if (!stored) continue;
+    await write(`${count === 0 ? '\n' : ',\n'}${JSON.stringify(exportedRecord(stored))}`);
+    count += 1;
+  }
+  await write(count === 0 ? ']}\n' : '\n]}\n');
   return count;
 }

@@ -1,14 +1,14 @@
-import { openRecordsStore, type RecordsLocation, type RecordsStore } from './open';
+import { openRecordsStore, type RecordsLocation, type RecordsStore, type RecordsStoreOptions } from './open';
 
 /**
  * The store, opened on first use and shared after: a process that never needs it (the CLI showing
  * an open dispute) never opens it, and a store that was down at first is tried again next time.
  */
-export function lazyRecordsStore(location: RecordsLocation) {
+export function lazyRecordsStore(location: RecordsLocation, options: RecordsStoreOptions) {
   let opening: Promise<RecordsStore> | null = null;
   return {
     get(): Promise<RecordsStore> {
-      opening ??= openRecordsStore(location).catch((error: unknown) => {
+      opening ??= openRecordsStore(location, options).catch((error: unknown) => {
         opening = null;
         throw error;
       });

@@ -91,4 +91,34 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0002-sealed-personal': {
+    // Personal columns become text sealed under the key ring (records/seal.ts). No key is at hand
+    // here, so values already stored are marked as plain ('!plain:', which no sealed value starts
+    // with) and listed in sealing_pending; the next open with the key ring seals them.
+    async up(db: Kysely<unknown>) {
+      // Reports count missed deadlines from the events; the event's own data is sealed now, so the fact is kept in clear beside it.
+      await db.schema.alterTable('dispute_events').addColumn('deadline_passed', 'boolean', (c) => c.notNull().defaultTo(false)).execute();
+      await sql`update dispute_events set deadline_passed = true
+        where (type = 'stage-entered' and data->>'reason' = 'deadline') or (type = 'overdue' and data->>'notice' = '1')`.execute(db);
+      // The personal columns as they stood at 0001 (the list in personal-columns.ts may grow after).
+      const columns: Record<string, { text: string[]; json: string[] }> = {
+        dispute_personal: { text: ['person_reference', 'summary', 'agreed_actions'], json: ['awaiting'] },
+        dispute_agencies: { text: [], json: ['people'] },
+        dispute_events: { text: ['by'], json: ['data'] },
+        dispute_decisions: { text: ['by', 'text'], json: [] },
+        dispute_notes: { text: ['by', 'text'], json: [] },
+        dispute_forms: { text: [], json: ['fields'] },
+      };
+      await db.schema.createTable('sealing_pending').addColumn('table_name', 'text', (c) => c.primaryKey()).execute();
+      for (const [table, { text, json }] of Object.entries(columns)) {
+        for (const column of json) {
+          await sql`alter table ${sql.table(table)} alter column ${sql.ref(column)} type text using ${sql.lit('!plain:')} || ${sql.ref(column)}::text`.execute(db);
+        }
+        if (text.length) {
+          await sql`update ${sql.table(table)} set ${sql.join(text.map((column) => sql`${sql.ref(column)} = ${sql.lit('!plain:')} || ${sql.ref(column)}`))}`.execute(db);
+        }
+        await sql`insert into sealing_pending (table_name) select ${table} where exists (select 1 from ${sql.table(table)})`.execute(db);
+      }
+    },
+  },
 };

@@ -1,15 +1,19 @@
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql, type KyselyPlugin } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import { ConfigError } from '../runtime/errors';
+import type { KeyRing } from '../runtime/key-ring';
 import { migrations } from './migrations';
 import type { RecordsDatabase } from './schema';
+import { PersonalSeal, sealLegacyValues } from './seal';
 
 // Opens the records store: PostgreSQL when DATABASE_URL is set, else PGlite (PostgreSQL compiled to
 // WebAssembly) persisted in a folder. Migrations run on open; a store written by newer code is refused.
+// Personal fields are sealed under the key ring given here (records/seal.ts); a store opened with
+// `keyRing: null` serves reports only, and refuses to read or write personal fields.
 
 /** The store cannot be opened as configured: a deployment problem (a ConfigError: one line, exit 2), said in words an operator can act on. */
 export class RecordsStoreError extends ConfigError {}
@@ -28,10 +32,18 @@ export interface RecordsLocation {
   dataDir?: string | undefined;
 }
 
-export async function openRecordsStore(location: RecordsLocation): Promise<RecordsStore> {
-  const store = location.databaseUrl ? openPostgres(location.databaseUrl) : await openPglite(location.dataDir ?? '.data/records');
+export interface RecordsStoreOptions {
+  /** The payload key ring: it seals and opens the personal fields. Null: reports only. */
+  keyRing: KeyRing | null;
+}
+
+export async function openRecordsStore(location: RecordsLocation, options: RecordsStoreOptions): Promise<RecordsStore> {
+  const plugins = [new PersonalSeal(options.keyRing)];
+  const store = location.databaseUrl ? openPostgres(location.databaseUrl, plugins) : await openPglite(location.dataDir ?? '.data/records', plugins);
   try {
     await migrate(store);
+    // A store written before sealing is sealed by the first process to open it with the key.
+    await sealLegacyValues(store.db);
   } catch (error) {
     await store.close();
     throw error;
@@ -39,20 +51,20 @@ export async function openRecordsStore(location: RecordsLocation): Promise<Recor
   return store;
 }
 
-function openPostgres(url: string): RecordsStore {
+function openPostgres(url: string, plugins: KyselyPlugin[]): RecordsStore {
   const parsed = new URL(url);
   const where = `PostgreSQL ${parsed.hostname}:${parsed.port || 5432}${parsed.pathname}`;
   const pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 5_000 });
   // A server that goes away must not crash the process: the next query fails and is retried.
   pool.on('error', () => undefined);
-  const db = new Kysely<RecordsDatabase>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<RecordsDatabase>({ dialect: new PostgresDialect({ pool }), plugins });
   return { db, where, close: () => db.destroy() };
 }
 
-async function openPglite(dataDir: string): Promise<RecordsStore> {
+async function openPglite(dataDir: string, plugins: KyselyPlugin[]): Promise<RecordsStore> {
   if (dataDir === 'memory') {
     const pglite = await PGlite.create();
-    const db = new Kysely<RecordsDatabase>({ dialect: new PGliteDialect(pglite) });
+    const db = new Kysely<RecordsDatabase>({ dialect: new PGliteDialect(pglite), plugins });
     return { db, where: 'PGlite (in memory)', close: () => db.destroy() };
   }
   const folder = resolve(dataDir);
@@ -60,7 +72,7 @@ async function openPglite(dataDir: string): Promise<RecordsStore> {
   try {
     mkdirSync(folder, { recursive: true });
     const pglite = await PGlite.create(folder);
-    const db = new Kysely<RecordsDatabase>({ dialect: new PGliteDialect(pglite) });
+    const db = new Kysely<RecordsDatabase>({ dialect: new PGliteDialect(pglite), plugins });
     return {
       db,
       where: `PGlite ${dataDir}`,

@@ -2,9 +2,11 @@ import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Category, Risk } from '../policies/schema';
 import type { DisputeEvent, DisputeRecord, DisputeView, Outcome, Status } from '../workflows/dispute/model';
 import type { DisputesTable, RecordsDatabase } from './schema';
+import { personalSeal } from './seal';
 
 // Reading the store back into the shapes the workflow answers with: the query's DisputeView (so
 // GET /disputes/<id> is the same JSON from either), and the record the workflow returns at its close.
+// Personal fields are opened here with the store's key ring (records/seal.ts).
 
 const iso = (value: Date | null) => (value === null ? null : value.toISOString());
 const parsed = <T>(value: unknown): T => (typeof value === 'string' ? JSON.parse(value) : value) as T;
@@ -26,6 +28,8 @@ export interface StoredDispute {
 export async function readStoredDispute(db: Kysely<RecordsDatabase>, disputeId: string): Promise<StoredDispute | null> {
   const row = await db.selectFrom('disputes').innerJoin('dispute_personal', 'dispute_personal.dispute_id', 'disputes.dispute_id').selectAll().where('disputes.dispute_id', '=', disputeId).executeTakeFirst();
   if (!row) return null;
+  const seal = personalSeal(db);
+  const open = <T>(table: Parameters<typeof seal.open>[0], column: string, value: string): T => JSON.parse(seal.open(table, column, disputeId, value)) as T;
   const [agencies, events, decisions, notes, form] = await Promise.all([
     db.selectFrom('dispute_agencies').selectAll().where('dispute_id', '=', disputeId).orderBy('position').execute(),
     db.selectFrom('dispute_events').selectAll().where('dispute_id', '=', disputeId).orderBy('seq').execute(),
@@ -37,7 +41,7 @@ export async function readStoredDispute(db: Kysely<RecordsDatabase>, disputeId: 
     disputeId: row.dispute_id,
     policy: { id: row.policy_id, version: row.policy_version },
     board: row.board,
-    personReference: row.person_reference,
+    personReference: seal.open('dispute_personal', 'person_reference', disputeId, row.person_reference),
     status: row.status as Status,
     stage: row.stage,
     tier: row.tier,
@@ -46,30 +50,44 @@ export async function readStoredDispute(db: Kysely<RecordsDatabase>, disputeId: 
     concernAt: row.concern_at_given,
     enteredStageAt: row.entered_stage_at.toISOString(),
     deadlines: { startBy: iso(row.start_by), concludeBy: iso(row.conclude_by), escalateAt: iso(row.escalate_at), remindAt: iso(row.remind_at) },
-    awaiting: parsed(row.awaiting),
-    agencies: agencies.map((agency) => ({ id: agency.agency_id, name: agency.name, raising: agency.raising, people: parsed<string[]>(agency.people) })),
+    awaiting: open('dispute_personal', 'awaiting', row.awaiting),
+    agencies: agencies.map((agency) => ({ id: agency.agency_id, name: agency.name, raising: agency.raising, people: open<string[]>('dispute_agencies', 'people', agency.people) })),
     events: events.map(
       (event) =>
         ({
           seq: event.seq,
           at: event.at.toISOString(),
           stage: event.stage,
-          ...parsed<Record<string, unknown>>(event.data),
+          ...open<Record<string, unknown>>('dispute_events', 'data', event.data),
         }) as DisputeEvent,
     ),
   };
   return {
     view,
-    summary: row.summary,
+    summary: seal.open('dispute_personal', 'summary', disputeId, row.summary),
     startedAt: row.started_at.toISOString(),
     closedAt: iso(row.closed_at),
     outcome: row.outcome as Outcome | null,
     timeTaken: row.working_days === null || row.calendar_days === null ? null : { workingDays: row.working_days, calendarDays: row.calendar_days },
-    agreedActions: row.agreed_actions,
-    decisions: decisions.map((d) => ({ stage: d.stage, decision: d.decision as DisputeRecord['decisions'][number]['decision'], by: d.by, at: d.at.toISOString(), text: d.text })),
-    notes: notes.map((n) => ({ seq: n.seq, at: n.at.toISOString(), by: n.by, text: n.text })),
-    form: form ? { name: form.name, reference: form.reference, fields: parsed(form.fields) } : null,
+    agreedActions: seal.openNullable('dispute_personal', 'agreed_actions', disputeId, row.agreed_actions),
+    decisions: decisions.map((d) => ({
+      stage: d.stage,
+      decision: d.decision as DisputeRecord['decisions'][number]['decision'],
+      by: seal.open('dispute_decisions', 'by', disputeId, d.by),
+      at: d.at.toISOString(),
+      text: seal.open('dispute_decisions', 'text', disputeId, d.text),
+    })),
+    notes: notes.map((n) => ({ seq: n.seq, at: n.at.toISOString(), by: seal.open('dispute_notes', 'by', disputeId, n.by), text: seal.open('dispute_notes', 'text', disputeId, n.text) })),
+    form: form ? { name: form.name, reference: form.reference, fields: open('dispute_forms', 'fields', form.fields) } : null,
   };
+}
+
+/** Who each open dispute awaits (agencies, names, addresses), for the board's log. */
+export async function readAwaiting(db: Kysely<RecordsDatabase>, disputeIds: string[]): Promise<Map<string, DisputeView['awaiting']>> {
+  if (disputeIds.length === 0) return new Map();
+  const seal = personalSeal(db);
+  const rows = await db.selectFrom('dispute_personal').select(['dispute_id', 'awaiting']).where('dispute_id', 'in', disputeIds).execute();
+  return new Map(rows.map((row) => [row.dispute_id, JSON.parse(seal.open('dispute_personal', 'awaiting', row.dispute_id, row.awaiting)) as DisputeView['awaiting']]));
 }
 
 /** The record as the workflow returned it at its close (null while the dispute is open). */

@@ -139,12 +139,8 @@ export async function reportFigures(db: Kysely<RecordsDatabase>, query: ReportQu
       .where('disputes.board', '=', board)
       .where('dispute_events.at', '>=', from)
       .where('dispute_events.at', '<', to)
-      .where((eb) =>
-        eb.or([
-          eb.and([eb('dispute_events.type', '=', 'stage-entered'), eb(sql`dispute_events.data->>'reason'`, '=', 'deadline')]),
-          eb.and([eb('dispute_events.type', '=', 'overdue'), eb(sql`dispute_events.data->>'notice'`, '=', '1')]),
-        ]),
-      )
+      // Set as the event was written: its data is sealed, and reports need no key.
+      .where('dispute_events.deadline_passed', '=', true)
       .executeTakeFirstOrThrow(),
     // Each stage left in the period (for another stage, or at the close), with when it was entered.
     sql<{ stage: number; entered: number; left: number }>`

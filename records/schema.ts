@@ -2,10 +2,13 @@ import type { ColumnType } from 'kysely';
 
 // The records store's tables. Report fields (board, agency, stage, category, risk, instants,
 // outcome) and personal fields (names, addresses, the person's reference, summary, notes, decision
-// texts) live in separate columns, so personal ones can be encrypted on their own later.
+// texts) live in separate columns: personal ones (records/personal-columns.ts) hold text sealed under
+// the key ring (records/seal.ts), JSON sealed as its text.
 
 type Instant = ColumnType<Date, Date | string, Date | string>;
 type Json = ColumnType<unknown, string, string>;
+/** Text sealed by records/seal.ts (JSON sealed as its text). */
+type Sealed = string;
 
 export interface DisputesTable {
   dispute_id: string;
@@ -40,11 +43,11 @@ export interface DisputesTable {
 /** Personal fields of a dispute. */
 export interface DisputePersonalTable {
   dispute_id: string;
-  person_reference: string;
-  summary: string;
-  agreed_actions: string | null;
+  person_reference: Sealed;
+  summary: Sealed;
+  agreed_actions: Sealed | null;
   /** Who is awaited while open: names and addresses. */
-  awaiting: Json;
+  awaiting: Sealed;
 }
 
 export interface DisputeAgenciesTable {
@@ -54,7 +57,7 @@ export interface DisputeAgenciesTable {
   name: string;
   raising: boolean;
   /** Personal: the addresses of the people who may act for the agency. */
-  people: Json;
+  people: Sealed;
 }
 
 export interface DisputeEventsTable {
@@ -64,9 +67,11 @@ export interface DisputeEventsTable {
   stage: number;
   type: string;
   /** Personal: who acted. */
-  by: string | null;
+  by: Sealed | null;
   /** Personal: the event as the workflow recorded it, less seq, at and stage (addresses, reasons, texts). */
-  data: Json;
+  data: Sealed;
+  /** A deadline passed here (a stage entered on a passed deadline, or the first overdue notice): for reports, in clear. */
+  deadline_passed: ColumnType<boolean, boolean | undefined, boolean>;
 }
 
 export interface DisputeDecisionsTable {
@@ -76,16 +81,16 @@ export interface DisputeDecisionsTable {
   stage: number;
   decision: string;
   at: Instant;
-  by: string;
-  text: string;
+  by: Sealed;
+  text: Sealed;
 }
 
 export interface DisputeNotesTable {
   dispute_id: string;
   seq: number;
   at: Instant;
-  by: string;
-  text: string;
+  by: Sealed;
+  text: Sealed;
 }
 
 /** The board's form the policy asks for, as filled at the last write. */
@@ -94,7 +99,12 @@ export interface DisputeFormsTable {
   name: string;
   reference: string;
   /** Personal: the fields and their values. */
-  fields: Json;
+  fields: Sealed;
+}
+
+/** Tables still holding values written before sealing (migration 0002): sealed at the next open with the key ring. */
+export interface SealingPendingTable {
+  table_name: string;
 }
 
 export interface RecordsDatabase {
@@ -105,4 +115,5 @@ export interface RecordsDatabase {
   dispute_decisions: DisputeDecisionsTable;
   dispute_notes: DisputeNotesTable;
   dispute_forms: DisputeFormsTable;
+  sealing_pending: SealingPendingTable;
 }

@@ -2,10 +2,12 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { RecordWrite } from '../activities/records/types';
 import type { DisputeEvent, Ended } from '../workflows/dispute/model';
 import type { RecordsDatabase } from './schema';
+import { personalSeal, type PersonalSeal } from './seal';
 
 // One write from the workflow: its new events, and the dispute's row as it now stands. Idempotent,
 // keyed by dispute ID and event sequence: a retried or repeated write adds nothing, and a row
-// older than the stored one (a late retry) never overwrites it. All of it, or none of it.
+// older than the stored one (a late retry) never overwrites it. All of it, or none of it. Personal
+// fields are sealed before they leave this process (records/seal.ts).
 
 const json = (value: unknown) => JSON.stringify(value);
 
@@ -24,14 +26,15 @@ export async function markEnded(db: Kysely<RecordsDatabase>, disputeId: string, 
 }
 
 export async function saveRecord(db: Kysely<RecordsDatabase>, write: RecordWrite): Promise<{ events: number; rowUpdated: boolean }> {
+  const seal = personalSeal(db);
   return db.transaction().execute(async (tx) => {
-    const rowUpdated = await saveRow(tx, write);
-    const events = await saveEvents(tx, write.row.view.disputeId, write.events);
+    const rowUpdated = await saveRow(tx, seal, write);
+    const events = await saveEvents(tx, seal, write.row.view.disputeId, write.events);
     return { events, rowUpdated };
   });
 }
 
-async function saveRow(tx: Transaction<RecordsDatabase>, { row, lastSeq }: RecordWrite): Promise<boolean> {
+async function saveRow(tx: Transaction<RecordsDatabase>, seal: PersonalSeal, { row, lastSeq }: RecordWrite): Promise<boolean> {
   const { view } = row;
   const id = view.disputeId;
   const open = view.status === 'open';
@@ -71,24 +74,31 @@ async function saveRow(tx: Transaction<RecordsDatabase>, { row, lastSeq }: Recor
     .executeTakeFirst();
   if (!updated) return false;
 
-  const personal = { person_reference: view.personReference, summary: row.summary, agreed_actions: row.agreedActions, awaiting: json(view.awaiting) };
+  const { dispute_id: _p, ...personal } = seal.sealRow('dispute_personal', {
+    dispute_id: id,
+    person_reference: view.personReference,
+    summary: row.summary,
+    agreed_actions: row.agreedActions,
+    awaiting: json(view.awaiting),
+  });
   await tx.insertInto('dispute_personal').values({ dispute_id: id, ...personal }).onConflict((c) => c.column('dispute_id').doUpdateSet(personal)).execute();
   for (const [position, agency] of view.agencies.entries()) {
-    const fields = { agency_id: agency.id, name: agency.name, raising: agency.raising, people: json(agency.people) };
+    const fields = { agency_id: agency.id, name: agency.name, raising: agency.raising, people: seal.seal('dispute_agencies', 'people', id, json(agency.people)) };
     await tx.insertInto('dispute_agencies').values({ dispute_id: id, position, ...fields }).onConflict((c) => c.columns(['dispute_id', 'position']).doUpdateSet(fields)).execute();
   }
   if (row.form) {
-    const form = { name: row.form.name, reference: row.form.reference, fields: json(row.form.fields) };
+    const form = { name: row.form.name, reference: row.form.reference, fields: seal.seal('dispute_forms', 'fields', id, json(row.form.fields)) };
     await tx.insertInto('dispute_forms').values({ dispute_id: id, ...form }).onConflict((c) => c.column('dispute_id').doUpdateSet(form)).execute();
   }
   return true;
 }
 
-async function saveEvents(tx: Transaction<RecordsDatabase>, disputeId: string, events: DisputeEvent[]): Promise<number> {
+async function saveEvents(tx: Transaction<RecordsDatabase>, seal: PersonalSeal, disputeId: string, events: DisputeEvent[]): Promise<number> {
   if (events.length === 0) return 0;
   const rows = events.map((event) => {
     const { seq, at, stage, ...data } = event;
-    return { dispute_id: disputeId, seq, at, stage, type: event.type, by: event.by ?? null, data: json(data) };
+    const deadlinePassed = (event.type === 'stage-entered' && event.reason === 'deadline') || (event.type === 'overdue' && event.notice === 1);
+    return seal.sealRow('dispute_events', { dispute_id: disputeId, seq, at, stage, type: event.type, by: event.by ?? null, data: json(data), deadline_passed: deadlinePassed });
   });
   let added = 0;
   for (let index = 0; index < rows.length; index += 500) {
@@ -103,11 +113,11 @@ async function saveEvents(tx: Transaction<RecordsDatabase>, disputeId: string, e
   // Decisions and notes are read from their events, so they agree with the log by construction.
   const decisions = events.flatMap((event) =>
     event.type === 'outcome'
-      ? [{ dispute_id: disputeId, seq: event.seq, stage: event.stage, decision: event.decision, at: event.at, by: event.by ?? '', text: event.agreedActions ?? event.reason ?? '' }]
+      ? [seal.sealRow('dispute_decisions', { dispute_id: disputeId, seq: event.seq, stage: event.stage, decision: event.decision, at: event.at, by: event.by ?? '', text: event.agreedActions ?? event.reason ?? '' })]
       : [],
   );
   if (decisions.length) await tx.insertInto('dispute_decisions').values(decisions).onConflict((c) => c.columns(['dispute_id', 'seq']).doNothing()).execute();
-  const notes = events.flatMap((event) => (event.type === 'note' ? [{ dispute_id: disputeId, seq: event.seq, at: event.at, by: event.by ?? '', text: event.text }] : []));
+  const notes = events.flatMap((event) => (event.type === 'note' ? [seal.sealRow('dispute_notes', { dispute_id: disputeId, seq: event.seq, at: event.at, by: event.by ?? '', text: event.text })] : []));
   if (notes.length) await tx.insertInto('dispute_notes').values(notes).onConflict((c) => c.columns(['dispute_id', 'seq']).doNothing()).execute();
   return added;
 }

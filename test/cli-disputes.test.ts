@@ -4,6 +4,7 @@ import { eventually } from './support/eventually';
 import { runCli } from './support/processes';
 import { lazyRecordsStore, type LazyRecordsStore } from '../records/lazy';
 import { startPostgres, type TestPostgres } from './records/postgres';
+import { testKeyRing } from './support/temporal';
 
 // The operators' commands as a person runs them, against a real dev server and worker. The records
 // store is a real PostgreSQL: the worker writes to it, the CLI (another process) lists from it.
@@ -15,7 +16,7 @@ let databaseUrl: string;
 beforeAll(async () => {
   postgres = await startPostgres();
   databaseUrl = await postgres.database();
-  store = lazyRecordsStore({ databaseUrl });
+  store = lazyRecordsStore({ databaseUrl }, { keyRing: testKeyRing });
   dev = await startDevWorker({ records: store.get });
 });
 

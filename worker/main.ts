@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   installTemporalLogging(logger, config.LOG_LEVEL);
   const keyRing = loadKeyRing(config);
   // Opened (and migrated) first: a store newer than this code stops the worker before it polls.
-  const records = lazyRecordsStore(recordsLocation(config));
+  const records = lazyRecordsStore(recordsLocation(config), { keyRing });
   logger.info(`records store: ${(await records.get()).where}`);
   const connection = await NativeConnection.connect(temporalConnectOptions(config));
   const bundle = prebuiltWorkflowBundle();

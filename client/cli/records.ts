@@ -1,7 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { z } from 'zod';
-import { exportRecords } from '../../records/export';
+import { exportRecords, exportSubjectAccess } from '../../records/export';
 import { ListFilter, RangeEnd, RangeStart } from '../../records/filter';
 import { markEnded, saveRecord } from '../../records/write';
 import { recordWriteQuery } from '../../workflows/dispute/record-query';
@@ -14,7 +14,8 @@ import { UsageError } from './errors';
 
 export const recordsUsage = `usage:
   dispute records sync [--all] [--json]      bring the records store up to date from Temporal's open disputes (--all: and its closed ones)
-  dispute records export --board <id> [--from <date>] [--to <date>] --format csv|json [--output <file>]`;
+  dispute records export --board <id> [--from <date>] [--to <date>] --format csv|json [--output <file>]
+  dispute records export --board <id> --person-reference <ref> [--output <file>]   subject access: everything the board holds about the reference, as JSON`;
 
 /** Brings the store up to date from the disputes Temporal has: after a restore, or for disputes started before the store. */
 export async function recordsSync(
@@ -61,28 +62,36 @@ export const ExportOptions = z
     to: RangeEnd.optional(),
     format: z.enum(['csv', 'json'], { error: 'expected csv or json' }),
     output: z.string().min(1).optional(),
+    personReference: z.string().trim().min(1, 'is empty').max(64, 'is longer than 64 characters').optional(),
   })
   .superRefine((options, context) => {
+    if (options.personReference && options.format !== 'json') context.addIssue({ code: 'custom', path: ['format'], message: 'a subject access export is JSON (whole records)' });
+    if (options.personReference && (options.from || options.to)) context.addIssue({ code: 'custom', path: [options.from ? 'from' : 'to'], message: 'a subject access export covers everything held, at any date' });
     if (options.from && options.to && options.to <= options.from) context.addIssue({ code: 'custom', path: ['to'], message: 'the range runs backwards: --to must be after --from' });
   });
 
 /** Writes a board's records, to a file or to `out`. Only the store is needed, not Temporal. */
 export async function recordsExport(records: () => Promise<RecordsStore>, raw: Record<string, unknown>, out: (text: string) => void): Promise<number> {
-  const parsed = ExportOptions.safeParse(raw);
+  // A subject access export is whole records: JSON unless said otherwise.
+  const parsed = ExportOptions.safeParse(raw.personReference !== undefined && raw.format === undefined ? { ...raw, format: 'json' } : raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new UsageError(`--${String(issue?.path[0] ?? 'board')}: ${issue?.message}\n${recordsUsage}`);
+    const flag = String(issue?.path[0] ?? 'board').replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
+    throw new UsageError(`--${flag}: ${issue?.message}\n${recordsUsage}`);
   }
   const options = parsed.data;
   const { db } = await records();
+  const { personReference } = options;
+  const run = (write: (chunk: string) => void | Promise<void>) =>
+    personReference ? exportSubjectAccess(db, { board: options.board, personReference }, write) : exportRecords(db, options, write);
   if (!options.output) {
     let text = '';
-    const count = await exportRecords(db, options, (chunk) => void (text += chunk));
+    const count = await run((chunk) => void (text += chunk));
     out(text.replace(/\r?\n$/, ''));
     return count;
   }
   const file = createWriteStream(options.output);
-  const count = await exportRecords(db, options, async (chunk) => {
+  const count = await run(async (chunk) => {
     if (!file.write(chunk)) await once(file, 'drain');
   });
   file.end();

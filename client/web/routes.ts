@@ -10,7 +10,7 @@ import { agenciesOfBoard } from '../../policies/directory';
 import type { Policy } from '../../policies/schema';
 import type { MailSettings } from '../../activities/email/activities';
 import { mailTransport } from '../../activities/email/activities';
-import { readStoredDispute, type StoredDispute } from '../../records/read';
+import { readAwaiting, readStoredDispute, type StoredDispute } from '../../records/read';
 import { boardLog, reportFigures, type ReportFigures } from '../../records/reports';
 import type { RecordsDatabase } from '../../records/schema';
 import type { DisputeView } from '../../workflows/dispute/model';
@@ -330,10 +330,7 @@ async function webPages(app: FastifyInstance, options: WebOptions): Promise<void
         page: query.page,
         limit: PAGE_SIZE,
       });
-      const awaiting = rows.length
-        ? await records.selectFrom('dispute_personal').select(['dispute_id', 'awaiting']).where('dispute_id', 'in', rows.map((row) => row.dispute_id)).execute()
-        : [];
-      const awaitingOf = new Map(awaiting.map((row) => [row.dispute_id, (typeof row.awaiting === 'string' ? JSON.parse(row.awaiting) : row.awaiting) as DisputeView['awaiting']]));
+      const awaitingOf = await readAwaiting(records, rows.map((row) => row.dispute_id));
       const soon = calendar.addWorkingDays(nowDate, 2);
       const disputesShown = rows.map((row) => ({
         id: row.dispute_id,

@@ -6,6 +6,7 @@ import { openRecordsStore } from '../../records/open';
 import { saveRecord } from '../../records/write';
 import { context } from '../support/disputes';
 import { sampleWrite } from './sample';
+import { testKeyRing } from '../support/temporal';
 
 // The records commands' options as a person types them: a mistake names its flag (exit 2 in the CLI).
 
@@ -26,7 +27,7 @@ describe('dispute list and records export flags', () => {
   });
 
   it('export refuses a missing board, an unknown format and a backwards range, naming the flag; writes CSV to stdout', async () => {
-    const store = await openRecordsStore({ dataDir: 'memory' });
+    const store = await openRecordsStore({ dataDir: 'memory' }, { keyRing: testKeyRing });
     try {
       await saveRecord(store.db, sampleWrite());
       const disputes = { client: null as never, taskQueue: '', context, records: async () => store } satisfies Disputes;

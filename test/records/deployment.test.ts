@@ -6,6 +6,7 @@ import { openRecordsStore } from '../../records/open';
 import { saveRecord } from '../../records/write';
 import { startPostgres, type TestPostgres } from './postgres';
 import { sampleWrite } from './sample';
+import { testKeyRing } from '../support/temporal';
 
 // docker-compose's records store: no Docker engine runs here, so the file's wiring is checked and
 // the PostgreSQL init script it mounts is run for real against a throwaway server.
@@ -44,7 +45,7 @@ describe('the records store in docker-compose', () => {
       stdio: 'pipe',
     });
     const url = environment('worker').DATABASE_URL!.replace(/\$\{RECORDS_DB_PASSWORD:\?[^}]+\}/, 'compose-test-password').replace('@postgresql:5432/', `@127.0.0.1:${port}/`);
-    const store = await openRecordsStore({ databaseUrl: url });
+    const store = await openRecordsStore({ databaseUrl: url }, { keyRing: testKeyRing });
     try {
       expect(store.where).toBe(`PostgreSQL 127.0.0.1:${port}/dispute_records`);
       expect(await saveRecord(store.db, sampleWrite())).toEqual({ events: 8, rowUpdated: true });

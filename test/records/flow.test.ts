@@ -6,7 +6,7 @@ import { storedEvents } from '../../records/write';
 import { addNote } from '../../workflows/dispute/messages';
 import { concernWith, contactsAt, twoAgencies, useDisputeKit, type RunningDispute } from '../support/disputes';
 import { decide, enteredStages, mailMatching, plusHours, saveHistory, subjectHas, utc } from '../workflow/scenarios';
-import { testDataConverter } from '../support/temporal';
+import { testDataConverter, testKeyRing } from '../support/temporal';
 import { startPostgres, type TestPostgres } from './postgres';
 
 // The workflow writes its record to the store as it moves, on the time-skipping server with the real
@@ -16,11 +16,11 @@ import { startPostgres, type TestPostgres } from './postgres';
 
 let postgres: TestPostgres;
 let onPostgres: LazyRecordsStore;
-const onPglite = lazyRecordsStore({ dataDir: 'memory' });
+const onPglite = lazyRecordsStore({ dataDir: 'memory' }, { keyRing: testKeyRing });
 let store = onPglite;
 beforeAll(async () => {
   postgres = await startPostgres();
-  onPostgres = lazyRecordsStore({ databaseUrl: await postgres.database() });
+  onPostgres = lazyRecordsStore({ databaseUrl: await postgres.database() }, { keyRing: testKeyRing });
   await onPostgres.get(); // migrated before anything is written
   await onPglite.get();
 });

@@ -12,6 +12,7 @@ import { context } from '../support/disputes';
 import { eventually } from '../support/eventually';
 import { runCli } from '../support/processes';
 import { startPostgres, type TestPostgres } from './postgres';
+import { testKeyRing } from '../support/temporal';
 
 // Temporal forgets a closed dispute after its retention; the store does not. On a real dev server
 // with a worker writing to a real PostgreSQL: a dispute is closed, its workflow deleted, and the API,
@@ -35,7 +36,7 @@ const OTHER = 'robin.other@rotherham-nhs.example.org';
 beforeAll(async () => {
   postgres = await startPostgres();
   databaseUrl = await postgres.database();
-  store = lazyRecordsStore({ databaseUrl });
+  store = lazyRecordsStore({ databaseUrl }, { keyRing: testKeyRing });
   dev = await startDevWorker({ records: store.get });
   disputes = { client: dev.env.client, taskQueue: dev.taskQueue, context, records: store.get };
   app = buildApi({ disputes, keys: ApiKeys.demo(context.directory).keys });

@@ -9,6 +9,7 @@ import { listRecords, readStoredDispute } from '../../records/read';
 import { saveRecord, storedEvents } from '../../records/write';
 import { startPostgres, type TestPostgres } from './postgres';
 import { sampleWrite } from './sample';
+import { testKeyRing } from '../support/temporal';
 
 // The store itself, against PGlite and against a real PostgreSQL server: the same migrations, the
 // same queries.
@@ -30,16 +31,16 @@ describe.each(backends)('the records store on %s', (_name, location) => {
   it('migrates on open, again is a no-op, and a store newer than the code refuses to start with a clear message', async () => {
     const where = await location();
     if (where.dataDir === 'memory') return; // an in-memory store cannot be reopened; the PGlite folder case is below
-    const first = await openRecordsStore(where);
+    const first = await openRecordsStore(where, { keyRing: testKeyRing });
     await first.close();
-    const again = await openRecordsStore(where);
+    const again = await openRecordsStore(where, { keyRing: testKeyRing });
     await sql`insert into kysely_migration (name, timestamp) values ('0099-from-the-future', now())`.execute(again.db);
     await again.close();
-    await expect(openRecordsStore(where)).rejects.toThrow(/newer than this code: it has migration\(s\) 0099-from-the-future that this version does not know/);
+    await expect(openRecordsStore(where, { keyRing: testKeyRing })).rejects.toThrow(/newer than this code: it has migration\(s\) 0099-from-the-future that this version does not know/);
   });
 
   it('a retried write adds nothing; a late, older write never overwrites the newer row; reading back gives the same view', async () => {
-    const store = await openRecordsStore(await location());
+    const store = await openRecordsStore(await location(), { keyRing: testKeyRing });
     try {
       const open = sampleWrite({ events: 4 });
       const closed = sampleWrite();
@@ -66,7 +67,7 @@ describe.each(backends)('the records store on %s', (_name, location) => {
   });
 
   it('lists with filters and pages, newest first, and exports a board as CSV and JSON', async () => {
-    const store = await openRecordsStore(await location());
+    const store = await openRecordsStore(await location(), { keyRing: testKeyRing });
     try {
       const day = (n: number) => new Date(Date.UTC(2026, 0, 1 + n, 10)).toISOString();
       for (let n = 0; n < 12; n += 1) {
@@ -116,16 +117,16 @@ describe('the embedded store in a folder', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dispute-records-'));
     try {
       const folder = join(dir, 'records');
-      const store = await openRecordsStore({ dataDir: folder });
+      const store = await openRecordsStore({ dataDir: folder }, { keyRing: testKeyRing });
       await saveRecord(store.db, sampleWrite());
-      await expect(openRecordsStore({ dataDir: folder })).rejects.toThrow(RecordsStoreError);
-      await expect(openRecordsStore({ dataDir: folder })).rejects.toThrow(/is open in another process \(pid \d+/);
+      await expect(openRecordsStore({ dataDir: folder }, { keyRing: testKeyRing })).rejects.toThrow(RecordsStoreError);
+      await expect(openRecordsStore({ dataDir: folder }, { keyRing: testKeyRing })).rejects.toThrow(/is open in another process \(pid \d+/);
       await store.close();
-      const reopened = await openRecordsStore({ dataDir: folder });
+      const reopened = await openRecordsStore({ dataDir: folder }, { keyRing: testKeyRing });
       expect((await readStoredDispute(reopened.db, 'rsab-sample'))?.view.events).toHaveLength(8);
       await sql`insert into kysely_migration (name, timestamp) values ('0099-from-the-future', now())`.execute(reopened.db);
       await reopened.close();
-      await expect(openRecordsStore({ dataDir: folder })).rejects.toThrow(/records store \(PGlite .*\) is newer than this code/);
+      await expect(openRecordsStore({ dataDir: folder }, { keyRing: testKeyRing })).rejects.toThrow(/records store \(PGlite .*\) is newer than this code/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -13,7 +13,7 @@ import { context, twoAgencies } from '../support/disputes';
 import { eventually } from '../support/eventually';
 import { freePort } from '../support/processes';
 import { startSmtpSink, testMailSettings, type SmtpSink } from '../support/smtp-sink';
-import { devServerEnv, testWorker } from '../support/temporal';
+import { devServerEnv, testKeyRing, testWorker } from '../support/temporal';
 import { handRecord } from './records';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
@@ -41,7 +41,7 @@ let taskQueue = '';
 beforeAll(async () => {
   env = await devServerEnv();
   sink = await startSmtpSink();
-  store = await openRecordsStore({ dataDir: 'memory' });
+  store = await openRecordsStore({ dataDir: 'memory' }, { keyRing: testKeyRing });
   const started = await testWorker(env, createActivities({ mail: testMailSettings(sink), records: async () => store }));
   const { worker } = started;
   taskQueue = started.taskQueue;

@@ -4,6 +4,7 @@ import { openRecordsStore, type RecordsStore } from '../../records/open';
 import { percentile, reportFigures } from '../../records/reports';
 import { saveRecord } from '../../records/write';
 import { handRecord } from './records';
+import { testKeyRing } from '../support/temporal';
 
 // The report's figures against a set of records counted by hand. Period: April to June 2026
 // (London). Dispute A crosses Good Friday and Easter Monday (3 and 6 April 2026), so its stage 1,
@@ -14,7 +15,7 @@ const period = { board: 'rotherham-rsab', from: new Date('2026-03-31T23:00:00Z')
 const calendar = createCalendar({ division: 'england-and-wales' });
 
 beforeAll(async () => {
-  store = await openRecordsStore({ dataDir: 'memory' });
+  store = await openRecordsStore({ dataDir: 'memory' }, { keyRing: testKeyRing });
   const records = [
     // A: across Easter, resolved at stage 1.
     handRecord({ id: 'rsab-aaaaaa', agencies: ['rotherham-asc', 'rotherham-nhs'], stages: [[1, '2026-04-02T09:00:00Z', 'started', '2026-04-08T09:00:00Z']], closed: { at: '2026-04-07T09:00:00Z', outcome: 'resolved', workingDays: 1 } }),

@@ -8,6 +8,7 @@ import { context } from '../support/disputes';
 import { handRecord } from './records';
 import { eventually } from '../support/eventually';
 import { startSmtpSink, testMailSettings, type SmtpSink } from '../support/smtp-sink';
+import { testKeyRing } from '../support/temporal';
 
 // Sign-in, sessions and strict forms over real HTTP requests (Fastify's inject) with a real SMTP
 // server, on a clock the test moves. These pages need no Temporal server.
@@ -19,7 +20,7 @@ const apps: FastifyInstance[] = [];
 
 beforeAll(async () => {
   sink = await startSmtpSink();
-  store = await openRecordsStore({ dataDir: 'memory' });
+  store = await openRecordsStore({ dataDir: 'memory' }, { keyRing: testKeyRing });
 });
 afterAll(async () => {
   for (const app of apps) await app.close();

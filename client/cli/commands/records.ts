@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { lazyRecordsStore } from '../../../records/lazy';
 import { loadConfig, recordsLocation } from '../../../runtime/config';
+import { loadKeyRing } from '../../../runtime/key-ring';
 import { connectDisputes } from '../../operations';
 import { UsageError } from '../errors';
 import type { CommandContext } from '../main';
@@ -27,14 +28,18 @@ export function register(program: Command, { out }: CommandContext): void {
     });
   records
     .command('export')
-    .description("a board's records for its own analysis: CSV (one row per dispute, no personal data) or JSON (whole records)")
+    .description("a board's records for its own analysis: CSV (one row per dispute, no personal data) or JSON (whole records); with --person-reference, a subject access export")
     .option('--board <id>', 'board id, e.g. rotherham-rsab')
     .option('--from <date>', 'disputes started on or after (a date, London time, or an instant)')
     .option('--to <date>', 'disputes started on or before')
     .option('--format <format>', 'csv | json')
     .option('--output <file>', 'write to this file instead of stdout')
+    .option('--person-reference <ref>', "subject access: every record of the board's about this person's reference, as JSON")
     .action(async (options: Record<string, unknown>) => {
-      const store = lazyRecordsStore(recordsLocation(loadConfig()));
+      const config = loadConfig();
+      // CSV holds report fields only: it needs no key. Whole records open the sealed personal fields.
+      const keyRing = options.format === 'csv' && options.personReference === undefined ? null : loadKeyRing(config, { local: true });
+      const store = lazyRecordsStore(recordsLocation(config), { keyRing });
       try {
         await recordsExport(store.get, options, out);
       } finally {

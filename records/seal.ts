@@ -129,6 +129,19 @@ export async function sealLegacyValues(db: Kysely<RecordsDatabase>, batch = 500)
     await db.deleteFrom('sealing_pending').where('table_name', '=', name).execute();
     await sql`vacuum full ${sql.table(table)}`.execute(db);
   }
-  if (pending.length > 0) await sql`checkpoint`.execute(db);
+  if (pending.length > 0) await forgetOldWal(db);
   return sealed;
+}
+
+/**
+ * The plain values are still in the write-ahead log that recorded them. A new segment, a checkpoint
+ * and no recycling: the old segments are deleted rather than renamed for reuse (PGlite runs its
+ * checkpoint in this session, so the setting applies; a PostgreSQL server's checkpointer follows
+ * its own configuration, see the README).
+ */
+async function forgetOldWal(db: Kysely<RecordsDatabase>): Promise<void> {
+  await sql`set wal_recycle = off`.execute(db).catch(() => undefined);
+  await sql`select pg_switch_wal()`.execute(db).catch(() => undefined);
+  await sql`checkpoint`.execute(db);
+  await sql`reset wal_recycle`.execute(db).catch(() => undefined);
 }

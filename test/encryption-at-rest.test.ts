@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -8,16 +8,20 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeys } from '../client/api/keys';
 import { OperatorKeys } from '../client/api/operator-keys';
 import { buildApi } from '../client/api/server';
+import { lazyRecordsStore, type LazyRecordsStore } from '../records/lazy';
+import { readStoredDispute } from '../records/read';
 import { temporalCliPath } from '../runtime/temporal-binaries';
 import { startDevWorker, type DevWorker } from './support/dev-worker';
 import { context } from './support/disputes';
 import { eventually } from './support/eventually';
 import { freePort, runCli } from './support/processes';
+import { testMailSettings } from './support/smtp-sink';
 import { testKeyRing } from './support/temporal';
 
 // Issue 12's proof: a dispute with a known name, address and summary leaves none of them in plain
-// text in the dev server's SQLite file or in its history exported as JSON; those entitled (the API,
-// the CLI, an operator through the codec endpoint) still read them.
+// text in the dev server's SQLite file, in its history exported as JSON or in the records store's
+// PGlite folder; those entitled (the API, the CLI, the board pages, an operator through the codec
+// endpoint) still read them.
 
 const NAME = 'Ottoline Quarrington';
 const EMAIL = 'ottoline.quarrington@norfolk-gp.example.org';
@@ -31,22 +35,62 @@ let dev: DevWorker;
 let api: FastifyInstance;
 let base: string;
 let dataDir: string;
+let records: LazyRecordsStore;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'dispute-at-rest-'));
-  dev = await startDevWorker({ dbFilename: join(dataDir, 'temporal.sqlite') });
+  // One process writes and reads the embedded store, as under npm start.
+  records = lazyRecordsStore({ dataDir: join(dataDir, 'records') }, { keyRing: testKeyRing });
+  dev = await startDevWorker({ dbFilename: join(dataDir, 'temporal.sqlite'), records: records.get });
+  const port = await freePort();
   api = buildApi({
-    disputes: { client: dev.env.client, taskQueue: dev.taskQueue, context },
+    disputes: { client: dev.env.client, taskQueue: dev.taskQueue, context, records: records.get },
     keys: ApiKeys.demo(context.directory).keys,
     codec: { keyRing: testKeyRing, operators: OperatorKeys.demo().keys, origins: [] },
+    web: { records: (await records.get()).db, secret: 'a test secret for the board pages', mail: testMailSettings(dev.sink), publicUrl: `http://127.0.0.1:${port}` },
   });
-  base = await api.listen({ host: '127.0.0.1', port: await freePort() });
+  base = await api.listen({ host: '127.0.0.1', port });
 });
 
 afterAll(async () => {
   await api?.close();
   await dev?.close();
+  await records?.close();
 });
+
+/** Every file under a folder, byte for byte. */
+function filesUnder(folder: string): Buffer {
+  const files: Buffer[] = [];
+  const visit = (path: string): void => {
+    if (statSync(path).isDirectory()) readdirSync(path).forEach((name) => visit(join(path, name)));
+    else files.push(readFileSync(path));
+  };
+  visit(folder);
+  return Buffer.concat(files);
+}
+
+/** A board page as a signed-in board member sees it: sign-in link by email, then the page (real HTTP). */
+async function boardPage(email: string, path: string): Promise<string> {
+  let cookie = '';
+  const request = async (method: 'GET' | 'POST', url: string, form?: Record<string, string>) => {
+    const response = await fetch(`${base}${url}`, {
+      method,
+      redirect: 'manual',
+      headers: { cookie, ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+      ...(form ? { body: new URLSearchParams(form).toString() } : {}),
+    });
+    const set = response.headers.get('set-cookie');
+    if (set) cookie = set.split(';')[0]!;
+    return response.text();
+  };
+  const csrf = async (url: string) => /name="csrf" value="([^"]+)"/.exec(await request('GET', url))![1]!;
+  const before = dev.sink.messages.filter((message) => message.envelopeTo.includes(email)).length;
+  await request('POST', '/web/sign-in', { csrf: await csrf('/web/sign-in'), email });
+  const mail = await eventually(async () => dev.sink.messages.filter((message) => message.envelopeTo.includes(email)), (found) => found.length > before);
+  const link = new URL(/(http\S+)/.exec(mail[mail.length - 1]!.text)![1]!).pathname;
+  await request('POST', link, { csrf: await csrf(link) });
+  return request('GET', path);
+}
 
 const call = async (method: string, path: string, key: string, body?: unknown) => {
   const response = await fetch(`${base}${path}`, {
@@ -129,5 +173,19 @@ describe('personal data at rest', () => {
     expect(bytes.includes(Buffer.from(disputeId))).toBe(true); // the search reads what is in clear
     expect(bytes.includes(Buffer.from('sendEmails'))).toBe(true);
     for (const text of [...SECRETS, REASON, 'invalid dispute']) expect(bytes.includes(Buffer.from(text)), text).toBe(false);
-  }, 120_000);
+
+    // The records store: the worker wrote the whole record, sealed; the board pages open it.
+    const events = (shown.body.events as unknown[]).length;
+    const record = await eventually(async () => readStoredDispute((await records.get()).db, disputeId), (found) => (found?.view.events.length ?? 0) >= events);
+    expect(record?.summary).toBe(SUMMARY);
+    expect(record?.view.personReference).toBe(REFERENCE);
+    expect(record?.notes.map((note) => note.text)).toEqual([`${NAME} called.`]);
+    const page = await boardPage('board-manager.norfolk@board.example.org', `/web/disputes/${disputeId}`);
+    for (const text of [REFERENCE, `${NAME} called.`, EMAIL]) expect(page, text).toContain(text);
+    await records.close(); // everything on disk
+    const store = filesUnder(join(dataDir, 'records'));
+    expect(store.includes(Buffer.from(disputeId))).toBe(true);
+    expect(store.includes(Buffer.from('norfolk-nsab'))).toBe(true); // report fields stay in clear
+    for (const text of [...SECRETS, REASON, 'Robin Other']) expect(store.includes(Buffer.from(text)), text).toBe(false);
+  }, 180_000);
 });

@@ -11,6 +11,8 @@ import { freePort } from '../support/processes';
 
 export interface TestPostgres {
   port: number;
+  /** The cluster's data folder (for tests that read its files). */
+  dataDir: string;
   /** A fresh, empty database on the cluster. */
   database(): Promise<string>;
   /** Stops the server (fast shutdown); its data stays. */
@@ -62,6 +64,7 @@ export async function startPostgres(): Promise<TestPostgres> {
   await start();
   return {
     port,
+    dataDir: data,
     async database() {
       counter += 1;
       const name = `records_${process.pid}_${counter}`;

@@ -19,7 +19,9 @@ export function sampleEvents(count: number, base?: string): DisputeEvent[] {
   return events.slice(0, count);
 }
 
-export function sampleWrite(options: { id?: string; board?: string; agencies?: string[]; events?: number; base?: string; category?: string; risk?: 'standard' | 'high' | 'imminent' } = {}): RecordWrite {
+export function sampleWrite(
+  options: { id?: string; board?: string; agencies?: string[]; events?: number; base?: string; category?: string; risk?: 'standard' | 'high' | 'imminent'; personReference?: string; summary?: string } = {},
+): RecordWrite {
   const events = sampleEvents(options.events ?? 8, options.base);
   const closed = events.some((event) => event.type === 'closed');
   const last = events[events.length - 1]!;
@@ -33,7 +35,7 @@ export function sampleWrite(options: { id?: string; board?: string; agencies?: s
         disputeId: options.id ?? 'rsab-sample',
         policy: { id: 'rotherham-rsab', version: 1 },
         board: options.board ?? 'rotherham-rsab',
-        personReference: 'RMBC-000123',
+        personReference: options.personReference ?? 'RMBC-000123',
         status: closed ? 'resolved' : 'open',
         stage,
         tier: stage === 1 ? 'practitioner' : 'line-manager',
@@ -45,7 +47,7 @@ export function sampleWrite(options: { id?: string; board?: string; agencies?: s
         awaiting: closed ? [] : agencies.map((agencyId) => ({ agencyId, agency: agencyId.toUpperCase(), contacts: [{ name: 'Pat Raiser', email: `pat@${agencyId}.example.org` }] })),
         agencies: agencies.map((id, index) => ({ id, name: id.toUpperCase(), raising: index === 0, people: [`pat@${id}.example.org`] })),
       },
-      summary: 'Disagreement about discharge planning.',
+      summary: options.summary ?? 'Disagreement about discharge planning.',
       startedAt: events[0]!.at,
       closedAt: closed ? last.at : null,
       timeTaken: closed ? { workingDays: 0.38, calendarDays: 0.13 } : null,

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { sql, type Kysely } from 'kysely';
-import { exportRecords } from '../records/export';
+import { exportRecords, exportSubjectAccess } from '../records/export';
 import { openRecordsStore, type RecordsStore } from '../records/open';
 import { listRecords, type RecordsQuery } from '../records/read';
 import type { RecordsDatabase } from '../records/schema';
@@ -87,6 +87,9 @@ async function measure(name: string, store: RecordsStore): Promise<{ name: strin
   const [csvMs, csvCount] = await timed(() => exportRecords(store.db, { board, format: 'csv' }, (chunk) => void (bytes += chunk.length)));
   const year = { from: new Date('2025-01-01T00:00:00Z'), to: new Date('2026-01-01T00:00:00Z') };
   const [jsonMs, jsonCount] = await timed(() => exportRecords(store.db, { board, ...year, format: 'json' }, (chunk) => void (bytes += chunk.length)));
+  // Subject access: every one of the board's references opened and compared (the reference is sealed).
+  const [sarMs, sarCount] = await timed(() => exportSubjectAccess(store.db, { board, personReference: 'REF-bench-5' }, (chunk) => void (bytes += chunk.length)));
+  const [boardSize] = (await sql<{ count: number }>`select count(*)::int as count from disputes where board = ${board}`.execute(store.db)).rows;
   const writes: number[] = [];
   for (let n = 0; n < WRITES; n += 1) {
     const write = sampleWrite({ id: `rsab-write-${n}`, base: new Date(Date.UTC(2026, 0, 1) + n * 3_600_000).toISOString() });
@@ -100,6 +103,7 @@ async function measure(name: string, store: RecordsStore): Promise<{ name: strin
     { name: `${name}: list with filters, p50 / p99 (${LISTS} queries)`, value: `${ms(percentile(lists, 50))} / ${ms(percentile(lists, 99))}` },
     { name: `${name}: export a board as CSV (${csvCount.toLocaleString('en-GB')} disputes)`, value: `${(csvMs / 1000).toFixed(2)} s` },
     { name: `${name}: export a board's year as JSON, whole records (${jsonCount.toLocaleString('en-GB')} disputes)`, value: `${(jsonMs / 1000).toFixed(2)} s` },
+    { name: `${name}: subject access export, scanning a board's ${boardSize!.count.toLocaleString('en-GB')} sealed references (${sarCount} found)`, value: `${(sarMs / 1000).toFixed(2)} s` },
     { name: `${name}: write one dispute's full record (8 events), p50 / p99`, value: `${ms(percentile(writes, 50))} / ${ms(percentile(writes, 99))}` },
   ];
 }

@@ -9,6 +9,10 @@ import type { DisputesTable, RecordsDatabase } from './schema';
 const iso = (value: Date | null) => (value === null ? null : value.toISOString());
 const parsed = <T>(value: unknown): T => (typeof value === 'string' ? JSON.parse(value) : value) as T;
 
+/** What a personal text shows once the board's retention has erased it (records/purge.ts): lists read as empty. */
+export const erasedText = '[erased]';
+const kept = (value: string | null) => value ?? erasedText;
+
 /** The whole stored record of one dispute: the view, the closing record and what only the store keeps. */
 export interface StoredDispute {
   view: DisputeView;
@@ -21,6 +25,8 @@ export interface StoredDispute {
   decisions: DisputeRecord['decisions'];
   notes: { seq: number; at: string; by: string; text: string }[];
   form: DisputeRecord['form'];
+  /** When the personal fields were erased at the end of the board's retention; null while kept. */
+  erasedAt: string | null;
 }
 
 export async function readStoredDispute(db: Kysely<RecordsDatabase>, disputeId: string): Promise<StoredDispute | null> {
@@ -37,7 +43,7 @@ export async function readStoredDispute(db: Kysely<RecordsDatabase>, disputeId: 
     disputeId: row.dispute_id,
     policy: { id: row.policy_id, version: row.policy_version },
     board: row.board,
-    personReference: row.person_reference,
+    personReference: kept(row.person_reference),
     status: row.status as Status,
     stage: row.stage,
     tier: row.tier,
@@ -46,8 +52,8 @@ export async function readStoredDispute(db: Kysely<RecordsDatabase>, disputeId: 
     concernAt: row.concern_at_given,
     enteredStageAt: row.entered_stage_at.toISOString(),
     deadlines: { startBy: iso(row.start_by), concludeBy: iso(row.conclude_by), escalateAt: iso(row.escalate_at), remindAt: iso(row.remind_at) },
-    awaiting: parsed(row.awaiting),
-    agencies: agencies.map((agency) => ({ id: agency.agency_id, name: agency.name, raising: agency.raising, people: parsed<string[]>(agency.people) })),
+    awaiting: parsed(row.awaiting) ?? [],
+    agencies: agencies.map((agency) => ({ id: agency.agency_id, name: agency.name, raising: agency.raising, people: parsed<string[] | null>(agency.people) ?? [] })),
     events: events.map(
       (event) =>
         ({
@@ -60,15 +66,16 @@ export async function readStoredDispute(db: Kysely<RecordsDatabase>, disputeId: 
   };
   return {
     view,
-    summary: row.summary,
+    summary: kept(row.summary),
     startedAt: row.started_at.toISOString(),
     closedAt: iso(row.closed_at),
     outcome: row.outcome as Outcome | null,
     timeTaken: row.working_days === null || row.calendar_days === null ? null : { workingDays: row.working_days, calendarDays: row.calendar_days },
-    agreedActions: row.agreed_actions,
-    decisions: decisions.map((d) => ({ stage: d.stage, decision: d.decision as DisputeRecord['decisions'][number]['decision'], by: d.by, at: d.at.toISOString(), text: d.text })),
-    notes: notes.map((n) => ({ seq: n.seq, at: n.at.toISOString(), by: n.by, text: n.text })),
-    form: form ? { name: form.name, reference: form.reference, fields: parsed(form.fields) } : null,
+    agreedActions: row.personal_erased_at ? erasedText : row.agreed_actions,
+    decisions: decisions.map((d) => ({ stage: d.stage, decision: d.decision as DisputeRecord['decisions'][number]['decision'], by: kept(d.by), at: d.at.toISOString(), text: kept(d.text) })),
+    notes: notes.map((n) => ({ seq: n.seq, at: n.at.toISOString(), by: kept(n.by), text: kept(n.text) })),
+    form: form ? { name: form.name, reference: form.reference, fields: parsed(form.fields) ?? [] } : null,
+    erasedAt: iso(row.personal_erased_at),
   };
 }
 

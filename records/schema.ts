@@ -35,16 +35,18 @@ export interface DisputesTable {
   agencies: Json;
   /** The sequence number of the last event the row reflects: an older write never overwrites a newer one. */
   last_seq: number;
+  /** When the board's retention ended and the personal columns were erased (records/purge.ts); null while kept. */
+  personal_erased_at: Instant | null;
 }
 
-/** Personal fields of a dispute. */
+/** Personal fields of a dispute. Every personal column of every table is null once erased. */
 export interface DisputePersonalTable {
   dispute_id: string;
-  person_reference: string;
-  summary: string;
+  person_reference: string | null;
+  summary: string | null;
   agreed_actions: string | null;
   /** Who is awaited while open: names and addresses. */
-  awaiting: Json;
+  awaiting: Json | null;
 }
 
 export interface DisputeAgenciesTable {
@@ -54,7 +56,7 @@ export interface DisputeAgenciesTable {
   name: string;
   raising: boolean;
   /** Personal: the addresses of the people who may act for the agency. */
-  people: Json;
+  people: Json | null;
 }
 
 export interface DisputeEventsTable {
@@ -65,7 +67,7 @@ export interface DisputeEventsTable {
   type: string;
   /** Personal: who acted. */
   by: string | null;
-  /** Personal: the event as the workflow recorded it, less seq, at and stage (addresses, reasons, texts). */
+  /** Personal: the event as the workflow recorded it, less seq, at and stage (addresses, reasons, texts); once erased, its non-personal facts only. */
   data: Json;
 }
 
@@ -76,16 +78,16 @@ export interface DisputeDecisionsTable {
   stage: number;
   decision: string;
   at: Instant;
-  by: string;
-  text: string;
+  by: string | null;
+  text: string | null;
 }
 
 export interface DisputeNotesTable {
   dispute_id: string;
   seq: number;
   at: Instant;
-  by: string;
-  text: string;
+  by: string | null;
+  text: string | null;
 }
 
 /** The board's form the policy asks for, as filled at the last write. */
@@ -94,7 +96,7 @@ export interface DisputeFormsTable {
   name: string;
   reference: string;
   /** Personal: the fields and their values. */
-  fields: Json;
+  fields: Json | null;
 }
 
 export interface RecordsDatabase {

@@ -63,10 +63,11 @@ async function saveRow(tx: Transaction<RecordsDatabase>, { row, lastSeq }: Recor
   };
   const { dispute_id: _id, ...changes } = values;
   // The row moves only forwards: a write whose events are older than the stored row's is ignored.
+  // An erased record is final: a late sync never writes its personal fields back.
   const updated = await tx
     .insertInto('disputes')
     .values(values)
-    .onConflict((conflict) => conflict.column('dispute_id').doUpdateSet(changes).where('disputes.last_seq', '<=', lastSeq))
+    .onConflict((conflict) => conflict.column('dispute_id').doUpdateSet(changes).where('disputes.last_seq', '<=', lastSeq).where('disputes.personal_erased_at', 'is', null))
     .returning('dispute_id')
     .executeTakeFirst();
   if (!updated) return false;

@@ -6,7 +6,10 @@ import { readStoredDispute } from '../../records/read';
 import { saveRecord } from '../../records/write';
 import { purgeScheduleId } from '../../worker/purge-schedule';
 import { eventually } from '../support/eventually';
-import { freePort, launch, type Launched } from '../support/processes';
+import { ApiKeys } from '../../client/api/keys';
+import { buildApi } from '../../client/api/server';
+import { context } from '../support/disputes';
+import { freePort, launch, runCli, type Launched } from '../support/processes';
 import { devServerEnv, testPayloadKeys } from '../support/temporal';
 import { startPostgres, type TestPostgres } from './postgres';
 import { sampleWrite } from './sample';
@@ -110,6 +113,22 @@ describe('the daily retention purge, a Temporal Schedule the worker starts', () 
       expect(history).not.toContain(word);
       expect(logs).not.toContain(word);
     }
+    // The API and `dispute show` (Temporal never knew it: both read the store) show the facts, personal fields erased.
+    const api = buildApi({ disputes: { client: env.client, taskQueue, context, records: async () => store }, keys: ApiKeys.demo(context.directory).keys });
+    try {
+      const response = await api.inject({ method: 'GET', url: '/disputes/rsab-sched-old', headers: { authorization: 'Bearer demo-board-rotherham-rsab' } });
+      expect(response.statusCode).toBe(200);
+      expect(response.json()).toMatchObject({ disputeId: 'rsab-sched-old', board: 'rotherham-rsab', status: 'resolved', stage: 2, personReference: '[erased]', awaiting: [] });
+      for (const word of personal) expect(response.body).not.toContain(word);
+    } finally {
+      await api.close();
+    }
+    const shown = await runCli(['show', 'rsab-sched-old'], { TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: taskQueue, DATABASE_URL: databaseUrl });
+    expect({ code: shown.code, stderr: shown.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(shown.stdout).toContain('rsab-sched-old — rotherham-rsab (policy rotherham-rsab v1); person [erased]');
+    expect(shown.stdout).toContain('outcome  decision=resolved');
+    for (const word of personal) expect(shown.stdout).not.toContain(word);
+
     // Triggered again: nothing more is due.
     await handle.trigger();
     const next = await eventually(() => handle.describe().then((d) => d.info.recentActions), (recent) => recent.length >= 2, 30_000);

@@ -26,9 +26,16 @@ export async function markEnded(db: Kysely<RecordsDatabase>, disputeId: string, 
 export async function saveRecord(db: Kysely<RecordsDatabase>, write: RecordWrite): Promise<{ events: number; rowUpdated: boolean }> {
   return db.transaction().execute(async (tx) => {
     const rowUpdated = await saveRow(tx, write);
+    if (!rowUpdated && (await erased(tx, write.row.view.disputeId))) return { events: 0, rowUpdated };
     const events = await saveEvents(tx, write.row.view.disputeId, write.events);
     return { events, rowUpdated };
   });
+}
+
+/** Erased at the end of its board's retention (records/purge.ts): nothing more is written to it. */
+async function erased(tx: Transaction<RecordsDatabase>, disputeId: string): Promise<boolean> {
+  const row = await tx.selectFrom('disputes').select('personal_erased_at').where('dispute_id', '=', disputeId).executeTakeFirst();
+  return Boolean(row?.personal_erased_at);
 }
 
 async function saveRow(tx: Transaction<RecordsDatabase>, { row, lastSeq }: RecordWrite): Promise<boolean> {

@@ -224,8 +224,12 @@ describe.each(backends)('the purge on %s', (_name, location) => {
     for (const word of personalWords) expect(JSON.stringify(stored)).not.toContain(word);
     expect((await readStoredDispute(store.db, 'rsab-edge-kept'))).toMatchObject({ erasedAt: null, view: { personReference: 'RMBC-000123' } });
 
-    // `records sync --all` after a restore re-sends the whole write: the record stays erased.
-    expect((await saveRecord(store.db, disputes.past[0]!)).rowUpdated).toBe(false);
+    // `records sync --all` after a restore re-sends the whole write, with an event the store lacked: the record stays erased.
+    const late = structuredClone(disputes.past[0]!);
+    late.events.push({ seq: 11, at: late.events[9]!.at, stage: 2, type: 'note', by: 'pat.raiser@rotherham-asc.example.org', text: 'Called the ward again.' });
+    late.lastSeq = 11;
+    expect(await saveRecord(store.db, late)).toEqual({ events: 0, rowUpdated: false });
+    expect((await readStoredDispute(store.db, 'rsab-old'))!.view.events).toHaveLength(10);
     for (const word of personalWords) expect(JSON.stringify(await readStoredDispute(store.db, 'rsab-old'))).not.toContain(word);
   });
 });

@@ -17,6 +17,7 @@ import { privateDataDir, writePrivateFile } from '../runtime/local-state';
 import { createPrettyLogger, installTemporalLogging } from '../runtime/logger';
 import { startMailInbox, type MailInbox } from '../runtime/mail-inbox';
 import { createWorker } from '../worker/create';
+import { ensurePurgeSchedule } from '../worker/purge-schedule';
 import { codecOrigins } from './api/codec';
 import { ApiKeys } from './api/keys';
 import { OperatorKeys } from './api/operator-keys';
@@ -81,10 +82,11 @@ async function main(): Promise<void> {
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    activities: createActivities({ mail: mailSettings(config, secret), records: records.get }),
+    activities: createActivities({ mail: mailSettings(config, secret), records: records.get, purge: { policyDir: config.POLICY_DIR } }),
     dataConverter: dataConverter(keyRing),
   });
   const { disputes, close: closeClient } = await connectDisputes({ ...config, TEMPORAL_ADDRESS: server.address }, { context, keyRing, records: records.get });
+  await ensurePurgeSchedule(disputes.client, config.TEMPORAL_TASK_QUEUE);
   const apiLog = logger.child({ component: 'api' });
   const api = buildApi({
     disputes,
@@ -105,7 +107,7 @@ async function main(): Promise<void> {
   Temporal server   ${server.address}  (namespace '${config.TEMPORAL_NAMESPACE}', data in ${config.TEMPORAL_DB_FILE}, closed disputes kept ${config.TEMPORAL_RETENTION_DAYS} days)
   Records store     ${store.where}
   Temporal Web UI   ${server.uiUrl}  (codec: ${apiUrl}/codec${configuredOperators ? '' : `; demo operator key: ${OperatorKeys.demo().plain}`})
-  Worker            polling task queue '${config.TEMPORAL_TASK_QUEUE}'
+  Worker            polling task queue '${config.TEMPORAL_TASK_QUEUE}'  (records retention purge: daily at 02:30 London)
   API               ${apiUrl}  (OpenAPI: ${apiUrl}/openapi.json)
   Board pages       ${apiUrl}/web  (sign in with an address from the agency directory; the link arrives in the mail inbox)
   Replies           ${replies.describe()}

@@ -1,4 +1,4 @@
-import type { Amount, DeadlineRule, Policy, Recipient, Reminder } from './schema';
+import { keepClosedYears, type Amount, type DeadlineRule, type Policy, type Recipient, type Reminder } from './schema';
 
 // Policy rules in words, for people: the CLI's `policy show` and, later, emails.
 
@@ -125,6 +125,10 @@ export function describePolicy(policy: Policy): string {
   if (policy.debrief) lines.push(`After it closes, a debrief prompt to everyone involved: ${policy.debrief.purpose}`);
   const hours = policy.officeHours ?? { start: '09:00', end: '17:00' };
   lines.push(`Emails that ask someone for something go out ${hours.start}–${hours.end} London time on working days${policy.officeHours ? '' : ' (the default)'}; deadlines never move`);
+  const years = keepClosedYears(policy);
+  lines.push(
+    `Closed records are kept ${years} ${years === 1 ? 'year' : 'years'} after closing${policy.retention ? '' : ' (the default)'}, then their personal details are erased; the facts stay for reports${policy.retention?.cite ? ` (${policy.retention.cite})` : ''}`,
+  );
   if (policy.notes.length) {
     lines.push('');
     lines.push('Notes:');

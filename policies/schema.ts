@@ -221,8 +221,31 @@ export const Policy = z.strictObject({
    * older than this belongs to a review, not to the escalation procedure's clock.
    */
   concernMaxAgeDays: z.number().int().min(1).max(3650).default(90),
+  /**
+   * How long the board keeps a closed dispute's record: whole years after it closed (London
+   * calendar), then its personal fields are erased and its facts kept for reports. Absent: the
+   * default below. The board's current policy decides, for every dispute it has closed.
+   */
+  retention: z
+    .strictObject({
+      keepClosedYears: z
+        .number({ error: 'expected whole years, from 1 to 100' })
+        .int('expected whole years, from 1 to 100')
+        .min(1, 'expected whole years, from 1 to 100')
+        .max(100, 'expected whole years, from 1 to 100'),
+      cite: Cite.optional(),
+    })
+    .optional(),
   /** Notes a person reading the policy should know: defaults chosen where the document is silent. */
   notes: z.array(z.string()).default([]),
 });
 export type Policy = z.infer<typeof Policy>;
 export type PolicyInput = z.input<typeof Policy>;
+
+/** Closed records are kept this many years when a policy does not say: six years after closing, the usual term for adult safeguarding case records. */
+export const defaultKeepClosedYears = 6;
+
+/** The years a board keeps a closed dispute's record, with the default applied. */
+export function keepClosedYears(policy: Pick<Policy, 'retention'>): number {
+  return policy.retention?.keepClosedYears ?? defaultKeepClosedYears;
+}

@@ -119,7 +119,8 @@ export async function* subjectDisputeIds(db: Kysely<RecordsDatabase>, request: S
       .execute();
     if (rows.length === 0) return;
     for (const row of rows) {
-      if (normaliseReference(seal.open('dispute_personal', 'person_reference', row.dispute_id, row.person_reference)) === wanted) yield row.dispute_id;
+      // An erased record holds no reference any more: nothing of the person is left to export.
+      if (row.person_reference !== null && normaliseReference(seal.open('dispute_personal', 'person_reference', row.dispute_id, row.person_reference)) === wanted) yield row.dispute_id;
     }
     after = rows[rows.length - 1]!.dispute_id;
   }

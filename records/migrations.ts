@@ -121,4 +121,22 @@ export const migrations: Record<string, Migration> = {
       }
     },
   },
+  '0005-retention': {
+    // Erasure at the end of a board's retention: when, and personal columns that may hold null (an
+    // erased value). Which dispute is due is found by board and closing instant among the unerased.
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('disputes').addColumn('personal_erased_at', 'timestamptz').execute();
+      await sql`create index disputes_unerased_closed on disputes (board, closed_at, dispute_id) where personal_erased_at is null and closed_at is not null`.execute(db);
+      const relaxed = {
+        dispute_personal: ['person_reference', 'summary', 'awaiting'],
+        dispute_agencies: ['people'],
+        dispute_decisions: ['by', 'text'],
+        dispute_notes: ['by', 'text'],
+        dispute_forms: ['fields'],
+      };
+      for (const [table, columns] of Object.entries(relaxed)) {
+        for (const column of columns) await db.schema.alterTable(table).alterColumn(column, (c) => c.dropNotNull()).execute();
+      }
+    },
+  },
 };

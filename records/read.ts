@@ -11,6 +11,9 @@ import { personalSeal } from './seal';
 const iso = (value: Date | null) => (value === null ? null : value.toISOString());
 const parsed = <T>(value: unknown): T => (typeof value === 'string' ? JSON.parse(value) : value) as T;
 
+/** What a personal text shows once the board's retention has erased it (records/purge.ts): lists read as empty. */
+export const erasedText = '[erased]';
+
 /** The whole stored record of one dispute: the view, the closing record and what only the store keeps. */
 export interface StoredDispute {
   view: DisputeView;
@@ -23,13 +26,18 @@ export interface StoredDispute {
   decisions: DisputeRecord['decisions'];
   notes: { seq: number; at: string; by: string; text: string }[];
   form: DisputeRecord['form'];
+  /** When the personal fields were erased at the end of the board's retention; null while kept. */
+  erasedAt: string | null;
 }
 
 export async function readStoredDispute(db: Kysely<RecordsDatabase>, disputeId: string): Promise<StoredDispute | null> {
   const row = await db.selectFrom('disputes').innerJoin('dispute_personal', 'dispute_personal.dispute_id', 'disputes.dispute_id').selectAll().where('disputes.dispute_id', '=', disputeId).executeTakeFirst();
   if (!row) return null;
   const seal = personalSeal(db);
-  const open = <T>(table: Parameters<typeof seal.open>[0], column: string, value: string): T => JSON.parse(seal.open(table, column, disputeId, value)) as T;
+  type Table = Parameters<typeof seal.open>[0];
+  // Erased columns (the end of the board's retention) hold null: texts read as erased, lists as empty.
+  const open = <T>(table: Table, column: string, value: string | null, erased: T): T => (value === null ? erased : (JSON.parse(seal.open(table, column, disputeId, value)) as T));
+  const text = (table: Table, column: string, value: string | null): string => (value === null ? erasedText : seal.open(table, column, disputeId, value));
   const [agencies, events, decisions, notes, form] = await Promise.all([
     db.selectFrom('dispute_agencies').selectAll().where('dispute_id', '=', disputeId).orderBy('position').execute(),
     db.selectFrom('dispute_events').selectAll().where('dispute_id', '=', disputeId).orderBy('seq').execute(),
@@ -41,7 +49,7 @@ export async function readStoredDispute(db: Kysely<RecordsDatabase>, disputeId: 
     disputeId: row.dispute_id,
     policy: { id: row.policy_id, version: row.policy_version },
     board: row.board,
-    personReference: seal.open('dispute_personal', 'person_reference', disputeId, row.person_reference),
+    personReference: text('dispute_personal', 'person_reference', row.person_reference),
     status: row.status as Status,
     stage: row.stage,
     tier: row.tier,
@@ -50,35 +58,36 @@ export async function readStoredDispute(db: Kysely<RecordsDatabase>, disputeId: 
     concernAt: row.concern_at_given,
     enteredStageAt: row.entered_stage_at.toISOString(),
     deadlines: { startBy: iso(row.start_by), concludeBy: iso(row.conclude_by), escalateAt: iso(row.escalate_at), remindAt: iso(row.remind_at) },
-    awaiting: open('dispute_personal', 'awaiting', row.awaiting),
-    agencies: agencies.map((agency) => ({ id: agency.agency_id, name: agency.name, raising: agency.raising, people: open<string[]>('dispute_agencies', 'people', agency.people) })),
+    awaiting: open<DisputeView['awaiting']>('dispute_personal', 'awaiting', row.awaiting, []),
+    agencies: agencies.map((agency) => ({ id: agency.agency_id, name: agency.name, raising: agency.raising, people: open<string[]>('dispute_agencies', 'people', agency.people, []) })),
     events: events.map(
       (event) =>
         ({
           seq: event.seq,
           at: event.at.toISOString(),
           stage: event.stage,
-          ...open<Record<string, unknown>>('dispute_events', 'data', event.data),
+          ...open<Record<string, unknown>>('dispute_events', 'data', event.data, { type: event.type }),
         }) as DisputeEvent,
     ),
   };
   return {
     view,
-    summary: seal.open('dispute_personal', 'summary', disputeId, row.summary),
+    summary: text('dispute_personal', 'summary', row.summary),
     startedAt: row.started_at.toISOString(),
     closedAt: iso(row.closed_at),
     outcome: row.outcome as Outcome | null,
     timeTaken: row.working_days === null || row.calendar_days === null ? null : { workingDays: row.working_days, calendarDays: row.calendar_days },
-    agreedActions: seal.openNullable('dispute_personal', 'agreed_actions', disputeId, row.agreed_actions),
+    agreedActions: row.personal_erased_at ? erasedText : seal.openNullable('dispute_personal', 'agreed_actions', disputeId, row.agreed_actions),
     decisions: decisions.map((d) => ({
       stage: d.stage,
       decision: d.decision as DisputeRecord['decisions'][number]['decision'],
-      by: seal.open('dispute_decisions', 'by', disputeId, d.by),
+      by: text('dispute_decisions', 'by', d.by),
       at: d.at.toISOString(),
-      text: seal.open('dispute_decisions', 'text', disputeId, d.text),
+      text: text('dispute_decisions', 'text', d.text),
     })),
-    notes: notes.map((n) => ({ seq: n.seq, at: n.at.toISOString(), by: seal.open('dispute_notes', 'by', disputeId, n.by), text: seal.open('dispute_notes', 'text', disputeId, n.text) })),
-    form: form ? { name: form.name, reference: form.reference, fields: open('dispute_forms', 'fields', form.fields) } : null,
+    notes: notes.map((n) => ({ seq: n.seq, at: n.at.toISOString(), by: text('dispute_notes', 'by', n.by), text: text('dispute_notes', 'text', n.text) })),
+    form: form ? { name: form.name, reference: form.reference, fields: open<NonNullable<DisputeRecord['form']>['fields']>('dispute_forms', 'fields', form.fields, []) } : null,
+    erasedAt: iso(row.personal_erased_at),
   };
 }
 
@@ -87,7 +96,7 @@ export async function readAwaiting(db: Kysely<RecordsDatabase>, disputeIds: stri
   if (disputeIds.length === 0) return new Map();
   const seal = personalSeal(db);
   const rows = await db.selectFrom('dispute_personal').select(['dispute_id', 'awaiting']).where('dispute_id', 'in', disputeIds).execute();
-  return new Map(rows.map((row) => [row.dispute_id, JSON.parse(seal.open('dispute_personal', 'awaiting', row.dispute_id, row.awaiting)) as DisputeView['awaiting']]));
+  return new Map(rows.map((row) => [row.dispute_id, (row.awaiting === null ? [] : JSON.parse(seal.open('dispute_personal', 'awaiting', row.dispute_id, row.awaiting))) as DisputeView['awaiting']]));
 }
 
 /** The record as the workflow returned it at its close (null while the dispute is open). */

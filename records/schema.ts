@@ -38,16 +38,18 @@ export interface DisputesTable {
   agencies: Json;
   /** The sequence number of the last event the row reflects: an older write never overwrites a newer one. */
   last_seq: number;
+  /** When the board's retention ended and the personal columns were erased (records/purge.ts); null while kept. */
+  personal_erased_at: Instant | null;
 }
 
-/** Personal fields of a dispute. */
+/** Personal fields of a dispute. Every personal column of every table is null once erased. */
 export interface DisputePersonalTable {
   dispute_id: string;
-  person_reference: Sealed;
-  summary: Sealed;
+  person_reference: Sealed | null;
+  summary: Sealed | null;
   agreed_actions: Sealed | null;
   /** Who is awaited while open: names and addresses. */
-  awaiting: Sealed;
+  awaiting: Sealed | null;
 }
 
 export interface DisputeAgenciesTable {
@@ -57,7 +59,7 @@ export interface DisputeAgenciesTable {
   name: string;
   raising: boolean;
   /** Personal: the addresses of the people who may act for the agency. */
-  people: Sealed;
+  people: Sealed | null;
 }
 
 export interface DisputeEventsTable {
@@ -68,7 +70,7 @@ export interface DisputeEventsTable {
   type: string;
   /** Personal: who acted. */
   by: Sealed | null;
-  /** Personal: the event as the workflow recorded it, less seq, at and stage (addresses, reasons, texts). */
+  /** Personal: the event as the workflow recorded it, less seq, at and stage (addresses, reasons, texts); once erased, its non-personal facts only (records/purge.ts). */
   data: Sealed;
   /** A deadline passed here (a stage entered on a passed deadline, or the first overdue notice): for reports, in clear. */
   deadline_passed: ColumnType<boolean, boolean | undefined, boolean>;
@@ -81,16 +83,16 @@ export interface DisputeDecisionsTable {
   stage: number;
   decision: string;
   at: Instant;
-  by: Sealed;
-  text: Sealed;
+  by: Sealed | null;
+  text: Sealed | null;
 }
 
 export interface DisputeNotesTable {
   dispute_id: string;
   seq: number;
   at: Instant;
-  by: Sealed;
-  text: Sealed;
+  by: Sealed | null;
+  text: Sealed | null;
 }
 
 /** The board's form the policy asks for, as filled at the last write. */
@@ -99,7 +101,7 @@ export interface DisputeFormsTable {
   name: string;
   reference: string;
   /** Personal: the fields and their values. */
-  fields: Sealed;
+  fields: Sealed | null;
 }
 
 /** Tables still holding values written before sealing (migration 0002): sealed at the next open with the key ring. */

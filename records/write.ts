@@ -29,9 +29,16 @@ export async function saveRecord(db: Kysely<RecordsDatabase>, write: RecordWrite
   const seal = personalSeal(db);
   return db.transaction().execute(async (tx) => {
     const rowUpdated = await saveRow(tx, seal, write);
+    if (!rowUpdated && (await erased(tx, write.row.view.disputeId))) return { events: 0, rowUpdated };
     const events = await saveEvents(tx, seal, write.row.view.disputeId, write.events);
     return { events, rowUpdated };
   });
+}
+
+/** Erased at the end of its board's retention (records/purge.ts): nothing more is written to it. */
+async function erased(tx: Transaction<RecordsDatabase>, disputeId: string): Promise<boolean> {
+  const row = await tx.selectFrom('disputes').select('personal_erased_at').where('dispute_id', '=', disputeId).executeTakeFirst();
+  return Boolean(row?.personal_erased_at);
 }
 
 async function saveRow(tx: Transaction<RecordsDatabase>, seal: PersonalSeal, { row, lastSeq }: RecordWrite): Promise<boolean> {
@@ -66,10 +73,11 @@ async function saveRow(tx: Transaction<RecordsDatabase>, seal: PersonalSeal, { r
   };
   const { dispute_id: _id, ...changes } = values;
   // The row moves only forwards: a write whose events are older than the stored row's is ignored.
+  // An erased record is final: a late sync never writes its personal fields back.
   const updated = await tx
     .insertInto('disputes')
     .values(values)
-    .onConflict((conflict) => conflict.column('dispute_id').doUpdateSet(changes).where('disputes.last_seq', '<=', lastSeq))
+    .onConflict((conflict) => conflict.column('dispute_id').doUpdateSet(changes).where('disputes.last_seq', '<=', lastSeq).where('disputes.personal_erased_at', 'is', null))
     .returning('dispute_id')
     .executeTakeFirst();
   if (!updated) return false;

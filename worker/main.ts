@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { Client } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { loadConfig, mailSettings, recordsLocation } from '../runtime/config';
@@ -9,6 +10,7 @@ import { temporalConnectOptions } from '../runtime/temporal-connection';
 import { loadKeyRing } from '../runtime/key-ring';
 import { dataConverter } from '../runtime/payload-codec';
 import { createWorker, prebuiltWorkflowBundle } from './create';
+import { ensurePurgeSchedule, purgeScheduleId } from './purge-schedule';
 
 new Command('worker')
   .description("the Temporal worker: runs the dispute workflows and their email and records activities on the configured task queue until SIGINT/SIGTERM")
@@ -31,10 +33,15 @@ async function main(): Promise<void> {
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    activities: createActivities({ mail: mailSettings(config), records: records.get }),
+    activities: createActivities({ mail: mailSettings(config), records: records.get, purge: { policyDir: config.POLICY_DIR } }),
     ...(bundle ? { workflowBundle: bundle } : {}),
     dataConverter: dataConverter(keyRing),
   });
+  // The daily retention purge: a worker that cannot set it up still runs disputes, and says so.
+  await ensurePurgeSchedule(new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverter(keyRing) }), config.TEMPORAL_TASK_QUEUE).then(
+    (done) => logger.info({ schedule: purgeScheduleId, done }, `retention purge schedule ${done}`),
+    (error: unknown) => logger.error({ schedule: purgeScheduleId, err: error }, 'could not create the retention purge schedule'),
+  );
   logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE, prebuiltBundle: Boolean(bundle) }, `worker polling task queue '${config.TEMPORAL_TASK_QUEUE}' on ${config.TEMPORAL_ADDRESS}`);
   await worker.run(); // the SDK shuts down gracefully on SIGINT/SIGTERM
   await connection.close();

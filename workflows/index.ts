@@ -2,3 +2,4 @@
 export { probe } from './probe';
 export { dispute } from './dispute/workflow';
 export { replyAnswer } from './reply-answer';
+export { recordsRetentionPurge } from './purge';

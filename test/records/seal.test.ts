@@ -102,7 +102,7 @@ describe('personal fields sealed in the records store', () => {
     try {
       await saveRecord(store.db, sampleWrite({ id: 'rsab-one' }));
       await saveRecord(store.db, sampleWrite({ id: 'rsab-two', summary: 'Another summary.' }));
-      const summaryOf = async (id: string) => (await store.db.selectFrom('dispute_personal').select('summary').where('dispute_id', '=', id).executeTakeFirstOrThrow()).summary;
+      const summaryOf = async (id: string) => (await store.db.selectFrom('dispute_personal').select('summary').where('dispute_id', '=', id).executeTakeFirstOrThrow()).summary!;
       const one = await summaryOf('rsab-one');
 
       // Copied into another dispute's row.

@@ -6,8 +6,10 @@ import { connectDisputes } from '../../operations';
 import { UsageError } from '../errors';
 import type { CommandContext } from '../main';
 import { recordsExport, recordsSync } from '../records';
+import { PolicyRegistry } from '../../../policies/load';
+import { recordsPurge } from '../purge';
 
-/** `dispute records sync | export`: the records store, for operators and boards' analysts. */
+/** `dispute records sync | export | purge`: the records store, for operators and boards' analysts. */
 export function register(program: Command, { out }: CommandContext): void {
   const records = program.command('records').description('the records store: every dispute’s record, kept after Temporal forgets it');
   records
@@ -42,6 +44,23 @@ export function register(program: Command, { out }: CommandContext): void {
       const store = lazyRecordsStore(recordsLocation(config), { keyRing });
       try {
         await recordsExport(store.get, options, out);
+      } finally {
+        await store.close();
+      }
+    });
+  records
+    .command('purge')
+    .description("erases the personal fields of closed records past their board's retention (as the daily schedule does); the facts stay for reports")
+    .option('--dry-run', 'list what would be erased, and change nothing')
+    .option('--board <id>', "only this board's records")
+    .option('--yes', 'erase now (it cannot be undone)')
+    .option('--json', 'print JSON for scripts')
+    .action(async (options: Record<string, unknown>) => {
+      const config = loadConfig();
+      // Erasing keeps each event's non-personal facts, sealed again: it opens them with the key ring.
+      const store = lazyRecordsStore(recordsLocation(config), { keyRing: loadKeyRing(config, { local: true }) });
+      try {
+        await recordsPurge(store.get, () => PolicyRegistry.fromDirectory(config.POLICY_DIR), options, out);
       } finally {
         await store.close();
       }

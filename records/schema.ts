@@ -97,6 +97,25 @@ export interface DisputeFormsTable {
   fields: Json;
 }
 
+/**
+ * Who read a dispute's personal data, when, and through what (records/access-log.ts). `who` is
+ * sealed with the key ring: staff names and addresses are personal data too.
+ */
+export interface AccessLogTable {
+  id: string;
+  at: Instant;
+  /** Null only where the read named no dispute (a list, a codec payload without a dispute id). */
+  dispute_id: string | null;
+  channel: string;
+  action: string;
+  /** What kind of principal read (agency-key, board-key, officer, agency-person, operator, cli-user): in clear, for counting. */
+  who_kind: string;
+  /** Personal: the principal's name or address, sealed (`<key id>:<base64url>`). */
+  who: string;
+  /** Non-personal context: how many disputes a list returned, how many payloads a decode opened. */
+  detail: string | null;
+}
+
 export interface RecordsDatabase {
   disputes: DisputesTable;
   dispute_personal: DisputePersonalTable;
@@ -105,4 +124,5 @@ export interface RecordsDatabase {
   dispute_decisions: DisputeDecisionsTable;
   dispute_notes: DisputeNotesTable;
   dispute_forms: DisputeFormsTable;
+  access_log: AccessLogTable;
 }

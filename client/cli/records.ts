@@ -9,6 +9,9 @@ import type { RecordsStore } from '../../records/open';
 import { endedStatus, type Disputes } from '../operations';
 import { UsageError } from './errors';
 
+/** The access log's hook for an export: called once before anything is read, it returns what records each batch of disputes. */
+export type ExportAccess = (request: { board: string; format: 'csv' | 'json' }) => Promise<((disputeIds: string[]) => Promise<void>) | undefined>;
+
 // `dispute records sync` and `dispute records export`, and the list's store filters as flags. Each
 // command is a function of its parsed options; the CLI program wires them to words.
 
@@ -66,8 +69,11 @@ export const ExportOptions = z
     if (options.from && options.to && options.to <= options.from) context.addIssue({ code: 'custom', path: ['to'], message: 'the range runs backwards: --to must be after --from' });
   });
 
-/** Writes a board's records, to a file or to `out`. Only the store is needed, not Temporal. */
-export async function recordsExport(records: () => Promise<RecordsStore>, raw: Record<string, unknown>, out: (text: string) => void): Promise<number> {
+/**
+ * Writes a board's records, to a file or to `out`. Only the store is needed, not Temporal. With
+ * `access`, the reads are recorded first (JSON: each dispute; CSV, report fields only: the call).
+ */
+export async function recordsExport(records: () => Promise<RecordsStore>, raw: Record<string, unknown>, out: (text: string) => void, access?: ExportAccess): Promise<number> {
   const parsed = ExportOptions.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -75,16 +81,22 @@ export async function recordsExport(records: () => Promise<RecordsStore>, raw: R
   }
   const options = parsed.data;
   const { db } = await records();
+  const reading = access ? await access(options) : undefined;
   if (!options.output) {
     let text = '';
-    const count = await exportRecords(db, options, (chunk) => void (text += chunk));
+    const count = await exportRecords(db, options, (chunk) => void (text += chunk), reading);
     out(text.replace(/\r?\n$/, ''));
     return count;
   }
   const file = createWriteStream(options.output);
-  const count = await exportRecords(db, options, async (chunk) => {
-    if (!file.write(chunk)) await once(file, 'drain');
-  });
+  const count = await exportRecords(
+    db,
+    options,
+    async (chunk) => {
+      if (!file.write(chunk)) await once(file, 'drain');
+    },
+    reading,
+  );
   file.end();
   await once(file, 'finish');
   return count;

@@ -1,12 +1,16 @@
 import type { Command } from 'commander';
+import { AccessLog } from '../../../records/access-log';
 import { lazyRecordsStore } from '../../../records/lazy';
 import { loadConfig, recordsLocation } from '../../../runtime/config';
+import { loadKeyRing } from '../../../runtime/key-ring';
 import { connectDisputes } from '../../operations';
+import { exportAccess, printAccessLog } from '../access-log';
+import { cliReader } from '../disputes';
 import { UsageError } from '../errors';
 import type { CommandContext } from '../main';
 import { recordsExport, recordsSync } from '../records';
 
-/** `dispute records sync | export`: the records store, for operators and boards' analysts. */
+/** `dispute records sync | export | access-log`: the records store, for operators and boards' analysts. */
 export function register(program: Command, { out }: CommandContext): void {
   const records = program.command('records').description('the records store: every dispute’s record, kept after Temporal forgets it');
   records
@@ -34,9 +38,25 @@ export function register(program: Command, { out }: CommandContext): void {
     .option('--format <format>', 'csv | json')
     .option('--output <file>', 'write to this file instead of stdout')
     .action(async (options: Record<string, unknown>) => {
-      const store = lazyRecordsStore(recordsLocation(loadConfig()));
+      const config = loadConfig();
+      const who = cliReader();
+      const store = lazyRecordsStore(recordsLocation(config));
       try {
-        await recordsExport(store.get, options, out);
+        await recordsExport(store.get, options, out, exportAccess(() => new AccessLog(store.get, loadKeyRing(config, { local: true })), who));
+      } finally {
+        await store.close();
+      }
+    });
+  records
+    .command('access-log')
+    .description("who has read a dispute's personal data (API, command line, board pages, export, Temporal Web UI), newest first")
+    .option('--dispute <id>', 'dispute id, e.g. rsab-k3m9qz')
+    .option('--json', 'print JSON for scripts')
+    .action(async (options: Record<string, unknown>) => {
+      const config = loadConfig();
+      const store = lazyRecordsStore(recordsLocation(config));
+      try {
+        await printAccessLog(async () => new AccessLog(store.get, loadKeyRing(config, { local: true })), options, out);
       } finally {
         await store.close();
       }

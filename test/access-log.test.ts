@@ -35,7 +35,7 @@ let store: LazyRecordsStore;
 let dev: DevWorker;
 let api: FastifyInstance;
 let base: string;
-let broken: { api: FastifyInstance; base: string; close: () => Promise<void> };
+let broken: { api: FastifyInstance; base: string; url: string; close: () => Promise<void> };
 let disputeId: string;
 
 function apiFor(disputes: Disputes, publicUrl: string, records: Awaited<ReturnType<LazyRecordsStore['get']>>) {
@@ -65,7 +65,7 @@ beforeAll(async () => {
   const brokenStore = lazyRecordsStore({ databaseUrl: brokenUrl });
   await sql`drop table access_log`.execute((await brokenStore.get()).db);
   const brokenApi = apiFor({ ...disputes, accessLog: new AccessLog(brokenStore.get, testKeyRing) }, 'http://127.0.0.1', await store.get());
-  broken = { api: brokenApi, base: await brokenApi.listen({ host: '127.0.0.1', port: 0 }), close: () => brokenStore.close() };
+  broken = { api: brokenApi, base: await brokenApi.listen({ host: '127.0.0.1', port: 0 }), url: brokenUrl, close: () => brokenStore.close() };
 
   const started = await call(base, 'POST', '/disputes', ASC, {
     policy: 'rotherham-rsab',
@@ -210,6 +210,13 @@ describe('the access log', () => {
     expect(seen.body).not.toContain(SUMMARY);
     expect((await log()).entries[0]).toMatchObject({ channel: 'web', action: 'show', whoKind: 'officer', who: `Alex Ashworth <${OFFICER}>` });
 
+    // The board's log shows report fields only: one entry for the page, without a dispute.
+    const listsBefore = (await rows(null)).filter((row) => row.channel === 'web').length;
+    expect((await officer.request('GET', '/web/overview')).status).toBe(200);
+    const lists = (await rows(null)).filter((row) => row.channel === 'web');
+    expect(lists).toHaveLength(listsBefore + 1);
+    expect(lists[lists.length - 1]).toMatchObject({ action: 'list', who_kind: 'officer', detail: expect.stringMatching(/^\d+ dispute\(s\) of rotherham-rsab, report fields only$/) });
+
     const practitioner = person(base);
     await practitioner.signIn(PRACTITIONER);
     const theirs = await practitioner.request('GET', `/web/disputes/${disputeId}`);
@@ -273,6 +280,11 @@ describe('the access log', () => {
     expect(exported.stdout).toContain(SUMMARY);
     expect((await log()).entries[0]).toMatchObject({ channel: 'export', action: 'export', whoKind: 'cli-user', who: 'Ali Analyst', detail: 'rotherham-rsab: json, whole record' });
 
+    const cliLists = async () => (await rows(null)).filter((row) => row.channel === 'cli');
+    const listsBefore = (await cliLists()).length;
+    expect((await runCli(['list', '--board', 'rotherham-rsab', '--json'], env)).code).toBe(0);
+    expect((await cliLists()).slice(listsBefore)).toMatchObject([{ action: 'list', who_kind: 'cli-user', detail: expect.stringMatching(/report fields only$/) }]);
+
     // Without DISPUTE_OPERATOR, the OS user at this host.
     const { DISPUTE_OPERATOR: _named, ...unnamed } = env;
     expect((await runCli(['show', disputeId, '--json'], unnamed)).code).toBe(0);
@@ -310,7 +322,15 @@ describe('the access log', () => {
     const page = await officer.request('GET', `/web/disputes/${disputeId}`);
     expect(page.status).toBe(503);
     expect(page.body).not.toContain(SUMMARY);
-  });
+
+    const cli = await runCli(['show', disputeId], { TEMPORAL_ADDRESS: dev.env.address, TEMPORAL_TASK_QUEUE: dev.taskQueue, DATABASE_URL: broken.url, DISPUTE_OPERATOR: 'Sam Operator' });
+    expect(cli.code).toBe(2);
+    expect(cli.stdout).toBe('');
+    expect(cli.stderr).toMatch(/^dispute: unavailable: the access log cannot be written just now, so nothing is shown; try again shortly: .*access_log/);
+    // A CLI user who cannot be named is refused before anything is read.
+    const unnamed = await runCli(['show', disputeId], { TEMPORAL_ADDRESS: dev.env.address, DATABASE_URL: databaseUrl, DISPUTE_OPERATOR: '  ' });
+    expect(unnamed).toMatchObject({ code: 2, stdout: '', stderr: "dispute: DISPUTE_OPERATOR: is empty; expected the operator's name\n" });
+  }, 60_000);
 
   it('the reader is bound to its entry: a sealed reader moved onto another entry does not open', async () => {
     const client = new pg.Client({ connectionString: databaseUrl });

@@ -1,5 +1,8 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
+import { chromium } from 'playwright-core';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeys } from '../client/api/keys';
@@ -129,6 +132,7 @@ function person(at: string) {
   const csrf = async (path: string) => /name="csrf" value="([^"]+)"/.exec((await request('GET', path)).body)![1]!;
   return {
     request,
+    cookie: () => cookie,
     async signIn(email: string) {
       const mine = () => dev.sink.messages.filter((message) => message.envelopeTo.includes(email) && /sign-in link/.test(message.subject));
       const before = mine().length;
@@ -237,6 +241,36 @@ describe('the access log', () => {
     expect(strangers.body).not.toContain(OFFICER);
     expect(await rows()).toHaveLength(before);
   });
+
+  it('the officer’s access-log page in a real browser: WCAG 2.2 AA by axe-core', async () => {
+    const officer = person(base);
+    await officer.signIn(OFFICER);
+    const browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    try {
+      // bypassCSP: axe-core is injected as an inline script, which the pages' policy refuses.
+      const browserContext = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true });
+      const [name, value] = officer.cookie().split('=') as [string, string];
+      await browserContext.addCookies([{ name, value, url: base }]);
+      const page = await browserContext.newPage();
+      await page.goto(`${base}/web/disputes/${disputeId}`);
+      await page.getByRole('link', { name: 'Who has read this dispute (access log)' }).click();
+      await page.waitForURL(`${base}/web/disputes/${disputeId}/access-log`);
+      await expect(page.getByRole('heading', { name: `Who has read dispute ${disputeId}` }).isVisible()).resolves.toBe(true);
+      await expect(page.locator('#access-log tbody tr').first().textContent()).resolves.toContain('Alex Ashworth');
+      await page.addScriptTag({ content: readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8') });
+      const result = (await page.evaluate(
+        `axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } })`,
+      )) as { violations: { id: string; nodes: { target: unknown }[] }[] };
+      expect(result.violations.map((violation) => `${violation.id}: ${JSON.stringify(violation.nodes.map((node) => node.target))}`)).toEqual([]);
+      mkdirSync('test-output', { recursive: true });
+      await page.screenshot({ path: 'test-output/access-log.png', fullPage: true });
+    } finally {
+      await browser.close();
+    }
+  }, 90_000);
 
   it('the codec: a decode by an operator key is recorded against the dispute its payloads name; without a key nothing is decoded or recorded', async () => {
     expect((await call(base, 'POST', `/disputes/${disputeId}/notes`, ASC, { by: 'pat.raiser@rotherham-asc.example.org', text: 'Called the ward.' })).status).toBe(200);

@@ -62,7 +62,7 @@ export interface ShownAccess {
   channel: AccessChannel;
   action: AccessAction;
   whoKind: ReaderKind;
-  /** The reader, opened; one that does not open (a retired key, an altered row) says so. */
+  /** The reader, opened; one erased, or that does not open (a retired key, an altered row), says so. */
   who: string;
   detail: string | null;
 }
@@ -129,7 +129,8 @@ export class AccessLog {
     };
   }
 
-  private openWho(sealed: string, id: string): string {
+  private openWho(sealed: string | null, id: string): string {
+    if (sealed === null) return '(erased)';
     try {
       return this.keyRing.openText(sealed, whoContext(id));
     } catch {

@@ -103,7 +103,8 @@ export const migrations: Record<string, Migration> = {
         .addColumn('channel', 'text', (c) => c.notNull())
         .addColumn('action', 'text', (c) => c.notNull())
         .addColumn('who_kind', 'text', (c) => c.notNull())
-        .addColumn('who', 'text', (c) => c.notNull())
+        // Null once erased (the store's personal columns may be erased at the end of retention).
+        .addColumn('who', 'text')
         .addColumn('detail', 'text')
         .execute();
       await db.schema.createIndex('access_log_dispute').on('access_log').columns(['dispute_id', 'at', 'id']).execute();

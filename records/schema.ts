@@ -110,8 +110,8 @@ export interface AccessLogTable {
   action: string;
   /** What kind of principal read (agency-key, board-key, officer, agency-person, operator, cli-user): in clear, for counting. */
   who_kind: string;
-  /** Personal: the principal's name or address, sealed (`<key id>:<base64url>`). */
-  who: string;
+  /** Personal: the reader's name or address, sealed (`<key id>:<base64url>`); null once erased. */
+  who: string | null;
   /** Non-personal context: how many disputes a list returned, how many payloads a decode opened. */
   detail: string | null;
 }

@@ -49,4 +49,9 @@ describe('the access log store', () => {
     expect((await log.read('rsab-store3', 3, 2)).entries.map((entry) => entry.who)).toEqual(['Officer 0']);
     expect((await log.read('rsab-store1')).total).toBe(1);
   });
+
+  it('a reader erased (the end of retention) reads as such, the rest of the entry kept', async () => {
+    await store.db.updateTable('access_log').set({ who: null }).where('dispute_id', '=', 'rsab-store1').execute();
+    expect((await log.read('rsab-store1')).entries).toMatchObject([{ channel: 'api', action: 'show', whoKind: 'agency-key', who: '(erased)' }]);
+  });
 });

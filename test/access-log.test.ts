@@ -302,8 +302,10 @@ describe('the access log', () => {
     expect(codecUnnamed[codecUnnamed.length - 1]).toMatchObject({ action: 'decode', who_kind: 'operator', detail: '1 of 1 payload(s) opened name no dispute' });
   });
 
-  it('the CLI: show and a JSON export are recorded with the operator’s name; `records access-log` prints the log', async () => {
-    const env = { TEMPORAL_ADDRESS: dev.env.address, TEMPORAL_TASK_QUEUE: dev.taskQueue, DATABASE_URL: databaseUrl, DISPUTE_OPERATOR: 'Sam Operator' };
+  const cliEnv = () => ({ TEMPORAL_ADDRESS: dev.env.address, TEMPORAL_TASK_QUEUE: dev.taskQueue, DATABASE_URL: databaseUrl, DISPUTE_OPERATOR: 'Sam Operator' });
+
+  it('the CLI: show, list and a JSON export are recorded with the operator’s name', async () => {
+    const env = cliEnv();
     const shown = await runCli(['show', disputeId], env);
     expect(shown.stderr).toBe('');
     expect(shown.stdout).toContain(REFERENCE);
@@ -318,7 +320,10 @@ describe('the access log', () => {
     const listsBefore = (await cliLists()).length;
     expect((await runCli(['list', '--board', 'rotherham-rsab', '--json'], env)).code).toBe(0);
     expect((await cliLists()).slice(listsBefore)).toMatchObject([{ action: 'list', who_kind: 'cli-user', detail: expect.stringMatching(/report fields only$/) }]);
+  }, 120_000);
 
+  it('the CLI: without DISPUTE_OPERATOR the OS user at this host; `records access-log` prints the log', async () => {
+    const env = cliEnv();
     // Without DISPUTE_OPERATOR, the OS user at this host.
     const { DISPUTE_OPERATOR: _named, ...unnamed } = env;
     expect((await runCli(['show', disputeId, '--json'], unnamed)).code).toBe(0);

@@ -19,6 +19,7 @@ import { recordsLocation, type Config } from '../runtime/config';
 import { loadKeyRing, type KeyRing } from '../runtime/key-ring';
 import { dataConverter } from '../runtime/payload-codec';
 import { temporalConnectOptions } from '../runtime/temporal-connection';
+import { AccessLog, AccessLogUnavailable, type AccessEntry } from '../records/access-log';
 import { lazyRecordsStore } from '../records/lazy';
 import type { RecordsStore } from '../records/open';
 import { listRecords, readStoredDispute, type RecordSummary } from '../records/read';
@@ -47,6 +48,8 @@ export interface Disputes {
   context: DisputeContext;
   /** The records store, opened on first use: where a dispute is read once Temporal no longer has it, and what lists query. */
   records?: () => Promise<RecordsStore>;
+  /** Where reads of personal data are recorded (in the records store). Without one nothing is recorded: tests with no store only. */
+  accessLog?: AccessLog;
 }
 
 /** Disputes on the configured Temporal, with the configured policies, directory and payload keys. */
@@ -63,12 +66,14 @@ export async function connectDisputes(
   });
   // A store given by the caller is the caller's to close (npm start shares one with its worker).
   const own = options.records ? null : lazyRecordsStore(recordsLocation(config), { keyRing });
+  const records = options.records ?? own!.get;
   return {
     disputes: {
       client: new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: dataConverter(keyRing) }),
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       context,
-      records: options.records ?? own!.get,
+      records,
+      accessLog: new AccessLog(records, keyRing),
     },
     close: async () => {
       await connection.close();
@@ -278,6 +283,24 @@ export async function readDispute(disputes: Disputes, disputeId: string): Promis
 async function storedView(disputes: Disputes, disputeId: string): Promise<DisputeView | null> {
   if (!disputes.records) return null;
   return (await readStoredDispute((await disputes.records()).db, disputeId))?.view ?? null;
+}
+
+/**
+ * Records reads before what they read is shown. A read whose entries cannot be written is refused
+ * ('unavailable': 503, exit code 2): nothing is shown that the log does not know of.
+ */
+export async function recordAccess(
+  disputes: Disputes,
+  entries: readonly AccessEntry[],
+  /** `why`: the store's own reason is added (for the CLI's operator; never for an API caller). */
+  options: { why?: boolean } = {},
+): Promise<void> {
+  try {
+    await disputes.accessLog?.record(entries);
+  } catch (error) {
+    if (!(error instanceof AccessLogUnavailable)) throw error;
+    throw new DisputeFailure('unavailable', `the access log cannot be written just now, so nothing is shown; try again shortly${options.why ? `: ${error.message}` : ''}`);
+  }
 }
 
 export const Operation = z.enum(['recordOutcome', 'raiseRisk', 'withdraw', 'changeContact', 'addNote', 'submitRepresentation', 'convene']);

@@ -62,8 +62,16 @@ export function exportedRecord(stored: StoredDispute) {
   return { ...view, ...rest };
 }
 
-/** Writes the export through `write`; returns how many disputes it held. */
-export async function exportRecords(db: Kysely<RecordsDatabase>, request: ExportRequest, write: (chunk: string) => void | Promise<void>): Promise<number> {
+/**
+ * Writes the export through `write`; returns how many disputes it held. `reading` is told the ids
+ * of each batch of whole records (JSON) before any of them is read: the access log's hook.
+ */
+export async function exportRecords(
+  db: Kysely<RecordsDatabase>,
+  request: ExportRequest,
+  write: (chunk: string) => void | Promise<void>,
+  reading?: (disputeIds: string[]) => Promise<void>,
+): Promise<number> {
   let count = 0;
   if (request.format === 'csv') await write(`${csvColumns.join(',')}\r\n`);
   else await write('[');
@@ -73,6 +81,7 @@ export async function exportRecords(db: Kysely<RecordsDatabase>, request: Export
       count += rows.length;
       continue;
     }
+    await reading?.(rows.map((row) => row.dispute_id));
     for (const row of rows) {
       const stored = await readStoredDispute(db, row.dispute_id);
       if (!stored) continue;
@@ -135,10 +144,12 @@ export async function exportSubjectAccess(
   request: SubjectAccessRequest,
   write: (chunk: string) => void | Promise<void>,
   now = new Date(),
+  reading?: (disputeIds: string[]) => Promise<void>,
 ): Promise<number> {
   let count = 0;
   await write(`{"board":${JSON.stringify(request.board)},"personReference":${JSON.stringify(request.personReference)},"exportedAt":"${now.toISOString()}","disputes":[`);
   for await (const disputeId of subjectDisputeIds(db, request)) {
+    await reading?.([disputeId]);
     const stored = await readStoredDispute(db, disputeId);
     if (!stored) continue;
     await write(`${count === 0 ? '\n' : ',\n'}${JSON.stringify(exportedRecord(stored))}`);

@@ -121,6 +121,26 @@ export const migrations: Record<string, Migration> = {
       }
     },
   },
+  '0004-access-log': {
+    // Who read which dispute's personal data (records/access-log.ts). No foreign key to disputes:
+    // a codec decode or a just-raised dispute may be read before the store has its row.
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('access_log')
+        .addColumn('id', 'uuid', (c) => c.primaryKey())
+        .addColumn('at', 'timestamptz', (c) => c.notNull())
+        .addColumn('dispute_id', 'text')
+        .addColumn('channel', 'text', (c) => c.notNull())
+        .addColumn('action', 'text', (c) => c.notNull())
+        .addColumn('who_kind', 'text', (c) => c.notNull())
+        // Null once erased (the store's personal columns may be erased at the end of retention).
+        .addColumn('who', 'text')
+        .addColumn('detail', 'text')
+        .execute();
+      await db.schema.createIndex('access_log_dispute').on('access_log').columns(['dispute_id', 'at', 'id']).execute();
+      await db.schema.createIndex('access_log_at').on('access_log').column('at').execute();
+    },
+  },
   '0005-retention': {
     // Erasure at the end of a board's retention: when, and personal columns that may hold null (an
     // erased value). Which dispute is due is found by board and closing instant among the unerased.

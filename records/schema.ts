@@ -109,6 +109,25 @@ export interface SealingPendingTable {
   table_name: string;
 }
 
+/**
+ * Who read a dispute's personal data, when, and through what (records/access-log.ts). `who` is
+ * sealed with the key ring: staff names and addresses are personal data too.
+ */
+export interface AccessLogTable {
+  id: string;
+  at: Instant;
+  /** Null only where the read named no dispute (a list, a codec payload without a dispute id). */
+  dispute_id: string | null;
+  channel: string;
+  action: string;
+  /** What kind of principal read (agency-key, board-key, officer, agency-person, operator, cli-user): in clear, for counting. */
+  who_kind: string;
+  /** Personal: the reader's name or address, sealed (`<key id>:<base64url>`); null once erased. */
+  who: string | null;
+  /** Non-personal context: how many disputes a list returned, how many payloads a decode opened. */
+  detail: string | null;
+}
+
 export interface RecordsDatabase {
   disputes: DisputesTable;
   dispute_personal: DisputePersonalTable;
@@ -118,4 +137,5 @@ export interface RecordsDatabase {
   dispute_notes: DisputeNotesTable;
   dispute_forms: DisputeFormsTable;
   sealing_pending: SealingPendingTable;
+  access_log: AccessLogTable;
 }

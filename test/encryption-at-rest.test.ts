@@ -147,7 +147,8 @@ describe('personal data at rest', () => {
     // Those entitled still read it: the board through the API, an operator through the CLI.
     const shown = await call('GET', `/disputes/${disputeId}`, 'demo-board-norfolk-nsab');
     for (const text of [REFERENCE, EMAIL, REASON, `${NAME} called.`]) expect(JSON.stringify(shown.body)).toContain(text);
-    const cli = await runCli(['show', disputeId], { TEMPORAL_ADDRESS: dev.env.address, TEMPORAL_TASK_QUEUE: dev.taskQueue });
+    // Its own store: `show` records the read in the access log there, never in the clone's .data/.
+    const cli = await runCli(['show', disputeId], { TEMPORAL_ADDRESS: dev.env.address, TEMPORAL_TASK_QUEUE: dev.taskQueue, RECORDS_DIR: join(dataDir, 'records') });
     expect(cli.stdout).toContain(`person ${REFERENCE}`);
 
     // The history, exported as JSON by Temporal's own CLI: ciphertext only, failures included.

@@ -2,6 +2,7 @@ import type { Payload } from '@temporalio/common';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { describeIssues } from '../../runtime/errors';
+import { AccessLogUnavailable, type AccessEntry, type AccessLog } from '../../records/access-log';
 import type { KeyRing } from '../../runtime/key-ring';
 import { EncryptionCodec, payloadKeyId } from '../../runtime/payload-codec';
 import type { Operator, OperatorKeys } from './operator-keys';
@@ -20,6 +21,8 @@ export interface CodecOptions {
   origins: string[];
   /** One line per call: which operator, how many payloads. Never a payload. */
   log?: (line: string) => void;
+  /** Where each decode is recorded before it is answered; a decode that cannot be recorded is refused (503). */
+  accessLog?: AccessLog | undefined;
 }
 
 // Protobuf JSON: bytes are base64 (either alphabet), maps are objects.
@@ -88,9 +91,21 @@ export function registerCodec(app: FastifyInstance, options: CodecOptions): void
       return reply.code(status).send({ error: code, message, payloads: parsed.data.payloads });
     }
     const payloads = parsed.data.payloads.map(fromJson);
-    const converted = action === 'encode' ? await codec.encode(payloads) : await Promise.all(payloads.map((payload) => decodeOne(codec, payload)));
-    options.log?.(`codec ${action} by operator '${operator.name}': ${payloads.length} payload(s)`);
-    return reply.code(200).send({ payloads: converted.map(toJson) });
+    if (action === 'encode') {
+      const encoded = await codec.encode(payloads);
+      options.log?.(`codec encode by operator '${operator.name}': ${payloads.length} payload(s)`);
+      return reply.code(200).send({ payloads: encoded.map(toJson) });
+    }
+    const decoded = await Promise.all(payloads.map((payload) => decodeOne(codec, payload)));
+    try {
+      await options.accessLog?.record(decodeEntries(decoded, operator));
+    } catch (error) {
+      if (!(error instanceof AccessLogUnavailable)) throw error;
+      options.log?.(`codec decode refused (the access log cannot be written): ${payloads.length} payload(s)`);
+      return reply.code(503).send({ error: 'unavailable', message: 'the access log cannot be written just now, so nothing is decoded; try again shortly', payloads: parsed.data.payloads });
+    }
+    options.log?.(`codec decode by operator '${operator.name}': ${payloads.length} payload(s)`);
+    return reply.code(200).send({ payloads: decoded.map((result) => toJson(result.payload)) });
   };
 
   for (const base of ['/codec', '/codec/operator/:key']) {
@@ -102,12 +117,66 @@ export function registerCodec(app: FastifyInstance, options: CodecOptions): void
 }
 
 /** A payload no key of the ring opens (a retired key, an altered one) is returned as it came. */
-async function decodeOne(codec: EncryptionCodec, payload: Payload): Promise<Payload> {
-  if (payloadKeyId(payload) === undefined) return payload;
+async function decodeOne(codec: EncryptionCodec, payload: Payload): Promise<{ payload: Payload; opened: boolean }> {
+  if (payloadKeyId(payload) === undefined) return { payload, opened: false };
   try {
     const [decoded] = await codec.decode([payload]);
-    return decoded!;
+    return { payload: decoded!, opened: true };
   } catch {
-    return payload;
+    return { payload, opened: false };
   }
+}
+
+/** Disputes one decode may itemise in the access log; the rest are counted in its last entry. */
+const MAX_DISPUTES_PER_DECODE = 50;
+const DisputeIdPattern = /^[a-z0-9-]{6,80}$/;
+
+/**
+ * The access log's entries for one decode. The Web UI sends payloads and the namespace, never the
+ * workflow they came from, so a payload is put down to a dispute only when its own JSON names one
+ * (`disputeId`: the workflow's input, its query answers and its activities' inputs do); payloads
+ * that name none are counted in one entry without a dispute. Only payloads this call opened count.
+ */
+export function decodeEntries(decoded: readonly { payload: Payload; opened: boolean }[], operator: Operator): AccessEntry[] {
+  const perDispute = new Map<string, number>();
+  let unnamed = 0;
+  let opened = 0;
+  for (const result of decoded) {
+    if (!result.opened) continue;
+    opened += 1;
+    const ids = disputeIdsIn(result.payload);
+    if (ids.length === 0) unnamed += 1;
+    for (const id of ids) perDispute.set(id, (perDispute.get(id) ?? 0) + 1);
+  }
+  if (opened === 0) return [];
+  const who = { kind: 'operator' as const, name: operator.name };
+  const itemised = [...perDispute].slice(0, MAX_DISPUTES_PER_DECODE);
+  const left = perDispute.size - itemised.length;
+  const entries: AccessEntry[] = itemised.map(([disputeId, count]) => ({ disputeId, channel: 'codec', action: 'decode', who, detail: `${count} of ${opened} payload(s) opened` }));
+  if (unnamed > 0 || left > 0) {
+    const parts = [`${unnamed} of ${opened} payload(s) opened name no dispute`, ...(left > 0 ? [`${left} more dispute(s) not itemised`] : [])];
+    entries.push({ disputeId: null, channel: 'codec', action: 'decode', who, detail: parts.join('; ') });
+  }
+  return entries;
+}
+
+/** Every `disputeId` a JSON payload carries, at any depth (an email activity's input has it under `facts`). */
+function disputeIdsIn(payload: Payload): string[] {
+  if (Buffer.from(payload.metadata?.encoding ?? new Uint8Array()).toString() !== 'json/plain') return [];
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(payload.data ?? new Uint8Array()).toString('utf8'));
+  } catch {
+    return [];
+  }
+  const found = new Set<string>();
+  const walk = (node: unknown, depth: number): void => {
+    if (depth > 12 || node === null || typeof node !== 'object') return;
+    for (const [key, child] of Object.entries(node)) {
+      if (key === 'disputeId' && typeof child === 'string' && DisputeIdPattern.test(child)) found.add(child);
+      else walk(child, depth + 1);
+    }
+  };
+  walk(value, 0);
+  return [...found];
 }

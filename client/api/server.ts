@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { describeIssues } from '../../runtime/errors';
 import { ChangeContactInput, NoteInput, OutcomeInput, RaiseRiskInput, RepresentationInput, WithdrawInput, type DisputeView } from '../../workflows/dispute/model';
 import { NewDispute } from '../disputes';
-import { act, checkTemporal, earlierAnswer, DisputeFailure, listDisputePage, ListFilter, openDispute, readDispute, type Disputes, type FailureKind, type Operation } from '../operations';
+import { act, checkTemporal, earlierAnswer, DisputeFailure, listDisputePage, ListFilter, openDispute, readDispute, recordAccess, type Disputes, type FailureKind, type Operation } from '../operations';
+import type { Reader } from '../../records/access-log';
 import { domainOf } from '../../policies/directory-schema';
 import { parseJsonBody } from './json-body';
 import { maySee, viewerOfCaller } from '../access';
@@ -96,6 +97,10 @@ function idempotencyKey(request: FastifyRequest): string | undefined {
   }
   return value;
 }
+
+/** The caller as the access log names it: the key's name and whose key it is. */
+const readerOf = (caller: Caller): Reader =>
+  caller.kind === 'agency' ? { kind: 'agency-key', name: `${caller.name} (${caller.agencyId})` } : { kind: 'board-key', name: `${caller.name} (${caller.boardId})` };
 
 const callerId = (caller: Caller) => (caller.kind === 'agency' ? `agency:${caller.agencyId}` : `board:${caller.boardId}`);
 
@@ -218,12 +223,18 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     if (caller.kind === 'agency' && query.agency && query.agency !== caller.agencyId) return { disputes: [] };
     if (caller.kind === 'board' && query.board && query.board !== caller.boardId) return { disputes: [] };
     const scoped = caller.kind === 'agency' ? { ...query, agency: caller.agencyId } : { ...query, board: caller.boardId };
-    return listDisputePage(disputes, scoped);
+    const page = await listDisputePage(disputes, scoped);
+    // A list shows report fields only (no personal data): one entry for the call, not one per dispute.
+    await recordAccess(disputes, [{ disputeId: null, channel: 'api', action: 'list', who: readerOf(caller), detail: `${page.disputes.length} dispute(s), report fields only` }]);
+    return page;
   });
 
-  route({ method: 'GET', path: '/disputes/{disputeId}', summary: 'One dispute: state, deadlines, who is awaited, event log', responses: { 200: 'the dispute' } }, async ({ caller, params }) =>
-    visibleDispute(disputes, caller, params.disputeId),
-  );
+  route({ method: 'GET', path: '/disputes/{disputeId}', summary: 'One dispute: state, deadlines, who is awaited, event log (the read is recorded in its access log)', responses: { 200: 'the dispute' } }, async ({ caller, params }) => {
+    // A refused read (404) discloses nothing and is not recorded: an unknown id must not add rows.
+    const view = await visibleDispute(disputes, caller, params.disputeId);
+    await recordAccess(disputes, [{ disputeId: params.disputeId, channel: 'api', action: 'show', who: readerOf(caller) }]);
+    return view;
+  });
 
   const action = (path: string, summary: string, operation: Operation, body: z.ZodType<{ by: string }>) =>
     route(
@@ -252,7 +263,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   action('notes', 'Add a note', 'addNote', NoteInput);
 
   if (options.decisions) registerDecisionPages(app, { ...options.decisions, disputes });
-  if (options.codec) registerCodec(app, options.codec);
+  if (options.codec) registerCodec(app, { ...options.codec, accessLog: options.codec.accessLog ?? disputes.accessLog });
   if (options.web) registerWebPages(app, { ...options.web, disputes });
   app.get('/openapi.json', async () => openApiDocument(docs));
   app.get('/health', async (_request, reply) => {

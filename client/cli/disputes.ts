@@ -1,4 +1,7 @@
+import { hostname, userInfo } from 'node:os';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { z } from 'zod';
+import type { Reader } from '../../records/access-log';
 import { formatLondon } from '../../policies/calendar';
 import { DirectoryError } from '../../policies/directory';
 import { PolicyError } from '../../policies/load';
@@ -6,7 +9,7 @@ import { loadConfig } from '../../runtime/config';
 import { ConfigError } from '../../runtime/errors';
 import type { DisputeEvent, DisputeView } from '../../workflows/dispute/model';
 import { loadKeyRing } from '../../runtime/key-ring';
-import { act, connectDisputes, DisputeFailure, listDisputePage, openDispute, readDispute, type Disputes, type Operation } from '../operations';
+import { act, connectDisputes, DisputeFailure, listDisputePage, openDispute, readDispute, recordAccess, type Disputes, type Operation } from '../operations';
 import { listFilterFromFlags, listFlags } from './records';
 import { UsageError } from './errors';
 import { Instant } from './instant';
@@ -41,6 +44,27 @@ function parse(args: string[], options: ParseArgsConfig['options']): { values: V
 function needed(value: unknown, flag: string): string {
   if (typeof value !== 'string' || value.length === 0) throw new UsageError(`--${flag} is needed\n${disputeUsage}`);
   return value;
+}
+
+const OperatorName = z.string().trim().min(1, 'is empty').max(120, 'is longer than 120 characters').regex(/^[^\p{Cc}]*$/u, 'has control characters');
+
+/**
+ * Who the CLI's user is, for the access log: DISPUTE_OPERATOR (the operator's name, for a shared
+ * account or a container), else the OS user at this host.
+ */
+export function cliReader(env: NodeJS.ProcessEnv = process.env): Reader {
+  if (env.DISPUTE_OPERATOR !== undefined) {
+    const parsed = OperatorName.safeParse(env.DISPUTE_OPERATOR);
+    if (!parsed.success) throw new ConfigError(`DISPUTE_OPERATOR: ${parsed.error.issues[0]?.message}; expected the operator's name`);
+    return { kind: 'cli-user', name: parsed.data };
+  }
+  let user: string;
+  try {
+    user = userInfo().username;
+  } catch {
+    user = `uid ${process.getuid?.() ?? 'unknown'}`;
+  }
+  return { kind: 'cli-user', name: `${user}@${hostname()}` };
 }
 
 async function connect(): Promise<{ disputes: Disputes; close: () => Promise<void> }> {
@@ -106,8 +130,10 @@ function prepare(command: DisputeCommand, args: string[], out: (text: string) =>
     case 'show': {
       const { values, positionals } = parse(args, {});
       const disputeId = needed(positionals[0], 'dispute id (first argument)');
+      const who = cliReader();
       return async (disputes) => {
         const view = await readDispute(disputes, disputeId);
+        await recordAccess(disputes, [{ disputeId, channel: 'cli', action: 'show', who }], { why: true });
         print(values.json as boolean, view, () => describeDispute(view));
       };
     }
@@ -117,8 +143,11 @@ function prepare(command: DisputeCommand, args: string[], out: (text: string) =>
         ...Object.fromEntries(Object.keys(listFlags).map((flag) => [flag, { type: 'string' as const }])),
       });
       const filter = listFilterFromFlags({ ...values, overdue: values.overdue ? true : undefined });
+      const who = cliReader();
       return async (disputes) => {
         const page = await listDisputePage(disputes, filter);
+        // Report fields only: one entry for the call.
+        await recordAccess(disputes, [{ disputeId: null, channel: 'cli', action: 'list', who, detail: `${page.disputes.length} dispute(s), report fields only` }], { why: true });
         const found = page.disputes;
         print(values.json as boolean, page, () =>
           found.length === 0

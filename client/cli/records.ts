@@ -9,6 +9,9 @@ import type { RecordsStore } from '../../records/open';
 import { endedStatus, type Disputes } from '../operations';
 import { UsageError } from './errors';
 
+/** The access log's hook for an export: called once before anything is read, it returns what records each batch of disputes. */
+export type ExportAccess = (request: { board: string; format: 'csv' | 'json' }) => Promise<((disputeIds: string[]) => Promise<void>) | undefined>;
+
 // `dispute records sync` and `dispute records export`, and the list's store filters as flags. Each
 // command is a function of its parsed options; the CLI program wires them to words.
 
@@ -70,8 +73,11 @@ export const ExportOptions = z
     if (options.from && options.to && options.to <= options.from) context.addIssue({ code: 'custom', path: ['to'], message: 'the range runs backwards: --to must be after --from' });
   });
 
-/** Writes a board's records, to a file or to `out`. Only the store is needed, not Temporal. */
-export async function recordsExport(records: () => Promise<RecordsStore>, raw: Record<string, unknown>, out: (text: string) => void): Promise<number> {
+/**
+ * Writes a board's records, to a file or to `out`. Only the store is needed, not Temporal. With
+ * `access`, the reads are recorded first (JSON: each dispute; CSV, report fields only: the call).
+ */
+export async function recordsExport(records: () => Promise<RecordsStore>, raw: Record<string, unknown>, out: (text: string) => void, access?: ExportAccess): Promise<number> {
   // A subject access export is whole records: JSON unless said otherwise.
   const parsed = ExportOptions.safeParse(raw.personReference !== undefined && raw.format === undefined ? { ...raw, format: 'json' } : raw);
   if (!parsed.success) {
@@ -81,9 +87,10 @@ export async function recordsExport(records: () => Promise<RecordsStore>, raw: R
   }
   const options = parsed.data;
   const { db } = await records();
+  const reading = access ? await access(options) : undefined;
   const { personReference } = options;
   const run = (write: (chunk: string) => void | Promise<void>) =>
-    personReference ? exportSubjectAccess(db, { board: options.board, personReference }, write) : exportRecords(db, options, write);
+    personReference ? exportSubjectAccess(db, { board: options.board, personReference }, write, new Date(), reading) : exportRecords(db, options, write, reading);
   if (!options.output) {
     let text = '';
     const count = await run((chunk) => void (text += chunk));

@@ -15,7 +15,9 @@ import { boardLog, reportFigures, type ReportFigures } from '../../records/repor
 import type { RecordsDatabase } from '../../records/schema';
 import type { DisputeView } from '../../workflows/dispute/model';
 import { maySee } from '../access';
-import { act, DisputeFailure, openDispute, readDispute, type Disputes, type FailureKind } from '../operations';
+import { act, DisputeFailure, openDispute, readDispute, recordAccess, type Disputes, type FailureKind } from '../operations';
+import { ACCESS_PAGE_SIZE, type AccessChannel, type Reader, type ReaderKind } from '../../records/access-log';
+import { z } from 'zod';
 import { barChart, funnelChart } from './charts';
 import * as forms from './forms';
 import { boardsOf, findPerson, mayRecordLastStage, type Person } from './people';
@@ -152,7 +154,8 @@ async function webPages(app: FastifyInstance, options: WebOptions): Promise<void
     if (error instanceof PageError) return page(context, 'message.njk', { title: error.title, message: error.message }, error.status);
     if (error instanceof forms.FormError) return page(context, 'message.njk', { title: 'There is a problem with what was sent', message: `${error.field ? `${error.field}: ` : ''}${error.message}` }, 400);
     if (error instanceof DisputeFailure) {
-      return page(context, 'message.njk', { title: error.kind === 'not-found' ? 'Page not found' : 'Nothing was changed', message: error.message }, failureStatus[error.kind]);
+      const title = error.kind === 'not-found' ? 'Page not found' : error.kind === 'unavailable' ? 'Sorry, the service is unavailable' : 'Nothing was changed';
+      return page(context, 'message.njk', { title, message: error.message }, failureStatus[error.kind]);
     }
     const status = (error as { statusCode?: number; status?: number }).statusCode ?? (error as { status?: number }).status;
     if (typeof status === 'number' && status >= 400 && status < 500) {
@@ -330,6 +333,8 @@ async function webPages(app: FastifyInstance, options: WebOptions): Promise<void
         page: query.page,
         limit: PAGE_SIZE,
       });
+      // The log shows report fields and the awaited agencies' names only: one entry for the page, none per dispute.
+      await recordAccess(disputes, [{ disputeId: null, channel: 'web', action: 'list', who: readerOf(person, board), detail: `${rows.length} dispute(s) of ${board}, report fields only` }]);
       const awaitingOf = await readAwaiting(records, rows.map((row) => row.dispute_id));
       const soon = calendar.addWorkingDays(nowDate, 2);
       const disputesShown = rows.map((row) => ({
@@ -380,6 +385,7 @@ async function webPages(app: FastifyInstance, options: WebOptions): Promise<void
   get('/disputes/:disputeId', async (context) => {
     const disputeId = disputeIdOf(context.params);
     const { view, stored } = await visibleDispute(context.person, disputeId);
+    await recordAccess(disputes, [{ disputeId, channel: 'web', action: 'show', who: readerOf(context.person, view.board) }]);
     const policy = policies.find(view.policy.id, view.policy.version);
     const last = policy?.stages[policy.stages.length - 1]?.stage ?? 0;
     const entered = view.events.filter((event) => event.type === 'stage-entered');
@@ -407,11 +413,42 @@ async function webPages(app: FastifyInstance, options: WebOptions): Promise<void
       isLast: view.stage === last,
       open: view.status === 'open',
       mayDecide: view.status === 'open' && view.stage === last && mayRecordLastStage(person, view, policy, directory),
+      mayReadAccessLog: Boolean(disputes.accessLog) && person.boards.includes(view.board),
       awaitingText: view.awaiting.map((entry) => entry.agency).join('; '),
       contactAgencies: myAgencies.map((agency) => ({ value: agency.id, text: agency.name })),
       done: (context.query as { done?: string } | undefined)?.done,
     });
   }, forms.DoneQuery);
+
+  // Who has read a dispute: its board's officers only. Anyone else (an agency's people, another
+  // board's officers) gets the same 404 as for a dispute that does not exist.
+  get(
+    '/disputes/:disputeId/access-log',
+    async (context) => {
+      const disputeId = disputeIdOf(context.params);
+      const accessLog = disputes.accessLog;
+      const stored = await records.selectFrom('disputes').select('board').where('dispute_id', '=', disputeId).executeTakeFirst();
+      const board = stored?.board ?? (await readDispute(disputes, disputeId).catch(() => null))?.board;
+      if (!accessLog || !board || !context.person.boards.includes(board)) throw notFound();
+      const pageNumber = context.query.page;
+      const { entries, total } = await accessLog.read(disputeId, pageNumber);
+      const pages = Math.max(1, Math.ceil(total / ACCESS_PAGE_SIZE));
+      const link = (n: number) => `/web/disputes/${disputeId}/access-log?page=${n}`;
+      return page(context, 'access-log.njk', {
+        board,
+        disputeId,
+        total,
+        entries: entries.map((entry) => ({ ...entry, kindText: readerKindText[entry.whoKind] ?? entry.whoKind, channelText: channelText[entry.channel] ?? entry.channel })),
+        pages,
+        pagination: {
+          ...(pageNumber > 1 ? { previous: { href: link(pageNumber - 1) } } : {}),
+          ...(pageNumber < pages ? { next: { href: link(pageNumber + 1) } } : {}),
+          items: pageNumbers(pageNumber, pages).map((n) => (n === null ? { ellipsis: true } : { number: n, href: link(n), current: n === pageNumber })),
+        },
+      });
+    },
+    AccessLogQuery,
+  );
 
   const afterAction = (context: Context, disputeId: string, done: string) => context.reply.redirect(`/web/disputes/${disputeId}?done=${done}`, 303);
 
@@ -594,6 +631,29 @@ async function webPages(app: FastifyInstance, options: WebOptions): Promise<void
     forms.ReportQuery,
   );
 }
+
+/** A person on the board pages as the access log names them: an officer of the dispute's board, or an agency's. */
+function readerOf(person: Person, board: string): Reader {
+  return { kind: person.boards.includes(board) ? 'officer' : 'agency-person', name: `${person.name} <${person.email}>` };
+}
+
+const AccessLogQuery = z.object({ page: z.preprocess((value) => (value === undefined || value === '' ? 1 : value), z.coerce.number().int().min(1).max(100_000)) }).strict();
+
+const readerKindText: Record<ReaderKind, string> = {
+  'agency-key': 'an agency’s API key',
+  'board-key': 'a board’s API key',
+  officer: 'board officer',
+  'agency-person': 'agency staff',
+  operator: 'operator key',
+  'cli-user': 'command-line user',
+};
+const channelText: Record<AccessChannel, string> = {
+  api: 'API',
+  cli: 'command line',
+  web: 'board pages',
+  codec: 'Temporal Web UI (codec)',
+  export: 'records export',
+};
 
 /** Page numbers around the current one, with gaps as null. */
 function pageNumbers(current: number, pages: number): (number | null)[] {

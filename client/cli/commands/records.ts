@@ -1,15 +1,18 @@
 import type { Command } from 'commander';
+import { AccessLog } from '../../../records/access-log';
 import { lazyRecordsStore } from '../../../records/lazy';
 import { loadConfig, recordsLocation } from '../../../runtime/config';
 import { loadKeyRing } from '../../../runtime/key-ring';
 import { connectDisputes } from '../../operations';
+import { exportAccess, printAccessLog } from '../access-log';
+import { cliReader } from '../disputes';
 import { UsageError } from '../errors';
 import type { CommandContext } from '../main';
 import { recordsExport, recordsSync } from '../records';
 import { PolicyRegistry } from '../../../policies/load';
 import { recordsPurge } from '../purge';
 
-/** `dispute records sync | export | purge`: the records store, for operators and boards' analysts. */
+/** `dispute records sync | export | purge | access-log`: the records store, for operators and boards' analysts. */
 export function register(program: Command, { out }: CommandContext): void {
   const records = program.command('records').description('the records store: every dispute’s record, kept after Temporal forgets it');
   records
@@ -41,9 +44,24 @@ export function register(program: Command, { out }: CommandContext): void {
       const config = loadConfig();
       // CSV holds report fields only: it needs no key. Whole records open the sealed personal fields.
       const keyRing = options.format === 'csv' && options.personReference === undefined ? null : loadKeyRing(config, { local: true });
+      const who = cliReader();
       const store = lazyRecordsStore(recordsLocation(config), { keyRing });
       try {
-        await recordsExport(store.get, options, out);
+        await recordsExport(store.get, options, out, exportAccess(() => new AccessLog(store.get, loadKeyRing(config, { local: true })), who));
+      } finally {
+        await store.close();
+      }
+    });
+  records
+    .command('access-log')
+    .description("who has read a dispute's personal data (API, command line, board pages, export, Temporal Web UI), newest first")
+    .option('--dispute <id>', 'dispute id, e.g. rsab-k3m9qz')
+    .option('--json', 'print JSON for scripts')
+    .action(async (options: Record<string, unknown>) => {
+      const config = loadConfig();
+      const store = lazyRecordsStore(recordsLocation(config), { keyRing: loadKeyRing(config, { local: true }) });
+      try {
+        await printAccessLog(async () => new AccessLog(store.get, loadKeyRing(config, { local: true })), options, out);
       } finally {
         await store.close();
       }

@@ -91,4 +91,22 @@ export const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0003-form-copies': {
+    async up(db: Kysely<unknown>) {
+      // Each form as an email carried it, one row per send, keyed by the `email-queued` event's sequence.
+      await db.schema
+        .createTable('dispute_form_copies')
+        .addColumn('dispute_id', 'text', (c) => c.notNull().references('disputes.dispute_id').onDelete('cascade'))
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('at', 'timestamptz', (c) => c.notNull())
+        .addColumn('stage', 'integer', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('reference', 'text')
+        .addColumn('fields', 'json', (c) => c.notNull())
+        .addColumn('recipients', 'json', (c) => c.notNull())
+        .addPrimaryKeyConstraint('dispute_form_copies_pk', ['dispute_id', 'seq'])
+        .execute();
+    },
+  },
 };

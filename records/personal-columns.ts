@@ -14,4 +14,5 @@ export const personalColumns = {
   dispute_decisions: ['by', 'text'],
   dispute_notes: ['by', 'text'],
   dispute_forms: ['fields'],
+  dispute_form_copies: ['fields', 'recipients'],
 } as const satisfies PersonalColumns;

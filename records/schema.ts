@@ -97,6 +97,24 @@ export interface DisputeFormsTable {
   fields: Json;
 }
 
+/** A copy of a form as an email carried it: one row per send, from the `email-queued` event that recorded it. */
+export interface DisputeFormCopiesTable {
+  dispute_id: string;
+  /** The `email-queued` event's sequence number. */
+  seq: number;
+  at: Instant;
+  stage: number;
+  /** The email's kind (record, officer-notice, …). */
+  kind: string;
+  name: string;
+  /** The policy form's reference, where the copy is that form (a written account has none). */
+  reference: string | null;
+  /** Personal: the fields and their values, as sent. */
+  fields: Json;
+  /** Personal: the addresses it went to. */
+  recipients: Json;
+}
+
 export interface RecordsDatabase {
   disputes: DisputesTable;
   dispute_personal: DisputePersonalTable;
@@ -105,4 +123,5 @@ export interface RecordsDatabase {
   dispute_decisions: DisputeDecisionsTable;
   dispute_notes: DisputeNotesTable;
   dispute_forms: DisputeFormsTable;
+  dispute_form_copies: DisputeFormCopiesTable;
 }

@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { RecordWrite } from '../activities/records/types';
 import type { DisputeEvent, Ended } from '../workflows/dispute/model';
+import { saveFormCopies } from './form-copies';
 import type { RecordsDatabase } from './schema';
 
 // One write from the workflow: its new events, and the dispute's row as it now stands. Idempotent,
@@ -27,6 +28,7 @@ export async function saveRecord(db: Kysely<RecordsDatabase>, write: RecordWrite
   return db.transaction().execute(async (tx) => {
     const rowUpdated = await saveRow(tx, write);
     const events = await saveEvents(tx, write.row.view.disputeId, write.events);
+    await saveFormCopies(tx, write.row.view.disputeId, write.events, write.row.form);
     return { events, rowUpdated };
   });
 }

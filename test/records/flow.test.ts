@@ -1,5 +1,6 @@
 import { defaultPayloadConverter } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formCopiesOf, readFormCopies } from '../../records/form-copies';
 import { lazyRecordsStore, type LazyRecordsStore } from '../../records/lazy';
 import { closingRecord, readStoredDispute } from '../../records/read';
 import { storedEvents } from '../../records/write';
@@ -68,6 +69,19 @@ describe('the workflow writes its record to the store', () => {
     expect(saved!.notes.map((note) => note.text)).toEqual(['Spoke to the ward, "as agreed".']);
     expect(saved!.summary).toBe('Disagreement about a care plan.');
     expect(await storedEvents((await store.get()).db, dispute.disputeId)).toEqual({ count: record.events.length, lastSeq: record.events.length });
+
+    // Each form an email carried, as sent: the live record's events show it, and the store keeps a copy per send.
+    const sent = record.events.filter((event) => event.type === 'email-queued' && event.form);
+    const copies = await readFormCopies((await store.get()).db, dispute.disputeId);
+    expect(copies).toEqual(formCopiesOf(record.events, record.form));
+    expect(copies.map((copy) => [copy.seq, copy.recipients])).toEqual(sent.map((event) => [event.seq, event.type === 'email-queued' ? event.to : []]));
+    if (policy === 'rotherham-rsab') {
+      // Rotherham's form goes to every party on entering stages 1-3: three copies at least, each as filled then.
+      const ofForm = copies.filter((copy) => copy.reference === record.form!.reference);
+      expect(ofForm.length).toBeGreaterThanOrEqual(3);
+      expect(ofForm[0]!.fields).not.toEqual(ofForm.at(-1)!.fields);
+      expect(ofForm.every((copy) => copy.recipients.length > 0 && copy.fields.length === record.form!.fields.length)).toBe(true);
+    }
   });
 
   it('with the store stopped, the dispute escalates on time and the emails go out; once it is back the record is complete, with no duplicate rows', async () => {

@@ -20,6 +20,8 @@ export interface RecordsStore {
   /** Where the records are, for messages: the PGlite folder or the server's host and database (never a password). */
   where: string;
   close(): Promise<void>;
+  /** A store served by another process that has since closed it or died: open it afresh (and maybe hold it). */
+  lost?: () => boolean;
 }
 
 export interface RecordsLocation {
@@ -59,7 +61,7 @@ async function openPglite(dataDir: string): Promise<RecordsStore> {
   const folder = resolve(dataDir);
   const held = lock(folder);
   // Another process holds the store: use it through the socket that process serves it on.
-  if (typeof held === 'number') return (await openServed(folder, dataDir)) ?? refuse(folder, held);
+  if (typeof held === 'number') return (await openServed(folder, dataDir, () => alive(held))) ?? refuse(folder, held);
   const release = held;
   try {
     mkdirSync(folder, { recursive: true });

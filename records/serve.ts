@@ -185,7 +185,7 @@ export class SharedPGliteDialect extends PGliteDialect {
  * The store another process holds, through the socket it serves it on; null when nothing answers
  * there (a holder still starting gets a few seconds; one that does not serve is refused by the caller).
  */
-export async function openServed(storeFolder: string, dataDir: string): Promise<RecordsStore | null> {
+export async function openServed(storeFolder: string, dataDir: string, holderAlive: () => boolean): Promise<RecordsStore | null> {
   const host = socketFolder(storeFolder);
   for (const until = Date.now() + 3_000; !existsSync(socketPath(storeFolder)) && Date.now() < until; ) await new Promise((resolve) => setTimeout(resolve, 100));
   if (!existsSync(socketPath(storeFolder))) return null;
@@ -199,5 +199,11 @@ export async function openServed(storeFolder: string, dataDir: string): Promise<
     return null;
   }
   const db = new Kysely<RecordsDatabase>({ dialect: new PostgresDialect({ pool }) });
-  return { db, where: `PGlite ${dataDir} (served by the process that holds it)`, close: () => db.destroy() };
+  return {
+    db,
+    where: `PGlite ${dataDir} (served by the process that holds it)`,
+    close: () => db.destroy(),
+    // The holder closes its socket when it closes the store, and leaves its lock behind if it dies.
+    lost: () => !existsSync(socketPath(storeFolder)) || !holderAlive(),
+  };
 }

@@ -92,6 +92,22 @@ describe('the embedded store, held by one process, used by others through its so
     expect(busy.rows[0]!.n).toBe(5);
   }, 180_000);
 
+  it('a process using the store through another process’s socket takes it over once that process lets it go', async () => {
+    const folder = join(dir, 'handover');
+    const first = await openRecordsStore({ dataDir: folder });
+    const later = lazyRecordsStore({ dataDir: folder });
+    try {
+      expect((await later.get()).where).toMatch(/served by the process that holds it/);
+      await saveRecord((await later.get()).db, sampleWrite({ id: 'rsab-handover' }));
+      await first.close(); // e.g. the CLI that happened to open it first has finished
+      const taken = await later.get();
+      expect(taken.where).toBe(`PGlite ${folder}`);
+      expect((await readStoredDispute(taken.db, 'rsab-handover'))?.view.disputeId).toBe('rsab-handover');
+    } finally {
+      await later.close();
+    }
+  }, 180_000);
+
   it('a holder that died leaves a stale lock and socket: the next process takes the store over', async () => {
     const other = join(dir, 'stale');
     const dead = Number(execFileSync('node', ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }));
@@ -114,5 +130,5 @@ describe('the embedded store, held by one process, used by others through its so
     } finally {
       await taken.close();
     }
-  }, 60_000);
+  }, 180_000);
 });

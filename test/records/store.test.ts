@@ -125,8 +125,9 @@ describe('the embedded store in a folder', () => {
       await store.close();
       // A live holder with no socket (a version from before sharing): refused, as before.
       writeFileSync(`${folder}.lock`, String(process.pid));
-      await expect(openRecordsStore({ dataDir: folder })).rejects.toThrow(RecordsStoreError);
-      await expect(openRecordsStore({ dataDir: folder })).rejects.toThrow(/is open in another process \(pid \d+.*\) that does not serve it/);
+      const refused = await openRecordsStore({ dataDir: folder }).catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(RecordsStoreError);
+      expect((refused as Error).message).toMatch(/is open in another process \(pid \d+.*\) that does not serve it/);
       rmSync(`${folder}.lock`);
       const reopened = await openRecordsStore({ dataDir: folder });
       expect((await readStoredDispute(reopened.db, 'rsab-sample'))?.view.events).toHaveLength(8);
@@ -136,5 +137,5 @@ describe('the embedded store in a folder', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 180_000);
 });

@@ -121,6 +121,25 @@ export const migrations: Record<string, Migration> = {
       }
     },
   },
+  '0003-form-copies': {
+    async up(db: Kysely<unknown>) {
+      // Each form as an email carried it, one row per send, keyed by the `email-queued` event's sequence.
+      await db.schema
+        .createTable('dispute_form_copies')
+        .addColumn('dispute_id', 'text', (c) => c.notNull().references('disputes.dispute_id').onDelete('cascade'))
+        .addColumn('seq', 'integer', (c) => c.notNull())
+        .addColumn('at', 'timestamptz', (c) => c.notNull())
+        .addColumn('stage', 'integer', (c) => c.notNull())
+        .addColumn('kind', 'text', (c) => c.notNull())
+        .addColumn('name', 'text', (c) => c.notNull())
+        .addColumn('reference', 'text')
+        // Sealed under the key ring (records/seal.ts), and null once erased at the end of retention.
+        .addColumn('fields', 'text')
+        .addColumn('recipients', 'text')
+        .addPrimaryKeyConstraint('dispute_form_copies_pk', ['dispute_id', 'seq'])
+        .execute();
+    },
+  },
   '0004-access-log': {
     // Who read which dispute's personal data (records/access-log.ts). No foreign key to disputes:
     // a codec decode or a just-raised dispute may be read before the store has its row.

@@ -7,6 +7,7 @@ import pg from 'pg';
 import { ConfigError } from '../runtime/errors';
 import type { KeyRing } from '../runtime/key-ring';
 import { migrations } from './migrations';
+import { openServed, serveRecordsStore, SharedPGliteDialect, Turns } from './serve';
 import type { RecordsDatabase } from './schema';
 import { PersonalSeal, sealLegacyValues } from './seal';
 
@@ -23,6 +24,8 @@ export interface RecordsStore {
   /** Where the records are, for messages: the PGlite folder or the server's host and database (never a password). */
   where: string;
   close(): Promise<void>;
+  /** A store served by another process that has since closed it or died: open it afresh (and maybe hold it). */
+  lost?: () => boolean;
 }
 
 export interface RecordsLocation {
@@ -68,15 +71,21 @@ async function openPglite(dataDir: string, plugins: KyselyPlugin[]): Promise<Rec
     return { db, where: 'PGlite (in memory)', close: () => db.destroy() };
   }
   const folder = resolve(dataDir);
-  const release = lock(folder);
+  const held = lock(folder);
+  // Another process holds the store: use it through the socket that process serves it on.
+  if (typeof held === 'number') return (await openServed(folder, dataDir, () => alive(held), plugins)) ?? refuse(folder, held);
+  const release = held;
   try {
     mkdirSync(folder, { recursive: true });
     const pglite = await PGlite.create(folder);
-    const db = new Kysely<RecordsDatabase>({ dialect: new PGliteDialect(pglite), plugins });
+    const turns = new Turns();
+    const db = new Kysely<RecordsDatabase>({ dialect: new SharedPGliteDialect(pglite, turns), plugins });
+    const server = await serveRecordsStore(pglite, folder, turns).catch(() => null);
     return {
       db,
       where: `PGlite ${dataDir}`,
       async close() {
+        await server?.close();
         await db.destroy();
         release();
       },
@@ -87,11 +96,19 @@ async function openPglite(dataDir: string, plugins: KyselyPlugin[]): Promise<Rec
   }
 }
 
+function refuse(folder: string, holder: number): never {
+  throw new RecordsStoreError(
+    `the embedded records store ${folder} is open in another process (pid ${holder}, e.g. \`npm start\`) that does not serve it: ` +
+      'stop it, or use PostgreSQL (DATABASE_URL) to share the store',
+  );
+}
+
 /**
  * PGlite is one process's database: a second process opening the same folder would corrupt it.
- * A lock file beside the folder names the holder; a holder that has died leaves a stale lock.
+ * A lock file beside the folder names the holder (returned when it is alive); a holder that has
+ * died leaves a stale lock, taken over.
  */
-function lock(folder: string): () => void {
+function lock(folder: string): (() => void) | number {
   const file = `${folder}.lock`;
   mkdirSync(dirname(file), { recursive: true });
   for (let attempt = 0; attempt < 2; attempt += 1) {
@@ -103,12 +120,7 @@ function lock(folder: string): () => void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number(readFileSync(file, 'utf8').trim());
-      if (Number.isInteger(holder) && holder > 0 && alive(holder)) {
-        throw new RecordsStoreError(
-          `the embedded records store ${folder} is open in another process (pid ${holder}, e.g. \`npm start\`): ` +
-            'PGlite serves one process; stop it, or use PostgreSQL (DATABASE_URL) to share the store',
-        );
-      }
+      if (Number.isInteger(holder) && holder > 0 && alive(holder)) return holder;
       rmSync(file, { force: true });
     }
   }

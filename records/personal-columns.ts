@@ -14,6 +14,7 @@ export const personalColumns = {
   dispute_decisions: ['by', 'text'],
   dispute_notes: ['by', 'text'],
   dispute_forms: ['fields'],
+  dispute_form_copies: ['fields', 'recipients'],
   // Sealed by records/access-log.ts itself, bound to the row's id.
   access_log: ['who'],
 } as const satisfies PersonalColumns;

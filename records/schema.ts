@@ -128,6 +128,24 @@ export interface AccessLogTable {
   detail: string | null;
 }
 
+/** A copy of a form as an email carried it: one row per send, from the `email-queued` event that recorded it. */
+export interface DisputeFormCopiesTable {
+  dispute_id: string;
+  /** The `email-queued` event's sequence number. */
+  seq: number;
+  at: Instant;
+  stage: number;
+  /** The email's kind (record, officer-notice, …). */
+  kind: string;
+  name: string;
+  /** The policy form's reference, where the copy is that form (a written account has none). */
+  reference: string | null;
+  /** Personal: the fields and their values, as sent (sealed; null once erased). */
+  fields: Sealed | null;
+  /** Personal: the addresses it went to (sealed; null once erased). */
+  recipients: Sealed | null;
+}
+
 export interface RecordsDatabase {
   disputes: DisputesTable;
   dispute_personal: DisputePersonalTable;
@@ -138,4 +156,5 @@ export interface RecordsDatabase {
   dispute_forms: DisputeFormsTable;
   sealing_pending: SealingPendingTable;
   access_log: AccessLogTable;
+  dispute_form_copies: DisputeFormCopiesTable;
 }

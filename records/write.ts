@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { RecordWrite } from '../activities/records/types';
 import type { DisputeEvent, Ended } from '../workflows/dispute/model';
+import { saveFormCopies } from './form-copies';
 import type { RecordsDatabase } from './schema';
 import { personalSeal, type PersonalSeal } from './seal';
 
@@ -31,6 +32,7 @@ export async function saveRecord(db: Kysely<RecordsDatabase>, write: RecordWrite
     const rowUpdated = await saveRow(tx, seal, write);
     if (!rowUpdated && (await erased(tx, write.row.view.disputeId))) return { events: 0, rowUpdated };
     const events = await saveEvents(tx, seal, write.row.view.disputeId, write.events);
+    await saveFormCopies(tx, write.row.view.disputeId, write.events, write.row.form);
     return { events, rowUpdated };
   });
 }

@@ -29,10 +29,29 @@ const Iso = z.iso.datetime({ offset: true });
 const Text = z.string().max(20_000);
 const Id = z.string().regex(/^[a-z0-9-]{1,80}$/);
 
+// A form as an email carried it: its notes and evidence may run to the dispute's whole notes (200,000 characters).
+const SentForm = z.strictObject({
+  name: Text,
+  fields: z.array(z.strictObject({ id: z.string().max(80).optional(), label: Text, value: z.string().max(450_000) })).max(100),
+});
+
 const Event = z
-  .object({ seq: z.number().int().min(1), at: Iso, stage: z.number().int().min(1).max(9), type: z.string().regex(/^[a-z-]{1,40}$/), by: z.string().max(320).optional() })
+  .object({
+    seq: z.number().int().min(1),
+    at: Iso,
+    stage: z.number().int().min(1).max(9),
+    type: z.string().regex(/^[a-z-]{1,40}$/),
+    by: z.string().max(320).optional(),
+  })
   .catchall(z.unknown())
-  .refine((event) => JSON.stringify(event).length <= 40_000, 'an event is larger than 40 kB');
+  // The form is checked here rather than in the shape, so the event's keys keep the order the workflow gave them.
+  .superRefine(({ form, ...event }, context) => {
+    if (JSON.stringify(event).length > 40_000) context.addIssue({ code: 'custom', message: 'an event is larger than 40 kB' });
+    if (form === undefined) return;
+    const parsed = SentForm.safeParse(form);
+    if (!parsed.success) for (const issue of parsed.error.issues) context.addIssue({ code: 'custom', path: ['form', ...issue.path], message: issue.message });
+    else if (JSON.stringify(form).length > 1_000_000) context.addIssue({ code: 'custom', path: ['form'], message: 'a form is larger than 1 MB' });
+  });
 
 const Contact = z.object({ name: Text, email: z.string().max(320) }).catchall(z.unknown());
 

@@ -230,7 +230,8 @@ function eventLine(event: DisputeEvent): string {
   const by = 'by' in rest && rest.by ? ` by ${rest.by}` : '';
   const details = Object.entries(rest)
     .filter(([key]) => key !== 'by')
-    .map(([key, value]) => `${key}=${Array.isArray(value) ? value.join(',') : String(value)}`)
+    // A form as sent is named here; its fields are in the JSON (`--json`).
+    .map(([key, value]) => `${key}=${Array.isArray(value) ? value.join(',') : key === 'form' ? `"${(value as { name: string }).name}"` : String(value)}`)
     .join(' ');
   return `${type}${by}${details ? `  ${details}` : ''}`;
 }

@@ -1,5 +1,7 @@
 import { defaultPayloadConverter } from '@temporalio/common';
+import proto from '@temporalio/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formCopiesOf, readFormCopies } from '../../records/form-copies';
 import { lazyRecordsStore, type LazyRecordsStore } from '../../records/lazy';
 import { closingRecord, readStoredDispute } from '../../records/read';
 import { storedEvents } from '../../records/write';
@@ -7,6 +9,7 @@ import { addNote } from '../../workflows/dispute/messages';
 import { concernWith, contactsAt, twoAgencies, useDisputeKit, type RunningDispute } from '../support/disputes';
 import { decide, enteredStages, mailMatching, plusHours, saveHistory, subjectHas, utc } from '../workflow/scenarios';
 import { testDataConverter, testKeyRing } from '../support/temporal';
+import { freePort } from '../support/processes';
 import { startPostgres, type TestPostgres } from './postgres';
 
 // The workflow writes its record to the store as it moves, on the time-skipping server with the real
@@ -68,6 +71,19 @@ describe('the workflow writes its record to the store', () => {
     expect(saved!.notes.map((note) => note.text)).toEqual(['Spoke to the ward, "as agreed".']);
     expect(saved!.summary).toBe('Disagreement about a care plan.');
     expect(await storedEvents((await store.get()).db, dispute.disputeId)).toEqual({ count: record.events.length, lastSeq: record.events.length });
+
+    // Each form an email carried, as sent: the live record's events show it, and the store keeps a copy per send.
+    const sent = record.events.filter((event) => event.type === 'email-queued' && event.form);
+    const copies = await readFormCopies((await store.get()).db, dispute.disputeId);
+    expect(copies).toEqual(formCopiesOf(record.events, record.form));
+    expect(copies.map((copy) => [copy.seq, copy.recipients])).toEqual(sent.map((event) => [event.seq, event.type === 'email-queued' ? event.to : []]));
+    if (policy === 'rotherham-rsab') {
+      // Rotherham's form goes to every party on entering stages 1-3: three copies at least, each as filled then.
+      const ofForm = copies.filter((copy) => copy.reference === record.form!.reference);
+      expect(ofForm.length).toBeGreaterThanOrEqual(3);
+      expect(ofForm[0]!.fields).not.toEqual(ofForm.at(-1)!.fields);
+      expect(ofForm.every((copy) => copy.recipients.length > 0 && copy.fields.length === record.form!.fields.length)).toBe(true);
+    }
   });
 
   it('with the store stopped, the dispute escalates on time and the emails go out; once it is back the record is complete, with no duplicate rows', async () => {
@@ -114,4 +130,62 @@ describe('the workflow writes its record to the store', () => {
     expect(closingRecord((await stored(dispute))!)).toEqual(record);
     await saveHistory(dispute, 'records-store-outage');
   });
+
+  it('a write given up after a week of a store that is down is made good by the next; the write at the close never gives up', async () => {
+    // The store's address points at a port nobody listens on: every attempt is refused.
+    const down = lazyRecordsStore({ databaseUrl: `postgres://dispute@127.0.0.1:${await freePort()}/records` }, { keyRing: testKeyRing });
+    store = down;
+    const concern = concernWith({ policy: 'rotherham-rsab', concernAt: T0, category: 'neglect', agencies: twoAgencies('rotherham'), personReference: 'RMBC-000778', summary: 'Discharge planning.' });
+    const dispute = await kit.start(concern());
+    const days = async (from: string, count: number) => {
+      for (let day = 1; day <= count; day += 1) await dispute.at(plusHours(from, 24 * day));
+    };
+    // The writes Temporal gave up on: failed or timed out for good, as the history records them.
+    const gaveUp = async () => {
+      const events = (await dispute.handle.fetchHistory()).events!;
+      const scheduled = new Map(events.map((event) => [String(event.eventId), event.activityTaskScheduledEventAttributes?.activityType?.name]));
+      const ended = events.flatMap((event) => {
+        const attributes = event.activityTaskTimedOutEventAttributes ?? event.activityTaskFailedEventAttributes;
+        const type = proto.temporal.api.enums.v1.EventType[event.eventType!];
+        return attributes ? [`${scheduled.get(String(attributes.scheduledEventId))} ${type} ${proto.temporal.api.enums.v1.RetryState[attributes.retryState!]}`] : [];
+      });
+      return ended;
+    };
+    await days(T0, 8);
+    const first = await gaveUp();
+    expect(first).toEqual(['saveRecord EVENT_TYPE_ACTIVITY_TASK_FAILED RETRY_STATE_TIMEOUT']); // the first write, after its seven days
+    const escalated = await enteredStages(dispute);
+    expect(escalated.length).toBeGreaterThan(1); // the dispute moved on time meanwhile
+    expect((await dispute.events('email-sent')).length).toBeGreaterThan(0);
+
+    // The store is back: the write queued behind the one given up carries every event since the last acknowledged.
+    store = onPglite;
+    const back = plusHours(T0, 24 * 8 + 1);
+    await dispute.at(back);
+    const { db } = await store.get();
+    const events = await dispute.events();
+    expect(await storedEvents(db, dispute.disputeId)).toEqual({ count: events.length, lastSeq: events.length });
+    expect((await stored(dispute))!.view).toEqual(await dispute.state());
+
+    // Down again as the dispute closes: the closing write waits, a week and more, and lands once the store is back.
+    store = down;
+    const { stage } = await dispute.state();
+    expect(stage).toBeLessThan(4);
+    await decide(dispute, stage, 'resolved', { safetyMeasuresConfirmed: true });
+    await days(back, 9);
+    const description = await dispute.handle.describe();
+    expect(description.status.name).toBe('RUNNING');
+    const pending = (description.raw.pendingActivities ?? []).filter((activity) => activity.activityType?.name === 'saveRecord');
+    expect(pending).toHaveLength(1);
+    // Nine days after the close, past the seven a write in the dispute's life is given, it is still being tried.
+    expect(pending[0]!.attempt).toBeGreaterThan(100);
+    expect(await gaveUp()).toEqual(first);
+    store = onPglite;
+    const record = await dispute.handle.result();
+    expect(closingRecord((await stored(dispute))!)).toEqual(record);
+    expect(await storedEvents(db, dispute.disputeId)).toEqual({ count: record.events.length, lastSeq: record.events.length });
+    expect(await readFormCopies(db, dispute.disputeId)).toEqual(formCopiesOf(record.events, record.form));
+    await down.close();
+    await saveHistory(dispute, 'records-store-gave-up-then-recovered');
+  }, 600_000);
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
@@ -113,15 +113,23 @@ describe.each(backends)('the records store on %s', (_name, location) => {
 });
 
 describe('the embedded store in a folder', () => {
-  it('persists, and refuses a second opener while one process holds it', async () => {
+  it('persists; a second opener uses the holder through its socket, and one that does not serve is refused', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dispute-records-'));
     try {
       const folder = join(dir, 'records');
       const store = await openRecordsStore({ dataDir: folder }, { keyRing: testKeyRing });
       await saveRecord(store.db, sampleWrite());
-      await expect(openRecordsStore({ dataDir: folder }, { keyRing: testKeyRing })).rejects.toThrow(RecordsStoreError);
-      await expect(openRecordsStore({ dataDir: folder }, { keyRing: testKeyRing })).rejects.toThrow(/is open in another process \(pid \d+/);
+      const second = await openRecordsStore({ dataDir: folder }, { keyRing: testKeyRing });
+      expect(second.where).toMatch(/served by the process that holds it/);
+      expect((await readStoredDispute(second.db, 'rsab-sample'))?.view).toEqual((await readStoredDispute(store.db, 'rsab-sample'))?.view);
+      await second.close();
       await store.close();
+      // A live holder with no socket (a version from before sharing): refused, as before.
+      writeFileSync(`${folder}.lock`, String(process.pid));
+      const refused = await openRecordsStore({ dataDir: folder }, { keyRing: testKeyRing }).catch((error: unknown) => error);
+      expect(refused).toBeInstanceOf(RecordsStoreError);
+      expect((refused as Error).message).toMatch(/is open in another process \(pid \d+.*\) that does not serve it/);
+      rmSync(`${folder}.lock`);
       const reopened = await openRecordsStore({ dataDir: folder }, { keyRing: testKeyRing });
       expect((await readStoredDispute(reopened.db, 'rsab-sample'))?.view.events).toHaveLength(8);
       await sql`insert into kysely_migration (name, timestamp) values ('0099-from-the-future', now())`.execute(reopened.db);
@@ -130,5 +138,5 @@ describe('the embedded store in a folder', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 180_000);
 });

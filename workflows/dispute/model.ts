@@ -159,6 +159,12 @@ export type EmailKind =
   | 'convened'
   | 'debrief';
 
+/** A form as an email carried it (the board's record form, a written account, the dispute's details). */
+export interface SentForm {
+  name: string;
+  fields: { id?: string; label: string; value: string }[];
+}
+
 export type DisputeEvent = { seq: number; at: string; stage: number; by?: string } & (
   | { type: 'started'; risk: Risk; category: Category }
   | { type: 'stage-entered'; reason: 'started' | 'unresolved' | 'deadline' | 'imminent-risk'; deadline: string | null }
@@ -167,7 +173,7 @@ export type DisputeEvent = { seq: number; at: string; stage: number; by?: string
   /** Disputes started before `email-queued` existed: the email was scheduled (not necessarily sent). */
   | { type: 'email'; kind: EmailKind; to: string[] }
   /** `heldUntil`: an email that asks for something, waiting for office hours. */
-  | { type: 'email-queued'; kind: EmailKind; to: string[]; heldUntil?: string }
+  | { type: 'email-queued'; kind: EmailKind; to: string[]; heldUntil?: string; form?: SentForm }
   | { type: 'email-sent'; kind: EmailKind; to: string[] }
   /** An email held for office hours whose question had been answered (the stage ended) before it could go. */
   | { type: 'email-cancelled'; kind: EmailKind; to: string[]; reason: string }

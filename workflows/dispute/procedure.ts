@@ -97,10 +97,12 @@ export interface ProcedureRules {
   overdueAtMostOnce: () => boolean;
   /** The last stage is the board's; forms and written records as each document asks; office hours. */
   boardStage: boolean;
+  /** An email that carries a form records the form as sent in its `email-queued` event (the store keeps a copy of each). */
+  formCopies?: boolean;
 }
 
 /** The rules a new dispute runs by. */
-export const currentRules: ProcedureRules = { hardened: true, emailQueuedThenSent: true, overdueAtMostOnce: () => true, boardStage: true };
+export const currentRules: ProcedureRules = { hardened: true, emailQueuedThenSent: true, overdueAtMostOnce: () => true, boardStage: true, formCopies: true };
 
 type EntryReason = 'started' | 'unresolved' | 'deadline' | 'imminent-risk';
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -856,7 +858,8 @@ export class DisputeProcedure {
     const asks = batch.facts.asksForDecision || batch.facts.asksForRepresentation;
     const notBefore = this.rules.boardStage && asks ? officeHoursStart(this.calendar, this.policy.officeHours, this.now) : null;
     const addresses = recipients.map((contact) => contact.email);
-    if (this.rules.emailQueuedThenSent) this.record({ type: 'email-queued', kind, to: addresses, ...(notBefore !== null ? { heldUntil: iso(notBefore) } : {}) });
+    const form = this.rules.formCopies && extra.record ? { form: { name: extra.record.name, fields: extra.record.fields.map((field) => ({ ...field })) } } : {};
+    if (this.rules.emailQueuedThenSent) this.record({ type: 'email-queued', kind, to: addresses, ...(notBefore !== null ? { heldUntil: iso(notBefore) } : {}), ...form });
     else this.record({ type: 'email', kind, to: addresses });
     this.emit({ type: 'send', batch, stage, ...(notBefore !== null ? { notBefore } : {}) });
   }

@@ -1,4 +1,4 @@
-import { patched, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, patched, proxyActivities } from '@temporalio/workflow';
 import type { RecordsActivities } from '../../activities/records/activities';
 import type { RecordRow, RecordWrite } from '../../activities/records/types';
 import type { Calendar } from '../../policies/calendar/calendar';
@@ -7,8 +7,10 @@ import { buildForm, timeTaken } from './record';
 import type { DisputeState } from './state';
 
 // Keeps the records store up to date as the dispute moves, without ever holding it up: writes run
-// in the background, one after another (so they land in order), each carrying the events not yet
-// written. While the store is down, changes queue behind the write being retried and go together.
+// in the background, one after another (so they land in order), each carrying every event since
+// the last one the store acknowledged. While the store is down, changes queue behind the write
+// being retried and go together; a write given up after days is made good by the next one, and
+// the last, at the dispute's close, never gives up (nothing waits on it but the record).
 
 const recordsOptions = {
   startToCloseTimeout: '30 seconds',
@@ -16,36 +18,78 @@ const recordsOptions = {
   scheduleToCloseTimeout: '7 days',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '10 minutes' },
 } as const;
+/** The write at the close: retried until the store takes it, however long it is down. */
+const closingOptions = { startToCloseTimeout: recordsOptions.startToCloseTimeout, retry: recordsOptions.retry } as const;
 const { saveRecord } = proxyActivities<RecordsActivities>(recordsOptions);
+// A proxy of its own: `executeWithOptions` merges into the proxy's options, so it could not drop the give-up.
+const { saveRecord: saveClosingRecord } = proxyActivities<RecordsActivities>(closingOptions);
 
 /** Disputes started before the records store replay without its writes. */
 export const recordsPatch = 'records-store';
+/** Disputes that closed before it gave up their last write after days, and wrote each run of events in one write however large. */
+export const recordsUntilDonePatch = 'records-close-until-written';
+
+/** What one write carries at most (JSON characters of its events), well inside Temporal's 2 MB payloads; at least one event. */
+const maxWriteChars = 1_000_000;
+
+function parts(events: DisputeEvent[]): DisputeEvent[][] {
+  const out: DisputeEvent[][] = [];
+  let size = 0;
+  for (const event of events) {
+    const chars = JSON.stringify(event).length;
+    const current = out[out.length - 1];
+    if (current && size + chars <= maxWriteChars) {
+      current.push(event);
+      size += chars;
+    } else {
+      out.push([event]);
+      size = chars;
+    }
+  }
+  return out;
+}
 
 export function recordWrites(events: () => DisputeEvent[], row: () => RecordRow) {
-  let written = 0;
+  /** Events the store has acknowledged: the next write starts after them. */
+  let acknowledged = 0;
+  /** Events handed to a write, in flight or done: what `kick` need not ask for again. */
+  let scheduled = 0;
   let queued = false;
+  /** Set at the close, for disputes under `recordsUntilDonePatch`. */
+  let closing = false;
+  /** The last write was given up on after its days (not refused as malformed, which no retry mends). */
+  let gaveUp = false;
   let chain: Promise<void> = Promise.resolve();
 
   async function writeNext(): Promise<void> {
     queued = false;
     if (!patched(recordsPatch)) return;
     const all = events();
-    const fresh = all.slice(written);
-    if (fresh.length === 0) return;
-    const from = written;
-    written = all.length;
-    const write: RecordWrite = { row: row(), lastSeq: all.length, events: fresh };
-    try {
-      await saveRecord.executeWithOptions({ ...recordsOptions, summary: `Record: events ${from + 1}–${all.length}` }, [write]);
-    } catch {
-      // Given up after days: the next write carries these events again.
-      written = Math.min(written, from);
+    if (all.length === acknowledged) return;
+    scheduled = all.length;
+    const pending = all.slice(acknowledged);
+    // Split only where one write would be too large, and only for disputes that record it so.
+    const runs = pending.length > 1 && parts(pending).length > 1 && patched(recordsUntilDonePatch) ? parts(pending) : [pending];
+    const [activity, options] = closing ? [saveClosingRecord, closingOptions] : [saveRecord, recordsOptions];
+    for (const run of runs) {
+      const from = acknowledged;
+      const to = from + run.length;
+      const write: RecordWrite = { row: row(), lastSeq: to, events: run };
+      try {
+        await activity.executeWithOptions({ ...options, summary: `Record: events ${from + 1}–${to}` }, [write]);
+        acknowledged = to;
+      } catch (error) {
+        // Given up after days: the next write carries these events again.
+        scheduled = acknowledged;
+        gaveUp = error instanceof ActivityFailure && error.retryState === 'TIMEOUT';
+        return;
+      }
     }
   }
 
   /** Schedules a write of what is not yet written, after the current one (coalescing what comes meanwhile). */
   function kick(): void {
-    if (queued || events().length === written) return;
+    if (queued || events().length === scheduled) return;
     queued = true;
     chain = chain.then(writeNext);
   }
@@ -56,10 +100,16 @@ export function recordWrites(events: () => DisputeEvent[], row: () => RecordRow)
      * dispute (a start outside the calendar) schedules no write that nobody would complete.
      */
     kick,
-    /** At the end: resolves once every event is written (or, after days of a store that is down, given up on). */
+    /** At the end: resolves once every event is written (for disputes before `recordsUntilDonePatch`, or given up on after days). */
     async flushed(): Promise<void> {
+      closing = patched(recordsUntilDonePatch);
       kick();
       await chain;
+      // A write in flight at the close that then gave up: the closing write, which does not, follows.
+      while (closing && gaveUp && events().length > acknowledged) {
+        kick();
+        await chain;
+      }
     },
   };
 }

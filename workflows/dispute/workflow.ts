@@ -37,6 +37,8 @@ const PATCH = {
   overdueAtMostOnce: 'overdue-at-most-once',
   /** An email held for office hours is not sent once the stage it asks about has ended. */
   cancelStaleHeldEmails: 'cancel-stale-held-emails',
+  /** An email carrying a form records the form in its `email-queued` event, for the store's copy of each form as sent. */
+  formCopies: 'form-copies-in-event-log',
 } as const;
 
 // The shell around the procedure: it feeds the procedure the messages and the passing of time, and
@@ -94,6 +96,7 @@ async function runDispute(input: DisputeStartInput, offset: number): Promise<Dis
       // Asked only when a late start owes more than one notice, as the patch was first recorded.
       overdueAtMostOnce: () => patched(PATCH.overdueAtMostOnce),
       boardStage: patched(boardStagePatch),
+      formCopies: patched(PATCH.formCopies),
     },
     // Each effect is carried out as it arises, so commands and patch markers keep their recorded order.
     (effect) => carryOut([effect]),

@@ -108,8 +108,10 @@ describe('the daily retention purge, a Temporal Schedule the worker starts', () 
 
     // The workflow's whole history, decoded: counts and board ids, nothing personal.
     const history = JSON.stringify(await run.fetchHistory());
-    const logs = workers.map((worker) => worker.output()).join('\n');
-    expect(logs).toContain('"erased":1,"byBoard":{"rotherham-rsab":1},"boardsWithoutPolicy":[],"msg":"records retention purge"');
+    // The worker's log line may reach its stdout a moment after the workflow's result.
+    const line = '"erased":1,"byBoard":{"rotherham-rsab":1},"boardsWithoutPolicy":[],"msg":"records retention purge"';
+    const logs = await eventually(async () => workers.map((worker) => worker.output()).join('\n'), (text) => text.includes(line), 15_000);
+    expect(logs).toContain(line);
     for (const word of personal) {
       expect(history).not.toContain(word);
       expect(logs).not.toContain(word);

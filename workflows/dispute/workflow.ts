@@ -1,7 +1,9 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   condition,
+  isCancellation,
   log,
   patched,
   proxyActivities,
@@ -14,7 +16,7 @@ import type { EmailActivities } from '../../activities/email/activities';
 import { CalendarRangeError } from '../../policies/calendar';
 import { DisputeAgencies, DisputeBoard, DisputeDeadline, DisputePolicy, DisputeRisk, DisputeStage, DisputeStatus } from '../search-attributes';
 import * as messages from './messages';
-import { DisputeStart, type DisputeRecord, type DisputeStartInput } from './model';
+import { DisputeStart, type DisputeRecord, type DisputeStartInput, type EmailKind } from './model';
 import { describe, DisputeProcedure, Rejection, type Effect, type Operation, type OperationInputs } from './procedure';
 import { recordWriteQuery } from './record-query';
 import { recordRow, recordWrites } from './record-writes';
@@ -37,6 +39,8 @@ const PATCH = {
   overdueAtMostOnce: 'overdue-at-most-once',
   /** An email held for office hours is not sent once the stage it asks about has ended. */
   cancelStaleHeldEmails: 'cancel-stale-held-emails',
+  /** When the dispute closes, the timers of emails held for office hours that asked about it are cancelled, so it completes at once. */
+  cancelHeldTimersOnClose: 'cancel-held-timers-on-close',
 } as const;
 
 // The shell around the procedure: it feeds the procedure the messages and the passing of time, and
@@ -99,6 +103,8 @@ async function runDispute(input: DisputeStartInput, offset: number): Promise<Dis
     (effect) => carryOut([effect]),
   );
   const pendingEmails: Promise<void>[] = [];
+  /** Emails held for office hours that asked something of an open dispute, by the scope of their timer. */
+  const heldWhileOpen = new Map<CancellationScope, { stage: number; kind: EmailKind; to: string[] }>();
   // The records store follows the event log; writes never hold the dispute up.
   const recordNow = () => recordRow(start, procedure.state, procedure.calendar, procedure.snapshot(), now());
   const records = recordWrites(() => procedure.state.events, recordNow);
@@ -118,13 +124,25 @@ async function runDispute(input: DisputeStartInput, offset: number): Promise<Dis
     // The summary the Web UI shows names the kind and how many, never who.
     const execute = () => sendEmails.executeWithOptions({ ...emailOptions, summary: `Email: ${batch.kind}, stage ${stage}, ${batch.recipients.length} recipient(s)` }, [batch]);
     if (wait > 0) {
-      const held = sleep(wait, { summary: `Email: ${batch.kind}, stage ${stage}, waits for office hours` }).then(async () => {
-        if (!procedure.heldEmailDue(now(), sent, () => patched(PATCH.cancelStaleHeldEmails))) return;
-        await execute().then(
-          (result) => procedure.emailSettled(now(), sent, { sent: result.sent, rejected: result.rejected }),
-          (error: unknown) => procedure.emailSettled(now(), sent, { failed: error instanceof ActivityFailure && error.cause ? error.cause.message : String(error) }),
-        );
-      });
+      // Its own scope, so the timer can be cancelled when the dispute closes (`cancelHeldTimers`).
+      const scope = new CancellationScope();
+      const timer = scope.run(() => sleep(wait, { summary: `Email: ${batch.kind}, stage ${stage}, waits for office hours` }));
+      // One asked while the dispute was open lapses when it closes; one asked after closing (the
+      // effectiveness question) is what the closed dispute waits for, and is never cancelled.
+      if (procedure.state.status === 'open') heldWhileOpen.set(scope, sent);
+      const held = timer.then(
+        async () => {
+          heldWhileOpen.delete(scope);
+          if (!procedure.heldEmailDue(now(), sent, () => patched(PATCH.cancelStaleHeldEmails))) return;
+          await execute().then(
+            (result) => procedure.emailSettled(now(), sent, { sent: result.sent, rejected: result.rejected }),
+            (error: unknown) => procedure.emailSettled(now(), sent, { failed: error instanceof ActivityFailure && error.cause ? error.cause.message : String(error) }),
+          );
+        },
+        (error: unknown) => {
+          if (!isCancellation(error)) throw error;
+        },
+      );
       pendingEmails.push(held);
       return;
     }
@@ -134,6 +152,21 @@ async function runDispute(input: DisputeStartInput, offset: number): Promise<Dis
         (error: unknown) => procedure.emailSettled(now(), sent, { failed: error instanceof ActivityFailure && error.cause ? error.cause.message : String(error) }),
       ),
     );
+  }
+
+  /**
+   * The dispute has closed: an email still held for office hours that asked about it would not be
+   * sent anyway (`heldEmailDue`), so its timer is cancelled now, with the same `email-cancelled`
+   * record, and the workflow completes at once instead of at 09:00. Disputes that closed before
+   * this rule kept their timers (the patch is asked only when there is one).
+   */
+  function cancelHeldTimers(): void {
+    if (heldWhileOpen.size === 0 || !patched(PATCH.cancelHeldTimersOnClose)) return;
+    for (const [scope, sent] of heldWhileOpen) {
+      procedure.heldEmailDue(now(), sent);
+      scope.cancel();
+    }
+    heldWhileOpen.clear();
   }
 
   function publish(publication: Extract<Effect, { type: 'publish' }>['publication']): void {
@@ -209,6 +242,7 @@ async function runDispute(input: DisputeStartInput, offset: number): Promise<Dis
     if (!changed) carryOut(procedure.tick(now()));
   }
 
+  cancelHeldTimers();
   await Promise.all(pendingEmails); // each send records its own failure; none throws
   await records.flushed();
   return procedure.result();

@@ -23,7 +23,7 @@ describe('emails held for office hours when the dispute closes', () => {
   it('a dispute resolved at 22:30 with a held reminder completes that evening, not at 09:00; the reminder is never sent', async () => {
     const dispute = await kit.start(concern());
     await dispute.at('2026-03-25T22:10:00Z'); // the reminder is due and held
-    const [queued] = await dispute.events('email-queued').then((events) => events.filter((event) => event.kind === 'reminder'));
+    const [queued] = (await dispute.events('email-queued')).filter((event) => event.type === 'email-queued' && event.kind === 'reminder');
     expect(queued).toMatchObject({ heldUntil: utc('2026-03-26T09:00:00Z') });
     await dispute.at('2026-03-25T22:30:00Z');
     await decide(dispute, 1, 'resolved');

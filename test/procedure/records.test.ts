@@ -34,6 +34,9 @@ describe('North Somerset: the Monitoring Form', () => {
     expect(dispute.sent.some((email) => email.facts.record?.name === 'Monitoring Form')).toBe(false);
     dispute.hours(1);
     dispute.send('recordOutcome', { stage: 3, decision: 'resolved', by: tierOf('nsomerset-police', 3)[0], agreedActions: 'A joint visit.', rationale: 'Both agree the risk is high.' });
+    // It waits for the raising practitioner's answer on effectiveness (test/procedure/form-question.test.ts).
+    expect(dispute.sent.some((email) => email.facts.record?.name === 'Monitoring Form')).toBe(false);
+    dispute.send('answerForm', { by: 'pat.raiser@nsomerset-asc.example.org', field: 'effectiveness', choice: 'Effective' });
     const forms = dispute.sent.filter((email) => email.facts.record?.name === 'Monitoring Form');
     expect(forms.flatMap((form) => form.to).sort()).toEqual(
       ['board-rep@nsomerset-asc.example.org', 'board-rep@nsomerset-police.example.org', officerOf('north-somerset-nssab', 'qa-lead'), officerOf('north-somerset-nssab', 'board-manager')].sort(),

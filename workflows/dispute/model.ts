@@ -128,6 +128,19 @@ export const ConveneInput = z
   .refine((input) => input.route !== undefined || input.members !== undefined, { message: 'give the route, the panel members, or both', path: ['members'] });
 export type ConveneInput = z.infer<typeof ConveneInput>;
 
+/**
+ * The answer to a form's question asked after closing (North Somerset: how effective the procedure
+ * was), from the person it was asked of. `choice` must be one the policy offers (checked by the dispute).
+ */
+export const AnswerInput = z.strictObject({
+  by: By,
+  /** The form field answered, e.g. "effectiveness". */
+  field: z.string().regex(/^[a-z][a-z0-9-]{0,40}$/, 'expected a field id such as "effectiveness"'),
+  choice: Text(80),
+  comment: Text(2000).optional(),
+});
+export type AnswerInput = z.infer<typeof AnswerInput>;
+
 /** The written record a decision carries. */
 export interface WrittenRecord {
   rationale?: string;
@@ -157,7 +170,9 @@ export type EmailKind =
   | 'record'
   | 'representation'
   | 'convened'
-  | 'debrief';
+  | 'debrief'
+  /** A closed dispute's form asks someone a question (North Somerset's effectiveness), by a link. */
+  | 'question';
 
 export type DisputeEvent = { seq: number; at: string; stage: number; by?: string } & (
   | { type: 'started'; risk: Risk; category: Category }
@@ -182,6 +197,10 @@ export type DisputeEvent = { seq: number; at: string; stage: number; by?: string
   | { type: 'rejected'; operation: string; reason: string }
   | { type: 'withdrawn'; reason: string }
   | { type: 'closed'; outcome: Outcome }
+  /** After closing: a form's question asked of someone (`to`), answered by `until` or the form goes without it. */
+  | { type: 'question-asked'; field: string; to: string; until: string }
+  | { type: 'question-answered'; field: string; choice: string; comment?: string }
+  | { type: 'question-unanswered'; field: string }
 );
 export type DisputeEventType = DisputeEvent['type'];
 
@@ -203,6 +222,8 @@ export interface DisputeView {
   deadlines: { startBy: string | null; concludeBy: string | null; escalateAt: string | null; remindAt: string | null };
   awaiting: { agencyId: string; agency: string; contacts: Contact[] }[];
   agencies: { id: string; name: string; raising: boolean; people: string[] }[];
+  /** A closed dispute's form question awaiting its answer (North Somerset's effectiveness): what the link form offers. */
+  question?: { field: string; label: string; choices: string[]; until: string; state: 'awaited' | 'answered' | 'unanswered' };
   events: DisputeEvent[];
 }
 

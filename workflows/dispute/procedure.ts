@@ -5,6 +5,7 @@ import { domainOf } from '../../policies/directory-schema';
 import { lastStage, nextStage, stageDeadlines, stageOf, startingStage } from '../../policies/deadlines';
 import type { Contact, Notice, Policy, Recipient, Risk } from '../../policies/schema';
 import {
+  AnswerInput,
   ChangeContactInput,
   ConveneInput,
   noteLimits,
@@ -73,7 +74,7 @@ export const RejectionType = {
   notAllowed: 'NotAllowed',
 } as const;
 
-export type Operation = 'recordOutcome' | 'raiseRisk' | 'withdraw' | 'changeContact' | 'addNote' | 'submitRepresentation' | 'convene';
+export type Operation = 'recordOutcome' | 'raiseRisk' | 'withdraw' | 'changeContact' | 'addNote' | 'submitRepresentation' | 'convene' | 'answerForm';
 export interface OperationInputs {
   recordOutcome: OutcomeInput;
   raiseRisk: RaiseRiskInput;
@@ -82,6 +83,7 @@ export interface OperationInputs {
   addNote: NoteInput;
   submitRepresentation: RepresentationInput;
   convene: ConveneInput;
+  answerForm: AnswerInput;
 }
 
 /**
@@ -97,10 +99,12 @@ export interface ProcedureRules {
   overdueAtMostOnce: () => boolean;
   /** The last stage is the board's; forms and written records as each document asks; office hours. */
   boardStage: boolean;
+  /** A form field asked of someone after closing (North Somerset's effectiveness) is asked by a link, and the completed form waits for the answer. */
+  formQuestions?: boolean;
 }
 
 /** The rules a new dispute runs by. */
-export const currentRules: ProcedureRules = { hardened: true, emailQueuedThenSent: true, overdueAtMostOnce: () => true, boardStage: true };
+export const currentRules: ProcedureRules = { hardened: true, emailQueuedThenSent: true, overdueAtMostOnce: () => true, boardStage: true, formQuestions: true };
 
 type EntryReason = 'started' | 'unresolved' | 'deadline' | 'imminent-risk';
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -182,6 +186,7 @@ export class DisputeProcedure {
   /** The earliest instant something is due (a reminder, a deadline, an overdue notice); null for none. */
   nextWake(): number | null {
     const { state } = this;
+    if (state.status !== 'open') return this.awaitingAnswer() ? state.question!.until : null;
     const times = [state.reminded ? null : state.remindAt, state.escalateAt, state.nextOverdueAt].filter((t): t is number => t !== null);
     return times.length ? Math.min(...times) : null;
   }
@@ -189,6 +194,7 @@ export class DisputeProcedure {
   /** What the Web UI shows on the timer: "Stage 2 deadline — Tue 7 Apr 2026 10:30 BST". */
   wakeSummary(wake: number): string {
     const { state } = this;
+    if (state.status !== 'open') return `${this.policy.record?.name ?? 'Form'}: answer awaited until ${formatLondon(new Date(wake))}`;
     const what = wake === state.escalateAt ? 'deadline' : wake === state.nextOverdueAt ? 'overdue notice' : 'reminder';
     return `Stage ${state.stage} ${what} — ${formatLondon(new Date(wake))}`;
   }
@@ -196,6 +202,12 @@ export class DisputeProcedure {
   /** Time has reached `now`: whatever is due happens, recorded at the instant it was due. */
   tick(now: number): Effect[] {
     const { state } = this;
+    if (state.status !== 'open') {
+      // Closed, and the form's question has had its time: the form goes without the answer.
+      const question = state.question;
+      if (!this.awaitingAnswer() || now < question!.until) return [];
+      return this.run(question!.until, () => this.questionUnanswered(), now);
+    }
     if (state.escalateAt !== null && now >= state.escalateAt) {
       return this.run(state.escalateAt, () => this.escalate('deadline'), now);
     }
@@ -257,6 +269,8 @@ export class DisputeProcedure {
    */
   heldEmailDue(now: number, held: { stage: number; kind: EmailKind; to: string[] }, cancelStale: () => boolean = () => true): boolean {
     if (this.state.status === 'open' && this.state.stage === held.stage) return true;
+    // The question asked after closing is what the closed dispute waits for.
+    if (held.kind === 'question' && this.awaitingAnswer()) return true;
     // Asked only when it matters, as the rule was first recorded (disputes before it sent them).
     if (!cancelStale()) return true;
     const reason = this.state.status === 'open' ? `the dispute has moved on to stage ${this.state.stage}` : `the dispute is closed (${this.state.status})`;
@@ -320,8 +334,15 @@ export class DisputeProcedure {
           party.agency.boardRepresentative,
         ]).map((contact) => contact.email.toLowerCase()),
       })),
+      ...(state.question ? { question: this.questionView() } : {}),
       events: state.events,
     };
+  }
+
+  /** Whether the dispute, closed, still waits for the answer to its form's question. */
+  awaitingAnswer(): boolean {
+    const question = this.state.question;
+    return this.state.status !== 'open' && question !== undefined && !question.answer && !question.unanswered;
   }
 
   /** What an accepted update answers. */
@@ -416,6 +437,20 @@ export class DisputeProcedure {
         }
       }
       return input;
+    },
+    answerForm: (payload) => {
+      const input = this.parse(AnswerInput, payload);
+      const question = this.state.question;
+      if (this.state.status === 'open') reject(RejectionType.notAllowed, `the form's question is asked once the dispute is resolved or decided; it is still open`);
+      if (!question) reject(RejectionType.notAllowed, `this dispute's form asks nobody a question`);
+      if (input.field !== question.field) reject(RejectionType.invalidPayload, `field: expected '${question.field}'`);
+      if (input.by !== question.to.toLowerCase()) reject(RejectionType.notAParty, `${input.by} may not answer: the question was asked of the practitioner who raised the concern`);
+      if (question.answer) reject(RejectionType.notAllowed, `the question has already been answered (${question.answer.choice}); a second answer is not taken`);
+      if (question.unanswered) reject(RejectionType.closed, `the time to answer ended at ${iso(question.until)} and the ${this.policy.record!.name} has been sent`);
+      const choices = this.askedField()!.ask!.choices;
+      const choice = choices.find((offered) => offered.toLowerCase() === input.choice.toLowerCase());
+      if (!choice) reject(RejectionType.invalidPayload, `choice: expected one of ${choices.join(', ')}`);
+      return { ...input, choice };
     },
     raiseRisk: (payload) => {
       const input = this.parse(RaiseRiskInput, payload);
@@ -550,6 +585,12 @@ export class DisputeProcedure {
       } else {
         this.escalate('unresolved', `Stage ${state.stage} was recorded as unresolved: ${input.reason}`, input.reviewBy ? Date.parse(input.reviewBy) : undefined);
       }
+    },
+    answerForm: (input) => {
+      const question = this.state.question!;
+      question.answer = { choice: input.choice, ...(input.comment ? { comment: input.comment } : {}), by: input.by, at: this.at };
+      this.record({ type: 'question-answered', by: input.by, field: question.field, choice: input.choice, ...(input.comment ? { comment: input.comment } : {}) });
+      this.sendCompletedForm();
     },
     raiseRisk: (input) => {
       const { state, policy, last } = this;
@@ -754,14 +795,64 @@ export class DisputeProcedure {
       this.notices(policy.onResolved ?? []);
       const form = policy.record;
       if (form && form.sendTo.length && state.stage >= Math.min(...form.stages)) {
-        const filled = buildForm(this.start, state, this.calendar, this.at)!;
-        this.notify(form.sendTo, 'officer-notice', { purpose: `The completed ${form.name}, sent after the issue has been resolved. (${form.cite})`, record: { name: filled.name, fields: filled.fields } });
+        // A field only the raising practitioner can answer is asked first; the form goes with the answer.
+        if (this.rules.formQuestions && this.askedField()) this.askQuestion();
+        else this.sendCompletedForm();
       }
     }
     if (policy.debrief && outcome !== 'withdrawn') {
       this.email('debrief', everyone, { purpose: policy.debrief.purpose });
     }
     this.publish();
+  }
+
+  /** The completed form, to those the policy's `record.sendTo` names. */
+  private sendCompletedForm(): void {
+    const form = this.policy.record!;
+    const filled = buildForm(this.start, this.state, this.calendar, this.at)!;
+    this.notify(form.sendTo, 'officer-notice', { purpose: `The completed ${form.name}, sent after the issue has been resolved. (${form.cite})`, record: { name: filled.name, fields: filled.fields } });
+  }
+
+  /** The form's field asked of someone after closing, if it has one. */
+  private askedField() {
+    return this.policy.record?.fields.find((field) => field.ask);
+  }
+
+  /** Asks the raising practitioner the form's question, by a link, and waits (bounded) for the answer. */
+  private askQuestion(): void {
+    const field = this.askedField()!;
+    const ask = field.ask!;
+    const raising = this.start.parties[0]!;
+    // The practitioner who raised it, or whoever the raising agency named in their place.
+    const person = tierContacts(this.view(), raising, this.policy.stages[0]!.stage)[0] ?? raising.practitioner;
+    const until = this.calendar.addWorkingDays(new Date(this.at), ask.within.amount).getTime();
+    this.state.question = { field: field.id, to: person.email, askedAt: this.at, until };
+    this.record({ type: 'question-asked', field: field.id, to: person.email, until: iso(until) });
+    this.email('question', [person], {
+      reason: `The dispute you raised has been ${this.state.status} at stage ${this.state.stage}. The board's ${this.policy.record!.name} asks you one question before it is completed and sent.`,
+      purpose: ask.cite,
+      question: { field: field.id, label: field.label, choices: ask.choices, until: iso(until) },
+    });
+  }
+
+  /** Nobody answered in time: the form goes, saying so. */
+  private questionUnanswered(): void {
+    const question = this.state.question!;
+    question.unanswered = true;
+    this.record({ type: 'question-unanswered', field: question.field });
+    this.sendCompletedForm();
+  }
+
+  private questionView(): NonNullable<DisputeView['question']> {
+    const question = this.state.question!;
+    const field = this.policy.record?.fields.find((candidate) => candidate.id === question.field);
+    return {
+      field: question.field,
+      label: field?.label ?? question.field,
+      choices: field?.ask?.choices ?? [],
+      until: iso(question.until),
+      state: question.answer ? 'answered' : question.unanswered ? 'unanswered' : 'awaited',
+    };
   }
 
   private plan(enteredAt: number): void {
@@ -853,7 +944,7 @@ export class DisputeProcedure {
     const sequence = (this.emailCounters.get(key) ?? 0) + 1;
     this.emailCounters.set(key, sequence);
     const batch: EmailBatch = { kind, sequence, recipients, facts: this.facts(extra) };
-    const asks = batch.facts.asksForDecision || batch.facts.asksForRepresentation;
+    const asks = batch.facts.asksForDecision || batch.facts.asksForRepresentation || batch.facts.question !== undefined;
     const notBefore = this.rules.boardStage && asks ? officeHoursStart(this.calendar, this.policy.officeHours, this.now) : null;
     const addresses = recipients.map((contact) => contact.email);
     if (this.rules.emailQueuedThenSent) this.record({ type: 'email-queued', kind, to: addresses, ...(notBefore !== null ? { heldUntil: iso(notBefore) } : {}) });

@@ -48,6 +48,12 @@ export function buildForm(start: DisputeStart, state: DisputeState, calendar: Ca
     'receiving-manager': describeManager(view, 1, Math.min(state.stage, 3), state.enteredAt),
     effectiveness: '',
   };
+  const question = state.question;
+  if (question?.answer) {
+    values[question.field] = `${question.answer.choice}${question.answer.comment ? ` — ${question.answer.comment}` : ''} (the raising practitioner, ${dateOnly(question.answer.at)})`;
+  } else if (question?.unanswered) {
+    values[question.field] = `not answered (asked of the raising practitioner on ${dateOnly(question.askedAt)}; no answer by ${dateOnly(question.until)})`;
+  }
   if (state.status === 'decided' && start.policy.lastStage && state.decisions.at(-1)?.decision === 'decided') {
     // The board's outcome, named as its policy names it: "binding" only where the document says so.
     const board = start.policy.lastStage;

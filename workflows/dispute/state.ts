@@ -27,6 +27,8 @@ export interface DisputeState {
   /** Everyone a notice went to, for the record's "copied to". */
   copiedTo: string[];
   closedAt: number | null;
+  /** A form's question asked after closing, and its answer (or that none came by `until`). */
+  question?: { field: string; to: string; askedAt: number; until: number; answer?: { choice: string; comment?: string; by: string; at: number }; unanswered?: boolean };
   events: DisputeEvent[];
   /** Bumped by every change, so the main loop re-plans its timers. */
   version: number;

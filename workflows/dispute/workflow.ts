@@ -41,6 +41,8 @@ const PATCH = {
   cancelStaleHeldEmails: 'cancel-stale-held-emails',
   /** When the dispute closes, the timers of emails held for office hours that asked about it are cancelled, so it completes at once. */
   cancelHeldTimersOnClose: 'cancel-held-timers-on-close',
+  /** A form field asked of someone after closing (North Somerset's effectiveness): asked by a link, the completed form waits for the answer. */
+  formQuestions: 'form-questions-after-closing',
 } as const;
 
 // The shell around the procedure: it feeds the procedure the messages and the passing of time, and
@@ -98,6 +100,7 @@ async function runDispute(input: DisputeStartInput, offset: number): Promise<Dis
       // Asked only when a late start owes more than one notice, as the patch was first recorded.
       overdueAtMostOnce: () => patched(PATCH.overdueAtMostOnce),
       boardStage: patched(boardStagePatch),
+      formQuestions: patched(PATCH.formQuestions),
     },
     // Each effect is carried out as it arises, so commands and patch markers keep their recorded order.
     (effect) => carryOut([effect]),
@@ -222,6 +225,7 @@ async function runDispute(input: DisputeStartInput, offset: number): Promise<Dis
   register('addNote', messages.addNote, messages.addNoteSignal);
   register('submitRepresentation', messages.submitRepresentation, messages.submitRepresentationSignal);
   register('convene', messages.convene, messages.conveneSignal);
+  register('answerForm', messages.answerForm, messages.answerFormSignal);
   setHandler(messages.disputeState, () => procedure.snapshot());
   setHandler(recordWriteQuery, () => ({ row: recordNow(), lastSeq: procedure.state.events.length, events: procedure.state.events }));
 
@@ -243,6 +247,17 @@ async function runDispute(input: DisputeStartInput, offset: number): Promise<Dis
   }
 
   cancelHeldTimers();
+  // Closed: the form's question (North Somerset's effectiveness) has until its time is up to be answered.
+  while (procedure.awaitingAnswer()) {
+    records.kick();
+    const wake = procedure.nextWake()!;
+    if (wake <= now()) {
+      carryOut(procedure.tick(now()));
+      continue;
+    }
+    const seen = procedure.state.version;
+    if (!(await condition(() => procedure.state.version !== seen, wake - now(), { summary: procedure.wakeSummary(wake) }))) carryOut(procedure.tick(now()));
+  }
   await Promise.all(pendingEmails); // each send records its own failure; none throws
   await records.flushed();
   return procedure.result();

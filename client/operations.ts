@@ -280,7 +280,7 @@ async function storedView(disputes: Disputes, disputeId: string): Promise<Disput
   return (await readStoredDispute((await disputes.records()).db, disputeId))?.view ?? null;
 }
 
-export const Operation = z.enum(['recordOutcome', 'raiseRisk', 'withdraw', 'changeContact', 'addNote', 'submitRepresentation', 'convene', 'answerForm']);
+export const Operation = z.enum(['recordOutcome', 'raiseRisk', 'withdraw', 'changeContact', 'addNote', 'submitRepresentation', 'convene', 'answerForm', 'recordRationale']);
 export type Operation = z.infer<typeof Operation>;
 
 /** A value as JSON with its keys sorted, so two equal values compare equal whatever their key order. */

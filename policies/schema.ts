@@ -112,7 +112,18 @@ export const Stage = z.strictObject({
   /** Who acts for each agency at this stage: the directory's tier, or each agency's board representative. */
   contacts: z.enum(['tier', 'board-representative']).optional(),
   /** Where an unresolved stage closes the dispute: each organisation's decision and rationale must be recorded first. */
-  closingRecord: z.strictObject({ perOrganisation: z.literal(true), cite: Cite }).optional(),
+  closingRecord: z
+    .strictObject({
+      perOrganisation: z.literal(true),
+      /**
+       * How long the close waits for the organisations that have not recorded theirs, each chased
+       * every working day (in office hours); after it the dispute closes saying who gave none, when
+       * they were asked, and their board representatives are told.
+       */
+      awaitFor: z.strictObject({ unit: z.literal('working-days'), amount: z.number().int().min(1).max(30) }).optional(),
+      cite: Cite,
+    })
+    .optional(),
   cite: Cite,
 });
 export type Stage = z.infer<typeof Stage>;

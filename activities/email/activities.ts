@@ -54,6 +54,7 @@ function decisionWays(settings: DecisionSettings, batch: EmailBatch, recipient: 
         resolved: `${base}/decisions/${token}/resolved`,
         unresolved: `${base}/decisions/${token}/unresolved`,
         ...(batch.facts.asksForRepresentation ? { representation: `${base}/decisions/${token}/representation` } : {}),
+        ...(batch.facts.asksForRationale ? { rationale: `${base}/decisions/${token}/rationale` } : {}),
       },
     },
   };
@@ -107,7 +108,7 @@ export function createEmailActivities(settings: MailSettings) {
       for (const recipient of batch.recipients) {
         if (done.has(recipient.email)) continue;
         // A party asked for its representation to the board answers the same way: by reply or by link.
-        const decision = (batch.facts.asksForDecision || batch.facts.asksForRepresentation) && settings.decisions ? decisionWays(settings.decisions, batch, recipient.email) : undefined;
+        const decision = (batch.facts.asksForDecision || batch.facts.asksForRepresentation || batch.facts.asksForRationale) && settings.decisions ? decisionWays(settings.decisions, batch, recipient.email) : undefined;
         const answer = batch.facts.question && settings.decisions ? answerWay(settings.decisions, batch, recipient.email) : undefined;
         const email = renderEmail(batch, recipient.name, decision?.ways, answer);
         // A slow relay is not a dead worker: keep beating while one send is in hand.

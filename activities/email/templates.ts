@@ -26,6 +26,7 @@ const headlines: Record<EmailKind, (stage: number) => string> = {
   convened: (stage) => `stage ${stage}: how the board will resolve it`,
   debrief: (stage) => `closed at stage ${stage}: a debrief`,
   question: (stage) => `closed at stage ${stage}: a question for the board’s form`,
+  rationale: (stage) => `stage ${stage}: your organisation’s decision and rationale`,
 };
 
 const openings: Record<EmailKind, string> = {
@@ -45,6 +46,7 @@ const openings: Record<EmailKind, string> = {
   convened: 'The board has recorded how it will resolve this professional difference.',
   debrief: 'The professional difference has closed. The board’s procedure suggests a debrief.',
   question: 'The professional difference you raised has closed. The board asks you, who raised it, one question for its form.',
+  rationale: 'This stage has ended unresolved and the procedure has no further stage for this concern. Before the dispute closes, each organisation records its own decision and its rationale, and yours has not yet been recorded.',
 };
 
 /** The decided email's opening: what the policy says the outcome is, never "binding" where the document does not. */
@@ -87,7 +89,7 @@ export function deadlineSentence(batch: EmailBatch): string | null {
 /** How this recipient can give the decision from the email itself. */
 export interface DecisionWays {
   replyTo: string;
-  links: { resolved: string; unresolved: string; representation?: string };
+  links: { resolved: string; unresolved: string; representation?: string; rationale?: string };
 }
 
 /** The link that answers a closed dispute's form question (its token is for that and nothing else). */
@@ -133,6 +135,13 @@ export function renderEmail(batch: EmailBatch, recipientName: string, decision?:
       'To answer',
       (answer ? `open ${answer.link} and choose your answer` : 'the board manager can tell you how to answer') +
         ` by ${formatLondon(new Date(facts.question.until))}. After that the form is sent without it.`,
+    ]);
+  }
+  if (facts.asksForRationale) {
+    paragraphs.push([
+      'To record it',
+      (decision?.links.rationale ? `open ${decision.links.rationale} and fill in the form, ` : '') +
+        'or use the dispute API (POST /disputes/<id>/rationale with your decision and rationale). Your organisation’s stage contacts or its designated safeguarding lead may record it, once.',
     ]);
   }
   if (facts.asksForDecision && decision) {

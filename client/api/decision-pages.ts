@@ -41,9 +41,24 @@ export function registerDecisionPages(app: FastifyInstance, options: DecisionPag
 
   app.get<{ Params: { token: string; decision: string } }>('/decisions/:token/:decision', async (request, reply) => {
     const { token, decision } = request.params;
-    if (decision !== 'resolved' && decision !== 'unresolved' && decision !== 'representation') return page(reply, 404, 'Not a decision link', 'This link is not one the service issued.');
+    if (decision !== 'resolved' && decision !== 'unresolved' && decision !== 'representation' && decision !== 'rationale') return page(reply, 404, 'Not a decision link', 'This link is not one the service issued.');
     const holder = await linkHolder(options.disputes, options.secret, token, now());
     if (!holder.ok) return page(reply, holder.refusal === 'expired' ? 410 : 404, 'This link cannot be used', holder.message);
+    if (decision === 'rationale') {
+      const { view, claim } = holder;
+      if (view.status !== 'open' || view.stage !== claim.stage) return page(reply, 410, 'This link cannot be used now', view.status !== 'open' ? `The dispute is already ${view.status}. Nothing can be recorded.` : `The email was about stage ${claim.stage}; the dispute is now at stage ${view.stage}.`);
+      return page(
+        reply,
+        200,
+        `Dispute ${claim.disputeId}, stage ${claim.stage}: your organisation’s decision and rationale`,
+        html`You are recording your organisation’s own decision and rationale for stage ${claim.stage} of dispute ${claim.disputeId}, as ${claim.recipient}. The dispute closes once every organisation’s is recorded.`,
+        html`<form method="post">
+        <p><label for="decision">Your organisation’s decision</label><br><textarea id="decision" name="decision" rows="4" cols="70" maxlength="2000" required></textarea></p>
+        <p><label for="rationale">Its rationale: your attempts to resolve it, any advice given or alternatives offered</label><br><textarea id="rationale" name="rationale" rows="10" cols="70" maxlength="4000" required></textarea></p>
+        <p><button type="submit">Record our decision and rationale</button></p>
+      </form>`,
+      );
+    }
     if (decision === 'representation') {
       const { view, claim } = holder;
       if (view.status !== 'open' || view.stage !== claim.stage) {
@@ -80,10 +95,25 @@ export function registerDecisionPages(app: FastifyInstance, options: DecisionPag
 
   app.post<{ Params: { token: string; decision: string }; Body: Record<string, string> | undefined }>('/decisions/:token/:decision', async (request, reply) => {
     const { token, decision } = request.params;
-    if (decision !== 'resolved' && decision !== 'unresolved' && decision !== 'representation') return page(reply, 404, 'Not a decision link', 'This link is not one the service issued.');
+    if (decision !== 'resolved' && decision !== 'unresolved' && decision !== 'representation' && decision !== 'rationale') return page(reply, 404, 'Not a decision link', 'This link is not one the service issued.');
     const holder = await linkHolder(options.disputes, options.secret, token, now());
     if (!holder.ok) return page(reply, holder.refusal === 'expired' ? 410 : 404, 'This link cannot be used', holder.message);
     const body = typeof request.body === 'object' && request.body ? request.body : {};
+    if (decision === 'rationale') {
+      const parsed = RationaleForm.safeParse(body);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        return page(reply, 400, 'Nothing was recorded', `${issue.path.join('.') || 'form'}: ${issue.message}`);
+      }
+      try {
+        await act(options.disputes, holder.claim.disputeId, 'recordRationale', { by: holder.claim.recipient, ...parsed.data }, `link:${token}:rationale:${requestKey(`${parsed.data.decision}\n${parsed.data.rationale}`)}`);
+      } catch (error) {
+        if (!(error instanceof DisputeFailure)) throw error;
+        const status = error.kind === 'conflict' ? 410 : error.kind === 'forbidden' ? 403 : error.kind === 'invalid' ? 400 : 422;
+        return page(reply, status, 'Nothing was recorded', error.message);
+      }
+      return page(reply, 200, 'Recorded', html`Your organisation’s decision and rationale have been recorded for stage ${holder.claim.stage} of dispute ${holder.claim.disputeId}.`);
+    }
     if (decision === 'representation') {
       const text = String(body.text ?? '');
       // The same text posted twice (a double click, a resubmitted form) is one representation.
@@ -189,6 +219,12 @@ function registerAnswerPages(app: FastifyInstance, options: DecisionPagesOptions
     return page(reply, 200, 'Recorded', html`Thank you: your answer (${choice}) has been recorded, and the board’s form is completed with it and sent.`);
   });
 }
+
+/** The rationale form's fields: strict, capped as the dispute caps them. */
+const RationaleForm = z.strictObject({
+  decision: z.string().trim().min(1, 'give your organisation’s decision').max(2000),
+  rationale: z.string().trim().min(1, 'give the rationale').max(4000),
+});
 
 const maxComment = AnswerInput.shape.comment.unwrap().maxLength ?? 2000;
 

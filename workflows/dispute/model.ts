@@ -59,6 +59,10 @@ export const noteLimits = { count: 200, totalChars: 200_000 } as const;
 export const OrganisationDecision = z.strictObject({ agencyId: z.string().min(1).max(80), decision: Text(2000), rationale: Text(4000) });
 export type OrganisationDecision = z.infer<typeof OrganisationDecision>;
 
+/** An organisation's own decision and rationale, recorded by its stage-3 senior leader or safeguarding lead (Leeds stage 3). */
+export const RationaleInput = z.strictObject({ by: By, decision: Text(2000), rationale: Text(4000) });
+export type RationaleInput = z.infer<typeof RationaleInput>;
+
 export const OutcomeInput = z
   .strictObject({
     stage: Stage,
@@ -172,7 +176,9 @@ export type EmailKind =
   | 'convened'
   | 'debrief'
   /** A closed dispute's form asks someone a question (North Somerset's effectiveness), by a link. */
-  | 'question';
+  | 'question'
+  /** Leeds stage 3: an organisation is asked (and chased) for its decision and rationale before the dispute closes. */
+  | 'rationale';
 
 export type DisputeEvent = { seq: number; at: string; stage: number; by?: string } & (
   | { type: 'started'; risk: Risk; category: Category }
@@ -201,6 +207,10 @@ export type DisputeEvent = { seq: number; at: string; stage: number; by?: string
   | { type: 'question-asked'; field: string; to: string; until: string }
   | { type: 'question-answered'; field: string; choice: string; comment?: string }
   | { type: 'question-unanswered'; field: string }
+  /** An organisation's own decision and rationale (Leeds stage 3). */
+  | { type: 'organisation-decision'; agencyId: string; decision: string; rationale: string }
+  /** The stage ended unresolved with no further stage: the close waits until `until` for these organisations' decisions and rationales. */
+  | { type: 'closing-held'; awaiting: string[]; until: string }
 );
 export type DisputeEventType = DisputeEvent['type'];
 
@@ -245,5 +255,7 @@ export interface DisputeRecord {
   representations?: { agencyId: string; by: string; at: string; text: string }[];
   panel?: { route: string | null; members: string[] };
   form: { name: string; reference: string; fields: { id: string; label: string; value: string }[] } | null;
+  /** Each organisation's own decision and rationale, where the closing stage asks for them (Leeds stage 3); `askedOn` for one that gave none. */
+  organisations?: { agencyId: string; decision?: string; rationale?: string; by?: string; at?: string; askedOn?: string[] }[];
   events: DisputeEvent[];
 }

@@ -160,6 +160,16 @@ export function buildRecord(start: DisputeStart, state: DisputeState, calendar: 
     ...(state.representations ? { representations: state.representations.map((r) => ({ ...r, at: iso(r.at) })) } : {}),
     ...(state.status === 'decided' && start.policy.lastStage ? { boardOutcome: { name: start.policy.lastStage.outcome.name, effect: start.policy.lastStage.outcome.effect } } : {}),
     form: buildForm(start, state, calendar, closedAt),
+    ...(state.organisations || state.closing
+      ? {
+          organisations: start.parties.map((party) => {
+            const given = state.organisations?.find((entry) => entry.agencyId === party.agency.id);
+            return given
+              ? { agencyId: given.agencyId, decision: given.decision, rationale: given.rationale, by: given.by, at: iso(given.at) }
+              : { agencyId: party.agency.id, askedOn: (state.closing?.askedOn ?? []).map(iso) };
+          }),
+        }
+      : {}),
     events: state.events,
   };
 }

@@ -43,6 +43,8 @@ const PATCH = {
   cancelHeldTimersOnClose: 'cancel-held-timers-on-close',
   /** A form field asked of someone after closing (North Somerset's effectiveness): asked by a link, the completed form waits for the answer. */
   formQuestions: 'form-questions-after-closing',
+  /** A stage that closes unresolved (Leeds stage 3) waits for each organisation's own decision and rationale, chasing, rather than closing with "not recorded". */
+  closingAwaitsOrganisations: 'closing-awaits-organisations',
 } as const;
 
 // The shell around the procedure: it feeds the procedure the messages and the passing of time, and
@@ -101,6 +103,7 @@ async function runDispute(input: DisputeStartInput, offset: number): Promise<Dis
       overdueAtMostOnce: () => patched(PATCH.overdueAtMostOnce),
       boardStage: patched(boardStagePatch),
       formQuestions: patched(PATCH.formQuestions),
+      closingAwaitsOrganisations: patched(PATCH.closingAwaitsOrganisations),
     },
     // Each effect is carried out as it arises, so commands and patch markers keep their recorded order.
     (effect) => carryOut([effect]),
@@ -226,6 +229,7 @@ async function runDispute(input: DisputeStartInput, offset: number): Promise<Dis
   register('submitRepresentation', messages.submitRepresentation, messages.submitRepresentationSignal);
   register('convene', messages.convene, messages.conveneSignal);
   register('answerForm', messages.answerForm, messages.answerFormSignal);
+  register('recordRationale', messages.recordRationale, messages.recordRationaleSignal);
   setHandler(messages.disputeState, () => procedure.snapshot());
   setHandler(recordWriteQuery, () => ({ row: recordNow(), lastSeq: procedure.state.events.length, events: procedure.state.events }));
 

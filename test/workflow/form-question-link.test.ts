@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeys } from '../../client/api/keys';
 import { buildApi } from '../../client/api/server';
 import { expiryDay, signDecisionToken } from '../../runtime/decision-token';
-import { concernWith, context, officer, twoAgencies, useDisputeKit } from '../support/disputes';
+import { concernWith, contactsAt, context, officer, twoAgencies, useDisputeKit } from '../support/disputes';
 import { decide, mailMatching, plusHours, saveHistory, subjectHas, toMinute } from './scenarios';
 
 // North Somerset's effectiveness question answered by its link form, end to end: the real workflow
@@ -101,5 +101,61 @@ describe('the effectiveness question by its link form', () => {
     const offset = Date.parse(await dispute.now()) - (await kit.env.currentTimeMs());
     expect(toMinute(new Date(closeTime + offset).toISOString())).toBe(toMinute(plusHours(T0, 3)));
     await saveHistory(dispute, 'north-somerset-effectiveness-answered-by-link');
+  });
+});
+
+const call = async (path: string, key: string, body: unknown) => {
+  const response = await fetch(`${apiBase}${path}`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+};
+
+describe('the API and the rationale link', () => {
+  it('North Somerset: the raising agency answers over the API (POST /disputes/<id>/answer) after the dispute closed; another agency may not', async () => {
+    const dispute = await kit.start(concern());
+    shift = Date.parse(await dispute.now()) - Date.now();
+    for (const stage of [1, 2]) {
+      await dispute.at(plusHours(T0, stage));
+      await decide(dispute, stage, 'unresolved');
+    }
+    await dispute.at(plusHours(T0, 3));
+    await decide(dispute, 3, 'resolved');
+    const path = `/disputes/${dispute.disputeId}/answer`;
+    const other = await call(path, 'demo-nsomerset-police', { by: RAISER, field: 'effectiveness', choice: 'Effective' });
+    expect(other.status).toBe(403);
+    const unknown = await call(path, 'demo-nsomerset-asc', { by: RAISER, field: 'effectiveness', choice: 'Effective', padding: 'x' });
+    expect(unknown).toMatchObject({ status: 400, body: { field: 'padding' } });
+    const answered = await call(path, 'demo-nsomerset-asc', { by: RAISER, field: 'effectiveness', choice: 'Not effective', comment: 'Too slow.' });
+    expect(answered).toMatchObject({ status: 200, body: { status: 'resolved', stage: 3 } });
+    const record = await dispute.handle.result();
+    expect(record.form!.fields.find((field) => field.id === 'effectiveness')!.value).toMatch(/^Not effective — Too slow\./);
+  });
+
+  it('Leeds: the organisation records its decision and rationale by the link in the email that asks, or over the API; the dispute then closes', async () => {
+    const leeds = concernWith({ policy: 'leeds-sab', concernAt: T0, category: 'other', risk: 'standard', agencies: twoAgencies('leeds', 'vcs', 'asc'), personReference: 'LCC-9', summary: 'A disagreement about a closure.' });
+    const dispute = await kit.start(leeds());
+    shift = Date.parse(await dispute.now()) - Date.now();
+    for (const stage of [1, 2, 3]) {
+      await dispute.at(plusHours(T0, stage));
+      await decide(dispute, stage, 'unresolved');
+    }
+    const senior = contactsAt('leeds', 'vcs', 3)[0]!;
+    const [asked] = await mailMatching(dispute, (mail) => mail.subject.includes('stage 3: your organisation’s decision and rationale') && mail.envelopeTo.includes(senior));
+    const path = asked!.text.match(/open http:\/\/answers\.test\.example\.org(\/decisions\/[a-z2-7]+\/rationale)/)![1]!;
+    const opened = await fetch(`${apiBase}${path}`);
+    expect(opened.status).toBe(200);
+    expect(await opened.text()).toContain('name="rationale"');
+    expect((await post(path, { decision: 'Reopen it.', rationale: 'New facts.', padding: 'x' })).status).toBe(400);
+    expect((await post(path, { decision: 'Reopen it.', rationale: 'New facts.' })).status).toBe(200);
+    expect((await dispute.state()).status).toBe('open');
+    // The council's own, over the API; another agency's key may not speak for it.
+    const by = contactsAt('leeds', 'asc', 3)[0]!;
+    expect((await call(`/disputes/${dispute.disputeId}/rationale`, 'demo-leeds-vcs', { by, decision: 'x', rationale: 'y' })).status).toBe(403);
+    const closed = await call(`/disputes/${dispute.disputeId}/rationale`, 'demo-leeds-asc', { by, decision: 'The closure stands.', rationale: 'Threshold not met.' });
+    expect(closed).toMatchObject({ status: 200, body: { status: 'unresolved' } });
+    const record = await dispute.handle.result();
+    expect(record.organisations).toEqual([
+      expect.objectContaining({ agencyId: 'leeds-vcs', decision: 'Reopen it.', rationale: 'New facts.', by: senior }),
+      expect.objectContaining({ agencyId: 'leeds-asc', decision: 'The closure stands.' }),
+    ]);
   });
 });

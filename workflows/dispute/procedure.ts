@@ -278,21 +278,31 @@ export class DisputeProcedure {
    * the dispute has left, or a dispute now closed, is not sent, and the log says why.
    */
   heldEmailDue(now: number, held: { stage: number; kind: EmailKind; to: string[] }, cancelStale: () => boolean = () => true): boolean {
+    if (this.heldEmailStillAsks(held)) return true;
+    const closing = this.state.closing !== undefined && held.kind !== 'rationale';
+    // Asked only when it matters, as the rule was first recorded (disputes before it sent them).
+    if (!cancelStale()) return true;
+    const reason =
+      held.kind === 'question'
+        ? this.state.question?.answer
+          ? 'the question has been answered'
+          : 'the time to answer has passed'
+        : this.state.status !== 'open'
+          ? `the dispute is closed (${this.state.status})`
+          : closing && this.state.stage === held.stage
+            ? `stage ${held.stage} has ended unresolved; only the organisations' records are awaited`
+            : `the dispute has moved on to stage ${this.state.stage}`;
+    this.run(now, () => this.record({ type: 'email-cancelled', stage: held.stage, kind: held.kind, to: held.to, reason }));
+    return false;
+  }
+
+  /** Whether an email held for office hours still asks something the dispute waits for (changes nothing). */
+  heldEmailStillAsks(held: { stage: number; kind: EmailKind }): boolean {
     // While the close waits for the organisations, only the request for their records still asks anything.
     const closing = this.state.closing !== undefined && held.kind !== 'rationale';
     if (this.state.status === 'open' && this.state.stage === held.stage && !closing) return true;
     // The question asked after closing is what the closed dispute waits for.
-    if (held.kind === 'question' && this.awaitingAnswer()) return true;
-    // Asked only when it matters, as the rule was first recorded (disputes before it sent them).
-    if (!cancelStale()) return true;
-    const reason =
-      this.state.status !== 'open'
-        ? `the dispute is closed (${this.state.status})`
-        : closing && this.state.stage === held.stage
-          ? `stage ${held.stage} has ended unresolved; only the organisations' records are awaited`
-          : `the dispute has moved on to stage ${this.state.stage}`;
-    this.run(now, () => this.record({ type: 'email-cancelled', stage: held.stage, kind: held.kind, to: held.to, reason }));
-    return false;
+    return held.kind === 'question' && this.awaitingAnswer();
   }
 
   /** A signal the procedure refused: kept in the event log, nothing else changes. */

@@ -109,8 +109,8 @@ async function runDispute(input: DisputeStartInput, offset: number): Promise<Dis
     (effect) => carryOut([effect]),
   );
   const pendingEmails: Promise<void>[] = [];
-  /** Emails held for office hours that asked something of an open dispute, by the scope of their timer. */
-  const heldWhileOpen = new Map<CancellationScope, { stage: number; kind: EmailKind; to: string[] }>();
+  /** Emails held for office hours, by the scope of their timer, until it fires. */
+  const heldEmails = new Map<CancellationScope, { stage: number; kind: EmailKind; to: string[] }>();
   // The records store follows the event log; writes never hold the dispute up.
   const recordNow = () => recordRow(start, procedure.state, procedure.calendar, procedure.snapshot(), now());
   const records = recordWrites(() => procedure.state.events, recordNow);
@@ -133,12 +133,10 @@ async function runDispute(input: DisputeStartInput, offset: number): Promise<Dis
       // Its own scope, so the timer can be cancelled when the dispute closes (`cancelHeldTimers`).
       const scope = new CancellationScope();
       const timer = scope.run(() => sleep(wait, { summary: `Email: ${batch.kind}, stage ${stage}, waits for office hours` }));
-      // One asked while the dispute was open lapses when it closes; one asked after closing (the
-      // effectiveness question) is what the closed dispute waits for, and is never cancelled.
-      if (procedure.state.status === 'open') heldWhileOpen.set(scope, sent);
+      heldEmails.set(scope, sent);
       const held = timer.then(
         async () => {
-          heldWhileOpen.delete(scope);
+          heldEmails.delete(scope);
           if (!procedure.heldEmailDue(now(), sent, () => patched(PATCH.cancelStaleHeldEmails))) return;
           await execute().then(
             (result) => procedure.emailSettled(now(), sent, { sent: result.sent, rejected: result.rejected }),
@@ -161,18 +159,20 @@ async function runDispute(input: DisputeStartInput, offset: number): Promise<Dis
   }
 
   /**
-   * The dispute has closed: an email still held for office hours that asked about it would not be
-   * sent anyway (`heldEmailDue`), so its timer is cancelled now, with the same `email-cancelled`
-   * record, and the workflow completes at once instead of at 09:00. Disputes that closed before
-   * this rule kept their timers (the patch is asked only when there is one).
+   * The dispute has closed (or its form's question is settled): an email still held for office
+   * hours that asks nothing any more would not be sent anyway (`heldEmailDue`), so its timer is
+   * cancelled now, with the same `email-cancelled` record, and the workflow completes at once
+   * instead of at 09:00. One that still asks (the effectiveness question, awaited) keeps its timer.
+   * Disputes that closed before this rule kept their timers (the patch is asked only when one lapses).
    */
   function cancelHeldTimers(): void {
-    if (heldWhileOpen.size === 0 || !patched(PATCH.cancelHeldTimersOnClose)) return;
-    for (const [scope, sent] of heldWhileOpen) {
+    const lapsed = [...heldEmails].filter(([, sent]) => !procedure.heldEmailStillAsks(sent));
+    if (lapsed.length === 0 || !patched(PATCH.cancelHeldTimersOnClose)) return;
+    for (const [scope, sent] of lapsed) {
       procedure.heldEmailDue(now(), sent);
       scope.cancel();
+      heldEmails.delete(scope);
     }
-    heldWhileOpen.clear();
   }
 
   function publish(publication: Extract<Effect, { type: 'publish' }>['publication']): void {
@@ -262,6 +262,7 @@ async function runDispute(input: DisputeStartInput, offset: number): Promise<Dis
     const seen = procedure.state.version;
     if (!(await condition(() => procedure.state.version !== seen, wake - now(), { summary: procedure.wakeSummary(wake) }))) carryOut(procedure.tick(now()));
   }
+  cancelHeldTimers();
   await Promise.all(pendingEmails); // each send records its own failure; none throws
   await records.flushed();
   return procedure.result();

@@ -6,6 +6,7 @@ import { act, DisputeFailure, readDispute, type Disputes } from '../operations';
 import { escapeHtml } from '../../runtime/html';
 import { checkDecisionToken, readDecisionToken, type DecisionClaim } from '../../runtime/decision-token';
 import { AnswerInput, type DisputeView } from '../../workflows/dispute/model';
+import { formQuestion } from '../../workflows/dispute/record';
 
 // The pages behind an email's decision links. Opening a link only shows a form: mail scanners
 // follow links, so only the form's POST records anything. At the board's stage the same link's
@@ -163,10 +164,11 @@ function registerAnswerPages(app: FastifyInstance, options: DecisionPagesOptions
     }
     return expired ? refused(410, refusalWords.expired) : refused(404, refusalWords.forged);
   };
+  const questionOf = (view: DisputeView) => formQuestion(view, options.disputes.context.policies.find(view.policy.id, view.policy.version));
   const notAwaited = (view: DisputeView) =>
-    view.question?.state === 'answered'
+    questionOf(view)?.state === 'answered'
       ? 'The question has already been answered. Nothing more was changed.'
-      : view.question?.state === 'unanswered'
+      : questionOf(view)?.state === 'unanswered'
         ? 'The time to answer has passed, and the form has been sent without it. Nothing was recorded.'
         : 'This dispute is not waiting for an answer. Nothing was recorded.';
 
@@ -174,7 +176,7 @@ function registerAnswerPages(app: FastifyInstance, options: DecisionPagesOptions
     const holder = await answering(request.params.token);
     if (!holder.ok) return page(reply, holder.status, holder.title, holder.message);
     const { view, claim } = holder;
-    const question = view.question;
+    const question = questionOf(view);
     if (!question || question.state !== 'awaited') return page(reply, 410, 'This link cannot be used now', notAwaited(view));
     return page(
       reply,
@@ -195,7 +197,8 @@ function registerAnswerPages(app: FastifyInstance, options: DecisionPagesOptions
     const holder = await answering(request.params.token);
     if (!holder.ok) return page(reply, holder.status, holder.title, holder.message);
     const { view, claim } = holder;
-    if (!view.question || view.question.state !== 'awaited') return page(reply, 410, 'This link cannot be used now', notAwaited(view));
+    const question = questionOf(view);
+    if (!question || question.state !== 'awaited') return page(reply, 410, 'This link cannot be used now', notAwaited(view));
     const parsed = AnswerForm.safeParse(typeof request.body === 'object' && request.body ? request.body : {});
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
@@ -208,7 +211,7 @@ function registerAnswerPages(app: FastifyInstance, options: DecisionPagesOptions
         options.disputes,
         claim.disputeId,
         'answerForm',
-        { by: claim.recipient, field: view.question.field, choice, ...(comment ? { comment } : {}) },
+        { by: claim.recipient, field: question.field, choice, ...(comment ? { comment } : {}) },
         `link:${request.params.token}:answer:${requestKey(`${choice}\n${comment ?? ''}`)}`,
       );
     } catch (error) {

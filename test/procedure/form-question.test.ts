@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rejection, RejectionType } from '../../workflows/dispute/procedure';
+import { formQuestion } from '../../workflows/dispute/record';
 import { boards, drive, officerOf, partyAt, type Board } from './kit';
 
 // North Somerset's Monitoring Form asks the raising practitioner how effective the procedure was,
@@ -59,7 +60,7 @@ describe('North Somerset: the effectiveness question', () => {
     expect(dispute.procedure.awaitingAnswer()).toBe(true);
     expect(dispute.procedure.nextWake()).toBe(Date.parse('2026-04-14T12:30:00.000Z'));
     expect(completedForms(dispute)).toEqual([]);
-    expect(dispute.procedure.snapshot().question).toMatchObject({ field: 'effectiveness', state: 'awaited' });
+    expect(formQuestion(dispute.procedure.snapshot(), dispute.start.policy)).toMatchObject({ field: 'effectiveness', to: RAISER, state: 'awaited', choices: expect.arrayContaining(['Effective']) });
     // Nothing else may be sent to the closed dispute.
     expect(refusal(() => dispute.send('addNote', { by: RAISER, text: 'x' })).type).toBe(RejectionType.closed);
   });

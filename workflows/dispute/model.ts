@@ -232,8 +232,6 @@ export interface DisputeView {
   deadlines: { startBy: string | null; concludeBy: string | null; escalateAt: string | null; remindAt: string | null };
   awaiting: { agencyId: string; agency: string; contacts: Contact[] }[];
   agencies: { id: string; name: string; raising: boolean; people: string[] }[];
-  /** A closed dispute's form question awaiting its answer (North Somerset's effectiveness): what the link form offers. */
-  question?: { field: string; label: string; choices: string[]; until: string; state: 'awaited' | 'answered' | 'unanswered' };
   events: DisputeEvent[];
 }
 

@@ -361,7 +361,6 @@ export class DisputeProcedure {
           party.agency.boardRepresentative,
         ]).map((contact) => contact.email.toLowerCase()),
       })),
-      ...(state.question ? { question: this.questionView() } : {}),
       events: state.events,
     };
   }
@@ -960,18 +959,6 @@ export class DisputeProcedure {
     question.unanswered = true;
     this.record({ type: 'question-unanswered', field: question.field });
     this.sendCompletedForm();
-  }
-
-  private questionView(): NonNullable<DisputeView['question']> {
-    const question = this.state.question!;
-    const field = this.policy.record?.fields.find((candidate) => candidate.id === question.field);
-    return {
-      field: question.field,
-      label: field?.label ?? question.field,
-      choices: field?.ask?.choices ?? [],
-      until: iso(question.until),
-      state: question.answer ? 'answered' : question.unanswered ? 'unanswered' : 'awaited',
-    };
   }
 
   private plan(enteredAt: number): void {

@@ -1,5 +1,6 @@
 import type { Calendar } from '../../policies/calendar/calendar';
-import type { DisputeRecord, DisputeStart, Outcome, WrittenRecord } from './model';
+import type { Policy } from '../../policies/schema';
+import type { DisputeRecord, DisputeStart, DisputeView, Outcome, WrittenRecord } from './model';
 import { involvedSoFar, tierContacts, tierRole, type PartiesView } from './parties';
 import type { DisputeState } from './state';
 
@@ -77,6 +78,26 @@ const effectWords = {
   recommendation: 'a recommendation, not a binding decision',
   unstated: 'the board’s outcome',
 } as const;
+
+/**
+ * A closed dispute's form question (North Somerset's effectiveness) as its event log and policy
+ * tell it: what the link form offers, and whether it is still awaited. Read from the events, so a
+ * view from the records store answers the same as one from the workflow.
+ */
+export function formQuestion(view: Pick<DisputeView, 'events'>, policy: Policy | undefined) {
+  const asked = view.events.find((event) => event.type === 'question-asked');
+  if (!asked || asked.type !== 'question-asked') return null;
+  const field = policy?.record?.fields.find((candidate) => candidate.id === asked.field);
+  const settled = view.events.find((event) => event.type === 'question-answered' || event.type === 'question-unanswered');
+  return {
+    field: asked.field,
+    to: asked.to,
+    label: field?.label ?? asked.field,
+    choices: field?.ask?.choices ?? [],
+    until: asked.until,
+    state: settled?.type === 'question-answered' ? ('answered' as const) : settled ? ('unanswered' as const) : ('awaited' as const),
+  };
+}
 
 /** A decision's written record, as labelled lines for an email or a form. */
 export function writtenRecordLines(record: WrittenRecord, start: DisputeStart): { label: string; value: string }[] {

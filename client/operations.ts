@@ -303,7 +303,7 @@ export async function recordAccess(
   }
 }
 
-export const Operation = z.enum(['recordOutcome', 'raiseRisk', 'withdraw', 'changeContact', 'addNote', 'submitRepresentation', 'convene']);
+export const Operation = z.enum(['recordOutcome', 'raiseRisk', 'withdraw', 'changeContact', 'addNote', 'submitRepresentation', 'convene', 'answerForm', 'recordRationale']);
 export type Operation = z.infer<typeof Operation>;
 
 /** A value as JSON with its keys sorted, so two equal values compare equal whatever their key order. */

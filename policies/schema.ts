@@ -112,7 +112,18 @@ export const Stage = z.strictObject({
   /** Who acts for each agency at this stage: the directory's tier, or each agency's board representative. */
   contacts: z.enum(['tier', 'board-representative']).optional(),
   /** Where an unresolved stage closes the dispute: each organisation's decision and rationale must be recorded first. */
-  closingRecord: z.strictObject({ perOrganisation: z.literal(true), cite: Cite }).optional(),
+  closingRecord: z
+    .strictObject({
+      perOrganisation: z.literal(true),
+      /**
+       * How long the close waits for the organisations that have not recorded theirs, each chased
+       * every working day (in office hours); after it the dispute closes saying who gave none, when
+       * they were asked, and their board representatives are told.
+       */
+      awaitFor: z.strictObject({ unit: z.literal('working-days'), amount: z.number().int().min(1).max(30) }).optional(),
+      cite: Cite,
+    })
+    .optional(),
   cite: Cite,
 });
 export type Stage = z.infer<typeof Stage>;
@@ -133,12 +144,26 @@ export const ImminentRisk = z.strictObject({
   cite: Cite,
 });
 
+/**
+ * A form field only a person can answer, asked of them by a link once the dispute has closed
+ * (North Somerset: the raising practitioner says how effective the procedure was). The completed
+ * form waits for the answer, at most `within`.
+ */
+export const AskedField = z.strictObject({
+  of: z.literal('raising-practitioner'),
+  /** The answers offered; a short comment may go with the choice. */
+  choices: z.array(z.string().min(1).max(80)).min(2).max(8),
+  within: z.strictObject({ unit: z.literal('working-days'), amount: z.number().int().min(1).max(30) }),
+  cite: Cite,
+});
+export type AskedField = z.infer<typeof AskedField>;
+
 export const RecordForm = z.strictObject({
   name: z.string().min(1),
   reference: z.string().min(1),
   /** The stages at which the form is kept and sent. */
   stages: z.array(z.number().int().min(1)).min(1),
-  fields: z.array(z.strictObject({ id: Slug, label: z.string().min(1) })).min(1),
+  fields: z.array(z.strictObject({ id: Slug, label: z.string().min(1), ask: AskedField.optional() })).min(1),
   /** Who receives the completed form when the dispute is resolved or decided. */
   sendTo: z.array(Recipient).default([]),
   /** Whether a copy goes to every party's people on entering each of the form's stages. */

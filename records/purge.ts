@@ -59,6 +59,11 @@ export const eventFacts = {
   rejected: ['operation'],
   withdrawn: [],
   closed: ['outcome'],
+  'question-asked': ['field', 'until'],
+  'question-answered': ['field', 'choice'],
+  'question-unanswered': ['field'],
+  'organisation-decision': ['agencyId', 'decision'],
+  'closing-held': ['awaiting', 'until'],
 } as const satisfies Facts;
 
 /** An event's data once erased: its type and facts, in the order written; free text, addresses and names go. */

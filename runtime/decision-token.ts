@@ -8,7 +8,13 @@ import { base32, unbase32 } from './base32';
 const DAY = 86_400_000;
 const MAC_BYTES = 8;
 const TAG_BYTES = 3;
-const VERSION = 1;
+/**
+ * What a token is for, in its first byte (which the MAC covers): a token made for one thing is
+ * malformed for any other, so a link answering a form's question can never record a decision.
+ * Decision tokens keep the first format's byte, so those already sent still work.
+ */
+export type TokenPurpose = 'decision' | 'answer';
+const versionOf: Record<TokenPurpose, number> = { decision: 1, answer: 2 };
 
 export interface DecisionClaim {
   disputeId: string;
@@ -37,11 +43,11 @@ export function expiryDay(from: number, days: number): number {
   return Math.floor(from / DAY) + days;
 }
 
-export function signDecisionToken(secret: string, claim: DecisionClaim): string {
+export function signDecisionToken(secret: string, claim: DecisionClaim, purpose: TokenPurpose = 'decision'): string {
   const id = Buffer.from(claim.disputeId, 'utf8');
   if (id.length > 80) throw new RangeError('dispute id too long for a token');
   const signed = Buffer.concat([
-    Buffer.from([VERSION, id.length]),
+    Buffer.from([versionOf[purpose], id.length]),
     id,
     Buffer.from([claim.stage & 0xff, (claim.expiresDay >>> 8) & 0xff, claim.expiresDay & 0xff]),
     tagOf(claim.recipient),
@@ -50,9 +56,9 @@ export function signDecisionToken(secret: string, claim: DecisionClaim): string 
 }
 
 /** Reads a token's claims without trusting them: the MAC is checked against a sender by `checkDecisionToken`. */
-export function readDecisionToken(token: string): TokenReading {
+export function readDecisionToken(token: string, purpose: TokenPurpose = 'decision'): TokenReading {
   const bytes = unbase32(token);
-  if (!bytes || bytes.length < 2 || bytes[0] !== VERSION) return { ok: false, reason: 'malformed' };
+  if (!bytes || bytes.length < 2 || bytes[0] !== versionOf[purpose]) return { ok: false, reason: 'malformed' };
   const idLength = bytes[1]!;
   const expected = 2 + idLength + 3 + TAG_BYTES + MAC_BYTES;
   if (bytes.length !== expected) return { ok: false, reason: 'malformed' };
@@ -78,8 +84,8 @@ export function readDecisionToken(token: string): TokenReading {
  * Checks a token for the person now using it (the reply's sender, or the address a link was sent
  * to): well-formed, signed by us for that person, and not expired.
  */
-export function checkDecisionToken(secret: string, token: string, sender: string, now: number): TokenCheck {
-  const reading = readDecisionToken(token);
+export function checkDecisionToken(secret: string, token: string, sender: string, now: number, purpose: TokenPurpose = 'decision'): TokenCheck {
+  const reading = readDecisionToken(token, purpose);
   if (!reading.ok) return reading;
   if (tagOf(sender).toString('hex') !== reading.recipientTag) {
     // Either a different person, or an altered token: only the MAC can tell, and it needs the addressee.

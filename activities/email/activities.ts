@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { activityInfo, ApplicationFailure, heartbeat } from '@temporalio/activity';
 import nodemailer from 'nodemailer';
 import { expiryDay, replyAddress, signDecisionToken, type ReplyAddressing } from '../../runtime/decision-token';
-import { renderEmail, type DecisionWays } from './templates';
+import { renderEmail, type AnswerWay, type DecisionWays } from './templates';
 import type { EmailBatch, EmailBatchResult } from './types';
 
 export interface MailSettings {
@@ -54,9 +54,17 @@ function decisionWays(settings: DecisionSettings, batch: EmailBatch, recipient: 
         resolved: `${base}/decisions/${token}/resolved`,
         unresolved: `${base}/decisions/${token}/unresolved`,
         ...(batch.facts.asksForRepresentation ? { representation: `${base}/decisions/${token}/representation` } : {}),
+        ...(batch.facts.asksForRationale ? { rationale: `${base}/decisions/${token}/rationale` } : {}),
       },
     },
   };
+}
+
+/** The link answering a closed dispute's form question: a token for that purpose only, good until the dispute stops waiting. */
+function answerWay(settings: DecisionSettings, batch: EmailBatch, recipient: string): AnswerWay {
+  const until = Date.parse(batch.facts.question!.until);
+  const token = signDecisionToken(settings.secret, { disputeId: batch.facts.disputeId, stage: batch.facts.stage, recipient, expiresDay: expiryDay(until, 1) }, 'answer');
+  return { link: `${settings.linkBase.replace(/\/$/, '')}/answers/${token}` };
 }
 
 /** SMTP's permanent failures (5xx): retrying will not help, so the address is recorded as rejected. */
@@ -100,8 +108,9 @@ export function createEmailActivities(settings: MailSettings) {
       for (const recipient of batch.recipients) {
         if (done.has(recipient.email)) continue;
         // A party asked for its representation to the board answers the same way: by reply or by link.
-        const decision = (batch.facts.asksForDecision || batch.facts.asksForRepresentation) && settings.decisions ? decisionWays(settings.decisions, batch, recipient.email) : undefined;
-        const email = renderEmail(batch, recipient.name, decision?.ways);
+        const decision = (batch.facts.asksForDecision || batch.facts.asksForRepresentation || batch.facts.asksForRationale) && settings.decisions ? decisionWays(settings.decisions, batch, recipient.email) : undefined;
+        const answer = batch.facts.question && settings.decisions ? answerWay(settings.decisions, batch, recipient.email) : undefined;
+        const email = renderEmail(batch, recipient.name, decision?.ways, answer);
         // A slow relay is not a dead worker: keep beating while one send is in hand.
         const beating = setInterval(() => heartbeat(result), 5_000);
         try {

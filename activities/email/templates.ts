@@ -25,6 +25,8 @@ const headlines: Record<EmailKind, (stage: number) => string> = {
   representation: (stage) => `stage ${stage}: written representation`,
   convened: (stage) => `stage ${stage}: how the board will resolve it`,
   debrief: (stage) => `closed at stage ${stage}: a debrief`,
+  question: (stage) => `closed at stage ${stage}: a question for the board’s form`,
+  rationale: (stage) => `stage ${stage}: your organisation’s decision and rationale`,
 };
 
 const openings: Record<EmailKind, string> = {
@@ -43,6 +45,8 @@ const openings: Record<EmailKind, string> = {
   representation: 'A written representation has been made to the board for this dispute.',
   convened: 'The board has recorded how it will resolve this professional difference.',
   debrief: 'The professional difference has closed. The board’s procedure suggests a debrief.',
+  question: 'The professional difference you raised has closed. The board asks you, who raised it, one question for its form.',
+  rationale: 'This stage has ended unresolved and the procedure has no further stage for this concern. Before the dispute closes, each organisation records its own decision and its rationale, and yours has not yet been recorded.',
 };
 
 /** The decided email's opening: what the policy says the outcome is, never "binding" where the document does not. */
@@ -73,7 +77,7 @@ export function subjectFor(batch: EmailBatch): string {
 
 export function deadlineSentence(batch: EmailBatch): string | null {
   const { concludeBy, escalateAt } = batch.facts;
-  if (['resolved', 'decided', 'closed-unresolved', 'withdrawn', 'confirmation', 'debrief'].includes(batch.kind)) return null;
+  if (['resolved', 'decided', 'closed-unresolved', 'withdrawn', 'confirmation', 'debrief', 'question'].includes(batch.kind)) return null;
   const parts: string[] = [];
   if (concludeBy) parts.push(`Stage ${batch.facts.stage} must be concluded by ${formatLondon(new Date(concludeBy))}.`);
   if (escalateAt && escalateAt !== concludeBy) {
@@ -85,14 +89,19 @@ export function deadlineSentence(batch: EmailBatch): string | null {
 /** How this recipient can give the decision from the email itself. */
 export interface DecisionWays {
   replyTo: string;
-  links: { resolved: string; unresolved: string; representation?: string };
+  links: { resolved: string; unresolved: string; representation?: string; rationale?: string };
+}
+
+/** The link that answers a closed dispute's form question (its token is for that and nothing else). */
+export interface AnswerWay {
+  link: string;
 }
 
 function capitalise(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-export function renderEmail(batch: EmailBatch, recipientName: string, decision?: DecisionWays): RenderedEmail {
+export function renderEmail(batch: EmailBatch, recipientName: string, decision?: DecisionWays, answer?: AnswerWay): RenderedEmail {
   const { facts } = batch;
   const paragraphs: [string, string][] = []; // [label, body]
   paragraphs.push(['', `Dear ${recipientName},`]);
@@ -117,6 +126,22 @@ export function renderEmail(batch: EmailBatch, recipientName: string, decision?:
             `or open ${decision.links.representation} and fill in the form; `
           : ' ') +
         'or with the dispute API (POST /disputes/<id>/representations) or `dispute representation <id> --by <your email> --text …`. It is recorded and sent to the panel.',
+    ]);
+  }
+  if (facts.question) {
+    paragraphs.push(['The question', facts.question.label]);
+    paragraphs.push(['Your answer', `one of: ${facts.question.choices.join('; ')}, with a comment if you wish.`]);
+    paragraphs.push([
+      'To answer',
+      (answer ? `open ${answer.link} and choose your answer` : 'the board manager can tell you how to answer') +
+        ` by ${formatLondon(new Date(facts.question.until))}. After that the form is sent without it.`,
+    ]);
+  }
+  if (facts.asksForRationale) {
+    paragraphs.push([
+      'To record it',
+      (decision?.links.rationale ? `open ${decision.links.rationale} and fill in the form, ` : '') +
+        'or use the dispute API (POST /disputes/<id>/rationale with your decision and rationale). Your organisation’s stage contacts or its designated safeguarding lead may record it, once.',
     ]);
   }
   if (facts.asksForDecision && decision) {

@@ -29,6 +29,10 @@ export interface EmailFacts {
   asksForRepresentation?: boolean;
   /** The last stage's outcome as the policy names it, and whether it binds. */
   boardOutcome?: { name: string; effect: 'binding' | 'final' | 'recommendation' | 'unstated' };
+  /** Leeds stage 3: the recipient's organisation is asked for its own decision and rationale before the dispute closes. */
+  asksForRationale?: boolean;
+  /** A closed dispute's form question for the recipient (North Somerset's effectiveness), answered by a link until `until`. */
+  question?: { field: string; label: string; choices: string[]; until: string };
   /** The written record of a decision: rationale, outstanding issues, next steps. */
   writtenRecord?: { label: string; value: string }[];
 }

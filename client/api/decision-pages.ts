@@ -1,8 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { linkHolder, recordDecision, recordRepresentation, standing } from '../replies/decide';
-import type { Disputes } from '../operations';
+import { z } from 'zod';
+import { linkHolder, peopleOf, recordDecision, recordRepresentation, refusalWords, standing } from '../replies/decide';
+import { act, DisputeFailure, readDispute, type Disputes } from '../operations';
 import { escapeHtml } from '../../runtime/html';
+import { checkDecisionToken, readDecisionToken, type DecisionClaim } from '../../runtime/decision-token';
+import { AnswerInput, type DisputeView } from '../../workflows/dispute/model';
+import { formQuestion } from '../../workflows/dispute/record';
 
 // The pages behind an email's decision links. Opening a link only shows a form: mail scanners
 // follow links, so only the form's POST records anything. At the board's stage the same link's
@@ -38,9 +42,24 @@ export function registerDecisionPages(app: FastifyInstance, options: DecisionPag
 
   app.get<{ Params: { token: string; decision: string } }>('/decisions/:token/:decision', async (request, reply) => {
     const { token, decision } = request.params;
-    if (decision !== 'resolved' && decision !== 'unresolved' && decision !== 'representation') return page(reply, 404, 'Not a decision link', 'This link is not one the service issued.');
+    if (decision !== 'resolved' && decision !== 'unresolved' && decision !== 'representation' && decision !== 'rationale') return page(reply, 404, 'Not a decision link', 'This link is not one the service issued.');
     const holder = await linkHolder(options.disputes, options.secret, token, now());
     if (!holder.ok) return page(reply, holder.refusal === 'expired' ? 410 : 404, 'This link cannot be used', holder.message);
+    if (decision === 'rationale') {
+      const { view, claim } = holder;
+      if (view.status !== 'open' || view.stage !== claim.stage) return page(reply, 410, 'This link cannot be used now', view.status !== 'open' ? `The dispute is already ${view.status}. Nothing can be recorded.` : `The email was about stage ${claim.stage}; the dispute is now at stage ${view.stage}.`);
+      return page(
+        reply,
+        200,
+        `Dispute ${claim.disputeId}, stage ${claim.stage}: your organisation’s decision and rationale`,
+        html`You are recording your organisation’s own decision and rationale for stage ${claim.stage} of dispute ${claim.disputeId}, as ${claim.recipient}. The dispute closes once every organisation’s is recorded.`,
+        html`<form method="post">
+        <p><label for="decision">Your organisation’s decision</label><br><textarea id="decision" name="decision" rows="4" cols="70" maxlength="2000" required></textarea></p>
+        <p><label for="rationale">Its rationale: your attempts to resolve it, any advice given or alternatives offered</label><br><textarea id="rationale" name="rationale" rows="10" cols="70" maxlength="4000" required></textarea></p>
+        <p><button type="submit">Record our decision and rationale</button></p>
+      </form>`,
+      );
+    }
     if (decision === 'representation') {
       const { view, claim } = holder;
       if (view.status !== 'open' || view.stage !== claim.stage) {
@@ -73,12 +92,29 @@ export function registerDecisionPages(app: FastifyInstance, options: DecisionPag
     );
   });
 
+  registerAnswerPages(app, options, now);
+
   app.post<{ Params: { token: string; decision: string }; Body: Record<string, string> | undefined }>('/decisions/:token/:decision', async (request, reply) => {
     const { token, decision } = request.params;
-    if (decision !== 'resolved' && decision !== 'unresolved' && decision !== 'representation') return page(reply, 404, 'Not a decision link', 'This link is not one the service issued.');
+    if (decision !== 'resolved' && decision !== 'unresolved' && decision !== 'representation' && decision !== 'rationale') return page(reply, 404, 'Not a decision link', 'This link is not one the service issued.');
     const holder = await linkHolder(options.disputes, options.secret, token, now());
     if (!holder.ok) return page(reply, holder.refusal === 'expired' ? 410 : 404, 'This link cannot be used', holder.message);
     const body = typeof request.body === 'object' && request.body ? request.body : {};
+    if (decision === 'rationale') {
+      const parsed = RationaleForm.safeParse(body);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        return page(reply, 400, 'Nothing was recorded', `${issue.path.join('.') || 'form'}: ${issue.message}`);
+      }
+      try {
+        await act(options.disputes, holder.claim.disputeId, 'recordRationale', { by: holder.claim.recipient, ...parsed.data }, `link:${token}:rationale:${requestKey(`${parsed.data.decision}\n${parsed.data.rationale}`)}`);
+      } catch (error) {
+        if (!(error instanceof DisputeFailure)) throw error;
+        const status = error.kind === 'conflict' ? 410 : error.kind === 'forbidden' ? 403 : error.kind === 'invalid' ? 400 : 422;
+        return page(reply, status, 'Nothing was recorded', error.message);
+      }
+      return page(reply, 200, 'Recorded', html`Your organisation’s decision and rationale have been recorded for stage ${holder.claim.stage} of dispute ${holder.claim.disputeId}.`);
+    }
     if (decision === 'representation') {
       const text = String(body.text ?? '');
       // The same text posted twice (a double click, a resubmitted form) is one representation.
@@ -102,6 +138,108 @@ export function registerDecisionPages(app: FastifyInstance, options: DecisionPag
     );
   });
 }
+
+/**
+ * The form a closed dispute's question is answered on (North Somerset: how effective the procedure
+ * was), at /answers/<token>. The token is made for answering and nothing else, for the person asked;
+ * as with the decision links, opening it only shows the form, and only its POST records.
+ */
+function registerAnswerPages(app: FastifyInstance, options: DecisionPagesOptions, now: () => number): void {
+  const answering = async (token: string): Promise<{ ok: true; claim: DecisionClaim; view: DisputeView } | { ok: false; status: number; title: string; message: string }> => {
+    const reading = readDecisionToken(token, 'answer');
+    const refused = (status: number, message: string) => ({ ok: false as const, status, title: 'This link cannot be used', message });
+    if (!reading.ok) return refused(404, refusalWords[reading.reason]);
+    let view: DisputeView;
+    try {
+      view = await readDispute(options.disputes, reading.claim.disputeId);
+    } catch (error) {
+      if (error instanceof DisputeFailure && error.kind === 'not-found') return refused(404, refusalWords.forged);
+      throw error;
+    }
+    let expired = false;
+    for (const person of peopleOf(options.disputes, view)) {
+      const check = checkDecisionToken(options.secret, token, person, now(), 'answer');
+      if (check.ok) return { ok: true, claim: check.claim, view };
+      if (check.reason === 'expired') expired = true;
+    }
+    return expired ? refused(410, refusalWords.expired) : refused(404, refusalWords.forged);
+  };
+  const questionOf = (view: DisputeView) => formQuestion(view, options.disputes.context.policies.find(view.policy.id, view.policy.version));
+  const notAwaited = (view: DisputeView) =>
+    questionOf(view)?.state === 'answered'
+      ? 'The question has already been answered. Nothing more was changed.'
+      : questionOf(view)?.state === 'unanswered'
+        ? 'The time to answer has passed, and the form has been sent without it. Nothing was recorded.'
+        : 'This dispute is not waiting for an answer. Nothing was recorded.';
+
+  app.get<{ Params: { token: string } }>('/answers/:token', async (request, reply) => {
+    const holder = await answering(request.params.token);
+    if (!holder.ok) return page(reply, holder.status, holder.title, holder.message);
+    const { view, claim } = holder;
+    const question = questionOf(view);
+    if (!question || question.state !== 'awaited') return page(reply, 410, 'This link cannot be used now', notAwaited(view));
+    return page(
+      reply,
+      200,
+      `Dispute ${claim.disputeId}: a question for the board’s form`,
+      html`The dispute you raised is ${view.status}. You are answering, as ${claim.recipient}, until ${question.until}: ${question.label}`,
+      html`<form method="post">
+        <fieldset><legend>Your answer</legend>
+        ${{ html: question.choices.map((choice, index) => html`<p><label><input type="radio" name="choice" value="${choice}" ${index === 0 ? { html: 'required' } : ''}> ${choice}</label></p>`.html).join('') }}
+        </fieldset>
+        <p><label for="comment">A comment, and how the procedure could be improved (optional)</label><br><textarea id="comment" name="comment" rows="6" cols="70" maxlength="${maxComment}"></textarea></p>
+        <p><button type="submit">Send my answer</button></p>
+      </form>`,
+    );
+  });
+
+  app.post<{ Params: { token: string }; Body: Record<string, string> | undefined }>('/answers/:token', async (request, reply) => {
+    const holder = await answering(request.params.token);
+    if (!holder.ok) return page(reply, holder.status, holder.title, holder.message);
+    const { view, claim } = holder;
+    const question = questionOf(view);
+    if (!question || question.state !== 'awaited') return page(reply, 410, 'This link cannot be used now', notAwaited(view));
+    const parsed = AnswerForm.safeParse(typeof request.body === 'object' && request.body ? request.body : {});
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      return page(reply, 400, 'Nothing was recorded', `${issue.path.join('.') || 'form'}: ${issue.message}`);
+    }
+    const { choice, comment } = parsed.data;
+    try {
+      // The same answer posted twice (a double click) is recorded once; a different second answer is refused by the dispute.
+      await act(
+        options.disputes,
+        claim.disputeId,
+        'answerForm',
+        { by: claim.recipient, field: question.field, choice, ...(comment ? { comment } : {}) },
+        `link:${request.params.token}:answer:${requestKey(`${choice}\n${comment ?? ''}`)}`,
+      );
+    } catch (error) {
+      if (!(error instanceof DisputeFailure)) throw error;
+      const status = error.kind === 'conflict' ? 410 : error.kind === 'forbidden' ? 403 : error.kind === 'invalid' ? 400 : 422;
+      return page(reply, status, 'Nothing was recorded', error.message);
+    }
+    return page(reply, 200, 'Recorded', html`Thank you: your answer (${choice}) has been recorded, and the board’s form is completed with it and sent.`);
+  });
+}
+
+/** The rationale form's fields: strict, capped as the dispute caps them. */
+const RationaleForm = z.strictObject({
+  decision: z.string().trim().min(1, 'give your organisation’s decision').max(2000),
+  rationale: z.string().trim().min(1, 'give the rationale').max(4000),
+});
+
+const maxComment = AnswerInput.shape.comment.unwrap().maxLength ?? 2000;
+
+/** The answer form's fields: strict, capped as the dispute caps them; an empty comment is none. */
+const AnswerForm = z.strictObject({
+  choice: z.string().trim().min(1, 'choose an answer').max(80),
+  comment: z
+    .string()
+    .max(maxComment, `at most ${maxComment} characters`)
+    .optional()
+    .transform((comment) => comment?.trim() || undefined),
+});
 
 function requestKey(text: string): string {
   return createHash('sha256').update(text.trim()).digest('hex').slice(0, 16);

@@ -1,7 +1,7 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { describeIssues } from '../../runtime/errors';
-import { ChangeContactInput, NoteInput, OutcomeInput, RaiseRiskInput, RepresentationInput, WithdrawInput, type DisputeView } from '../../workflows/dispute/model';
+import { AnswerInput, ChangeContactInput, NoteInput, RationaleInput, OutcomeInput, RaiseRiskInput, RepresentationInput, WithdrawInput, type DisputeView } from '../../workflows/dispute/model';
 import { NewDispute } from '../disputes';
 import { act, checkTemporal, earlierAnswer, DisputeFailure, listDisputePage, ListFilter, openDispute, readDispute, recordAccess, type Disputes, type FailureKind, type Operation } from '../operations';
 import type { Reader } from '../../records/access-log';
@@ -243,7 +243,8 @@ export function buildApi(options: ApiOptions): FastifyInstance {
         const key = idempotencyKey(request);
         const view = await visibleDispute(disputes, caller, params.disputeId);
         const requestId = key ? `${callerId(caller)}:${operation}:${key}` : undefined;
-        if (view.status !== 'open') {
+        // A closed dispute's form question (North Somerset's effectiveness) is answered after it closed.
+        if (view.status !== 'open' && operation !== 'answerForm') {
           // A retry whose first answer was lost (that request may have closed the dispute) gets that answer.
           const earlier = requestId ? await earlierAnswer(disputes, params.disputeId, requestId, input, key!) : null;
           if (earlier) return earlier;
@@ -261,6 +262,8 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   action('withdraw', 'Withdraw the concern (raising agency)', 'withdraw', WithdrawInput);
   action('contacts', 'Change a tier’s contact for this dispute', 'changeContact', ChangeContactInput);
   action('notes', 'Add a note', 'addNote', NoteInput);
+  action('rationale', 'An organisation’s own decision and rationale where an unresolved stage closes the dispute (Leeds stage 3; its stage contact or safeguarding lead)', 'recordRationale', RationaleInput);
+  action('answer', 'The answer to a closed dispute’s form question (North Somerset: how effective the procedure was; the raising practitioner)', 'answerForm', AnswerInput);
 
   if (options.decisions) registerDecisionPages(app, { ...options.decisions, disputes });
   if (options.codec) registerCodec(app, { ...options.codec, accessLog: options.codec.accessLog ?? disputes.accessLog });

@@ -42,6 +42,8 @@ export interface Sent {
   stage: number;
   to: string[];
   facts: Extract<Effect, { type: 'send' }>['batch']['facts'];
+  /** When an email that asks for something waits for office hours. */
+  notBefore?: number;
 }
 
 /** A dispute driven by hand: time moves only when asked, and every email it asks for is kept. */
@@ -53,7 +55,9 @@ export function drive(board: Board, changes: Partial<NewDispute> = {}) {
   let clock = Date.parse(start.concernAt);
   const keep = (effects: Effect[]) => {
     for (const effect of effects) {
-      if (effect.type === 'send') sent.push({ at: clock, kind: effect.batch.kind, stage: effect.stage, to: effect.batch.recipients.map((c) => c.email), facts: effect.batch.facts });
+      if (effect.type === 'send') {
+        sent.push({ at: clock, kind: effect.batch.kind, stage: effect.stage, to: effect.batch.recipients.map((c) => c.email), facts: effect.batch.facts, ...(effect.notBefore !== undefined ? { notBefore: effect.notBefore } : {}) });
+      }
     }
   };
   keep(procedure.begin(clock));
@@ -67,7 +71,8 @@ export function drive(board: Board, changes: Partial<NewDispute> = {}) {
     /** Moves time to `instant`, handling everything due on the way, as the workflow's timers do. */
     until(instant: string | number) {
       const target = typeof instant === 'number' ? instant : Date.parse(instant);
-      for (let guard = 0; guard < 1000 && procedure.state.status === 'open'; guard++) {
+      // Also after closing, while the dispute waits for its form's question to be answered.
+      for (let guard = 0; guard < 1000; guard++) {
         const wake = procedure.nextWake();
         if (wake === null || wake > target) break;
         clock = Math.max(clock, wake);

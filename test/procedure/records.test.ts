@@ -34,6 +34,9 @@ describe('North Somerset: the Monitoring Form', () => {
     expect(dispute.sent.some((email) => email.facts.record?.name === 'Monitoring Form')).toBe(false);
     dispute.hours(1);
     dispute.send('recordOutcome', { stage: 3, decision: 'resolved', by: tierOf('nsomerset-police', 3)[0], agreedActions: 'A joint visit.', rationale: 'Both agree the risk is high.' });
+    // It waits for the raising practitioner's answer on effectiveness (test/procedure/form-question.test.ts).
+    expect(dispute.sent.some((email) => email.facts.record?.name === 'Monitoring Form')).toBe(false);
+    dispute.send('answerForm', { by: 'pat.raiser@nsomerset-asc.example.org', field: 'effectiveness', choice: 'Effective' });
     const forms = dispute.sent.filter((email) => email.facts.record?.name === 'Monitoring Form');
     expect(forms.flatMap((form) => form.to).sort()).toEqual(
       ['board-rep@nsomerset-asc.example.org', 'board-rep@nsomerset-police.example.org', officerOf('north-somerset-nssab', 'qa-lead'), officerOf('north-somerset-nssab', 'board-manager')].sort(),
@@ -91,11 +94,10 @@ describe('written accounts, learning, debriefs, withdrawal', () => {
     expect(dispute.emails('withdrawn')[0]!.to).toContain(officerOf('rotherham-rsab', 'board-manager'));
   });
 
-  it('Leeds: an unresolved stage 3 that closes the dispute needs each organisation’s decision and rationale', () => {
+  it('Leeds: an unresolved stage 3 that closes the dispute needs each organisation’s decision and rationale (test/procedure/leeds-closing.test.ts)', () => {
     const dispute = drive('leeds', { category: 'other' });
     unresolvedThrough(dispute, 'leeds', [1, 2]);
     dispute.hours(1);
-    expect(() => dispute.send('recordOutcome', { stage: 3, decision: 'unresolved', by: tierOf('leeds-asc', 3)[0], reason: 'x' })).toThrow(Rejection);
     const organisations = boards.leeds.agencies.map((agencyId) => ({ agencyId, decision: `${agencyId} keeps its view`, rationale: 'Because.' }));
     expect(dispute.send('recordOutcome', { stage: 3, decision: 'unresolved', by: tierOf('leeds-asc', 3)[0], reason: 'x', organisations }).status).toBe('unresolved');
     expect(dispute.emails('closed-unresolved')[0]!.facts.writtenRecord).toEqual(

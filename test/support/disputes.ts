@@ -3,6 +3,7 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import type { Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDependencies } from '../../activities';
+import type { DecisionSettings } from '../../activities/email/activities';
 import { buildDisputeStart, startPreviewDispute, type NewDispute } from '../../client/disputes';
 import { loadDirectory } from '../../policies/directory';
 import { PolicyRegistry } from '../../policies/load';
@@ -35,10 +36,10 @@ export type RunningDispute = Awaited<ReturnType<typeof runDispute>>;
  * a test file. Each dispute runs on a preview clock lined up with its concern instant, so tests
  * name instants by hand (Fri 27 Mar 2026 10:30) whatever day they run.
  */
-export async function disputeKit(options: { records?: ActivityDependencies['records'] } = {}): Promise<DisputeKit> {
+export async function disputeKit(options: { records?: ActivityDependencies['records']; decisions?: DecisionSettings } = {}): Promise<DisputeKit> {
   const env = await timeSkippingEnv();
   const sink = await startSmtpSink();
-  const activities = createActivities({ mail: testMailSettings(sink), records: options.records });
+  const activities = createActivities({ mail: { ...testMailSettings(sink), decisions: options.decisions }, records: options.records });
   const { worker, taskQueue } = await testWorker(env, activities);
   const running = worker.run();
   const started: RunningDispute[] = [];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { raiseRisk } from '../../workflows/dispute/messages';
+import { raiseRisk, recordRationale } from '../../workflows/dispute/messages';
 import { RejectionType } from '../../workflows/dispute/messages';
-import { officer, twoAgencies, concernWith, useDisputeKit } from '../support/disputes';
+import { contactsAt, context, officer, twoAgencies, concernWith, useDisputeKit } from '../support/disputes';
 import { decide, enteredStages, expectRejected, mailMatching, nobodyDecides, plusHours, recipientsOf, resolvedAtEachStage, saveHistory, subjectHas, unresolvedEarly, utc } from './scenarios';
 
 // Leeds: per stage by risk — 5 / 2 / 1 working days (our default); stage 4 only for s42 categories.
@@ -35,38 +35,59 @@ describe('Leeds', () => {
     await saveHistory(dispute, 'leeds-abuse-nobody-decides-board-stage');
   });
 
-  it('without a s42 category, an unresolved stage 3 closes the dispute as unresolved and no chair is emailed', async () => {
+  it('without a s42 category, stage 3 running out of time holds the close for each organisation’s decision and rationale, chasing daily; one never given is recorded as such after 5 working days, its board representative told; no chair is emailed', async () => {
     const dispute = await kit.start(concern({ category: 'other' }));
-    await dispute.at('2026-04-22T10:00:00+01:00');
+    await dispute.at('2026-04-21T12:00:00+01:00');
     expect(await enteredStages(dispute)).toEqual(ENTRIES.slice(0, 3).map(([stage, at]) => [stage, utc(at)]));
+    // Stage 3's time ran out: still open, each organisation asked for its own record.
+    const state = await dispute.state();
+    expect(state.status).toBe('open');
+    expect(await dispute.events('closing-held')).toEqual([expect.objectContaining({ at: utc('2026-04-21T10:30+01:00'), awaiting: ['leeds-vcs', 'leeds-asc'], until: utc('2026-04-28T10:30+01:00') })]);
+    const asked = await mailMatching(dispute, subjectHas('stage 3: your organisation’s decision and rationale'), 4);
+    const people = (id: string) => [...contactsAt(BOARD, id, 3), context.directory.agencies.find((agency) => agency.id === `${BOARD}-${id}`)!.designatedSafeguardingLead.email];
+    expect(asked.flatMap((mail) => mail.envelopeTo).sort()).toEqual([...people('vcs'), ...people('asc')].sort());
+    // The council records its own; the voluntary sector partnership never does.
+    await dispute.handle.executeUpdate(recordRationale, { args: [{ by: contactsAt(BOARD, 'asc', 3)[0]!, decision: 'The closure stands.', rationale: 'The threshold for s42 is not met.' }] });
+    await expectRejected(
+      dispute.handle.executeUpdate(recordRationale, { args: [{ by: 'pat.raiser@leeds-vcs.example.org', decision: 'x', rationale: 'y' }] }),
+      RejectionType.notAParty,
+      /its stage 3 contacts or its designated safeguarding lead do/,
+    );
     const record = await dispute.handle.result();
     expect(record.outcome).toBe('unresolved');
     expect(record.endedAtStage).toBe(3);
-    expect(record.closedAt).toBe(utc('2026-04-21T10:30+01:00'));
+    expect(record.closedAt).toBe(utc('2026-04-28T10:30+01:00'));
+    expect(record.organisations).toEqual([
+      { agencyId: 'leeds-vcs', askedOn: ['2026-04-21', '2026-04-22', '2026-04-23', '2026-04-24', '2026-04-27'].map((day) => utc(`${day}T10:30+01:00`)) },
+      expect.objectContaining({ agencyId: 'leeds-asc', decision: 'The closure stands.', rationale: 'The threshold for s42 is not met.' }),
+    ]);
     const chair = officer('leeds-sab', 'chair');
     expect(dispute.mail().some((mail) => mail.envelopeTo.includes(chair))).toBe(false);
-    const [closing] = await mailMatching(dispute, subjectHas('closed unresolved at stage 3'));
-    expect(closing!.text).toContain('no further stage for a other concern');
-    // Each organisation's decision and rationale: the record says none was given before time ran out.
-    for (const party of dispute.start.parties) expect(closing!.text).toContain(`${party.agency.name}: decision and rationale: not recorded before the stage’s time ran out`);
+    const closing = await mailMatching(dispute, subjectHas('closed unresolved at stage 3'), 2);
+    expect(closing.flatMap((mail) => mail.envelopeTo)).toContain(context.directory.agencies.find((agency) => agency.id === 'leeds-vcs')!.boardRepresentative.email);
+    expect(closing[0]!.text).toContain('no further stage for a other concern');
+    expect(closing[0]!.text).toContain(`${dispute.start.parties[0]!.agency.name}: decision and rationale: no decision or rationale given (asked on 2026-04-21, 2026-04-22, 2026-04-23, 2026-04-24, 2026-04-27)`);
+    expect(closing[0]!.text).toContain(`${dispute.start.parties[1]!.agency.name}: decision and rationale: The closure stands. — The threshold for s42 is not met.`);
+    await saveHistory(dispute, 'leeds-other-closing-awaits-organisations');
   });
 
-  it('without a s42 category, "unresolved" at stage 3 closes it at once, once each organisation’s decision and rationale is recorded', async () => {
+  it('without a s42 category, "unresolved" at stage 3 closes it once each organisation’s decision and rationale is recorded: given with the decision, or by the organisation itself', async () => {
     const dispute = await kit.start(concern({ category: 'other' }));
     await dispute.at(plusHours(T0, 1));
     await decide(dispute, 1, 'unresolved');
     await decide(dispute, 2, 'unresolved');
     const vcs = { agencyId: 'leeds-vcs', decision: 'The referral should be reopened.', rationale: 'New disclosures since closure.' };
-    await expectRejected(decide(dispute, 3, 'unresolved'), RejectionType.notAllowed, /each organisation's decision and rationale must be recorded first; missing: leeds-vcs, leeds-asc/);
-    await expectRejected(decide(dispute, 3, 'unresolved', { organisations: [vcs] }), RejectionType.notAllowed, /missing: leeds-asc$/);
-    const asc = { agencyId: 'leeds-asc', decision: 'The closure stands.', rationale: 'The threshold for s42 is not met.' };
-    const accepted = await decide(dispute, 3, 'unresolved', { organisations: [vcs, asc] });
-    expect(accepted.status).toBe('unresolved');
+    const accepted = await decide(dispute, 3, 'unresolved', { organisations: [vcs] });
+    expect(accepted.status).toBe('open');
+    await expectRejected(decide(dispute, 3, 'unresolved'), RejectionType.notAllowed, /still awaited: leeds-asc/);
+    const asc = { decision: 'The closure stands.', rationale: 'The threshold for s42 is not met.' };
+    const closed = await dispute.handle.executeUpdate(recordRationale, { args: [{ by: contactsAt(BOARD, 'asc', 3)[0]!, ...asc }] });
+    expect(closed.status).toBe('unresolved');
     const record = await dispute.handle.result();
     expect(record.outcome).toBe('unresolved');
-    expect(record.decisions.at(-1)?.record?.organisations).toEqual([vcs, asc]);
+    expect(record.organisations).toEqual([expect.objectContaining(vcs), expect.objectContaining({ agencyId: 'leeds-asc', ...asc })]);
     const [closing] = await mailMatching(dispute, subjectHas('closed unresolved at stage 3'));
-    expect(closing!.text).toContain('Leeds Voluntary Sector Partnership: decision and rationale: The referral should be reopened. — New disclosures since closure.'.replace('Leeds Voluntary Sector Partnership', dispute.start.parties[0]!.agency.name));
+    expect(closing!.text).toContain(`${dispute.start.parties[0]!.agency.name}: decision and rationale: The referral should be reopened. — New disclosures since closure.`);
     expect(closing!.text).toContain(`${dispute.start.parties[1]!.agency.name}: decision and rationale: The closure stands. — The threshold for s42 is not met.`);
   });
 

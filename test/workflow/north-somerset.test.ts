@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { raiseRisk } from '../../workflows/dispute/messages';
+import { answerForm, raiseRisk, RejectionType } from '../../workflows/dispute/messages';
+import { formQuestion } from '../../workflows/dispute/record';
 import { contactsAt, officer, twoAgencies, concernWith, useDisputeKit } from '../support/disputes';
-import { decide, enteredStages, mailMatching, nobodyDecides, plusHours, recipientsOf, resolvedAtEachStage, saveHistory, subjectHas, toMinute, unresolvedEarly, utc } from './scenarios';
+import { decide, enteredStages, expectRejected, mailMatching, nobodyDecides, plusHours, recipientsOf, resolvedAtEachStage, saveHistory, subjectHas, toMinute, unresolvedEarly, utc } from './scenarios';
 
 // North Somerset: cumulative from the outset — 1, 2, 3, 5 working days.
 const BOARD = 'nsomerset';
@@ -72,6 +73,44 @@ describe('North Somerset', () => {
     expect((await mailMatching(disputes[0]!, (mail) => mail.text.includes('general safeguarding issues'), 2)).flatMap((mail) => mail.envelopeTo).sort()).toEqual(representatives);
     expect((await mailMatching(disputes[0]!, subjectHas('a debrief'), 2)).length).toBe(2);
     await saveHistory(disputes[3]!, 'north-somerset-board-stage-decided-at-4');
+  });
+
+  it('the effectiveness question: asked of the raising practitioner on resolution; the dispute is closed meanwhile; unanswered, the form goes after 10 working days saying so', async () => {
+    const dispute = await kit.start(concern());
+    for (const stage of [1, 2]) {
+      await dispute.at(plusHours(ENTRIES[stage - 1]![1], 1));
+      await decide(dispute, stage, 'unresolved');
+    }
+    await dispute.at(plusHours(ENTRIES[2]![1], 1)); // Tue 31 Mar 11:30 BST, at stage 3
+    await decide(dispute, 3, 'resolved');
+    const [asked] = await mailMatching(dispute, subjectHas('closed at stage 3: a question for the board’s form'));
+    expect(asked!.envelopeTo).toEqual(['pat.raiser@nsomerset-asc.example.org']);
+    expect(asked!.text).toContain('Please note how effective this policy was in resolving the issue');
+    expect(asked!.text).toContain('Very effective; Effective; Partly effective; Not effective');
+    // Closed while it waits: nothing reopens it, and the form has not gone yet.
+    const state = await dispute.state();
+    expect(state.status).toBe('resolved');
+    const question = formQuestion(state, dispute.start.policy);
+    expect(question).toMatchObject({ field: 'effectiveness', state: 'awaited' });
+    expect(toMinute(question!.until)).toBe(toMinute('2026-04-16T11:30+01:00')); // 10 working days, over Easter
+    expect(dispute.mail().some((mail) => mail.text.includes('The completed Monitoring Form'))).toBe(false);
+    await expectRejected(
+      dispute.handle.executeUpdate(answerForm, { args: [{ by: 'robin.other@nsomerset-police.example.org', field: 'effectiveness', choice: 'Effective' }] }),
+      RejectionType.notAParty,
+      /asked of the practitioner who raised the concern/,
+    );
+    const record = await dispute.handle.result();
+    expect(record.outcome).toBe('resolved');
+    expect(toMinute(record.closedAt)).toBe(toMinute(plusHours(ENTRIES[2]![1], 1)));
+    expect(record.form!.fields.find((field) => field.id === 'effectiveness')!.value).toBe('not answered (asked of the raising practitioner on 2026-03-31; no answer by 2026-04-16)');
+    const completed = await mailMatching(dispute, (mail) => mail.text.includes('The completed Monitoring Form'), 4);
+    expect(completed.flatMap((mail) => mail.envelopeTo).sort()).toEqual(
+      ['board-rep@nsomerset-asc.example.org', 'board-rep@nsomerset-police.example.org', officer('north-somerset-nssab', 'qa-lead'), officer('north-somerset-nssab', 'board-manager')].sort(),
+    );
+    expect(completed[0]!.text).toContain('not answered (asked of the raising practitioner on 2026-03-31');
+    const unanswered = record.events.find((event) => event.type === 'question-unanswered')!;
+    expect(toMinute(unanswered.at)).toBe(toMinute('2026-04-16T11:30+01:00'));
+    await saveHistory(dispute, 'north-somerset-effectiveness-unanswered');
   });
 
   it('unresolved pressed early at each stage escalates at once', async () => {

@@ -21,6 +21,10 @@ export const addNote = defineUpdate<Accepted, [unknown]>('addNote');
 export const submitRepresentation = defineUpdate<Accepted, [unknown]>('submitRepresentation');
 /** The last stage's panel members, or the route chosen (North Somerset: mediation or a panel). */
 export const convene = defineUpdate<Accepted, [unknown]>('convene');
+/** The answer to a closed dispute's form question (North Somerset: how effective the procedure was), from the person asked. */
+export const answerForm = defineUpdate<Accepted, [unknown]>('answerForm');
+/** An organisation's own decision and rationale, where the closing stage asks for each (Leeds stage 3). */
+export const recordRationale = defineUpdate<Accepted, [unknown]>('recordRationale');
 
 export const recordOutcomeSignal = defineSignal<[unknown]>('recordOutcomeSignal');
 export const raiseRiskSignal = defineSignal<[unknown]>('raiseRiskSignal');
@@ -29,6 +33,8 @@ export const changeContactSignal = defineSignal<[unknown]>('changeContactSignal'
 export const addNoteSignal = defineSignal<[unknown]>('addNoteSignal');
 export const submitRepresentationSignal = defineSignal<[unknown]>('submitRepresentationSignal');
 export const conveneSignal = defineSignal<[unknown]>('conveneSignal');
+export const answerFormSignal = defineSignal<[unknown]>('answerFormSignal');
+export const recordRationaleSignal = defineSignal<[unknown]>('recordRationaleSignal');
 
 export const disputeState = defineQuery<DisputeView>('disputeState');
 

@@ -59,6 +59,10 @@ export const noteLimits = { count: 200, totalChars: 200_000 } as const;
 export const OrganisationDecision = z.strictObject({ agencyId: z.string().min(1).max(80), decision: Text(2000), rationale: Text(4000) });
 export type OrganisationDecision = z.infer<typeof OrganisationDecision>;
 
+/** An organisation's own decision and rationale, recorded by its stage-3 senior leader or safeguarding lead (Leeds stage 3). */
+export const RationaleInput = z.strictObject({ by: By, decision: Text(2000), rationale: Text(4000) });
+export type RationaleInput = z.infer<typeof RationaleInput>;
+
 export const OutcomeInput = z
   .strictObject({
     stage: Stage,
@@ -128,6 +132,19 @@ export const ConveneInput = z
   .refine((input) => input.route !== undefined || input.members !== undefined, { message: 'give the route, the panel members, or both', path: ['members'] });
 export type ConveneInput = z.infer<typeof ConveneInput>;
 
+/**
+ * The answer to a form's question asked after closing (North Somerset: how effective the procedure
+ * was), from the person it was asked of. `choice` must be one the policy offers (checked by the dispute).
+ */
+export const AnswerInput = z.strictObject({
+  by: By,
+  /** The form field answered, e.g. "effectiveness". */
+  field: z.string().regex(/^[a-z][a-z0-9-]{0,40}$/, 'expected a field id such as "effectiveness"'),
+  choice: Text(80),
+  comment: Text(2000).optional(),
+});
+export type AnswerInput = z.infer<typeof AnswerInput>;
+
 /** The written record a decision carries. */
 export interface WrittenRecord {
   rationale?: string;
@@ -157,7 +174,11 @@ export type EmailKind =
   | 'record'
   | 'representation'
   | 'convened'
-  | 'debrief';
+  | 'debrief'
+  /** A closed dispute's form asks someone a question (North Somerset's effectiveness), by a link. */
+  | 'question'
+  /** Leeds stage 3: an organisation is asked (and chased) for its decision and rationale before the dispute closes. */
+  | 'rationale';
 
 /** A form as an email carried it (the board's record form, a written account, the dispute's details). */
 export interface SentForm {
@@ -188,6 +209,14 @@ export type DisputeEvent = { seq: number; at: string; stage: number; by?: string
   | { type: 'rejected'; operation: string; reason: string }
   | { type: 'withdrawn'; reason: string }
   | { type: 'closed'; outcome: Outcome }
+  /** After closing: a form's question asked of someone (`to`), answered by `until` or the form goes without it. */
+  | { type: 'question-asked'; field: string; to: string; until: string }
+  | { type: 'question-answered'; field: string; choice: string; comment?: string }
+  | { type: 'question-unanswered'; field: string }
+  /** An organisation's own decision and rationale (Leeds stage 3). */
+  | { type: 'organisation-decision'; agencyId: string; decision: string; rationale: string }
+  /** The stage ended unresolved with no further stage: the close waits until `until` for these organisations' decisions and rationales. */
+  | { type: 'closing-held'; awaiting: string[]; until: string }
 );
 export type DisputeEventType = DisputeEvent['type'];
 
@@ -230,5 +259,7 @@ export interface DisputeRecord {
   representations?: { agencyId: string; by: string; at: string; text: string }[];
   panel?: { route: string | null; members: string[] };
   form: { name: string; reference: string; fields: { id: string; label: string; value: string }[] } | null;
+  /** Each organisation's own decision and rationale, where the closing stage asks for them (Leeds stage 3); `askedOn` for one that gave none. */
+  organisations?: { agencyId: string; decision?: string; rationale?: string; by?: string; at?: string; askedOn?: string[] }[];
   events: DisputeEvent[];
 }

@@ -5,6 +5,7 @@ import { domainOf } from '../../policies/directory-schema';
 import { lastStage, nextStage, stageDeadlines, stageOf, startingStage } from '../../policies/deadlines';
 import type { Contact, Notice, Policy, Recipient, Risk } from '../../policies/schema';
 import {
+  AnswerInput,
   ChangeContactInput,
   ConveneInput,
   noteLimits,
@@ -12,6 +13,7 @@ import {
   RepresentationInput,
   OutcomeInput,
   RaiseRiskInput,
+  RationaleInput,
   WithdrawInput,
   type DisputeEvent,
   type DisputeRecord,
@@ -73,7 +75,7 @@ export const RejectionType = {
   notAllowed: 'NotAllowed',
 } as const;
 
-export type Operation = 'recordOutcome' | 'raiseRisk' | 'withdraw' | 'changeContact' | 'addNote' | 'submitRepresentation' | 'convene';
+export type Operation = 'recordOutcome' | 'raiseRisk' | 'withdraw' | 'changeContact' | 'addNote' | 'submitRepresentation' | 'convene' | 'answerForm' | 'recordRationale';
 export interface OperationInputs {
   recordOutcome: OutcomeInput;
   raiseRisk: RaiseRiskInput;
@@ -82,6 +84,8 @@ export interface OperationInputs {
   addNote: NoteInput;
   submitRepresentation: RepresentationInput;
   convene: ConveneInput;
+  answerForm: AnswerInput;
+  recordRationale: RationaleInput;
 }
 
 /**
@@ -99,10 +103,14 @@ export interface ProcedureRules {
   boardStage: boolean;
   /** An email that carries a form records the form as sent in its `email-queued` event (the store keeps a copy of each). */
   formCopies?: boolean;
+  /** A form field asked of someone after closing (North Somerset's effectiveness) is asked by a link, and the completed form waits for the answer. */
+  formQuestions?: boolean;
+  /** A stage that closes unresolved (Leeds stage 3) waits for each organisation's own decision and rationale, chasing, rather than closing with "not recorded". */
+  closingAwaitsOrganisations?: boolean;
 }
 
 /** The rules a new dispute runs by. */
-export const currentRules: ProcedureRules = { hardened: true, emailQueuedThenSent: true, overdueAtMostOnce: () => true, boardStage: true, formCopies: true };
+export const currentRules: ProcedureRules = { hardened: true, emailQueuedThenSent: true, overdueAtMostOnce: () => true, boardStage: true, formCopies: true, formQuestions: true, closingAwaitsOrganisations: true };
 
 type EntryReason = 'started' | 'unresolved' | 'deadline' | 'imminent-risk';
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -184,13 +192,18 @@ export class DisputeProcedure {
   /** The earliest instant something is due (a reminder, a deadline, an overdue notice); null for none. */
   nextWake(): number | null {
     const { state } = this;
-    const times = [state.reminded ? null : state.remindAt, state.escalateAt, state.nextOverdueAt].filter((t): t is number => t !== null);
+    if (state.status !== 'open') return this.awaitingAnswer() ? state.question!.until : null;
+    const times = [state.reminded ? null : state.remindAt, state.escalateAt, state.nextOverdueAt, state.closing?.nextChaseAt ?? null, state.closing?.until ?? null].filter(
+      (t): t is number => t !== null,
+    );
     return times.length ? Math.min(...times) : null;
   }
 
   /** What the Web UI shows on the timer: "Stage 2 deadline — Tue 7 Apr 2026 10:30 BST". */
   wakeSummary(wake: number): string {
     const { state } = this;
+    if (state.status !== 'open') return `${this.policy.record?.name ?? 'Form'}: answer awaited until ${formatLondon(new Date(wake))}`;
+    if (state.closing) return `Stage ${state.stage} closing: ${wake === state.closing.until ? 'organisations’ records awaited until' : 'chasing the organisations’ records'} — ${formatLondon(new Date(wake))}`;
     const what = wake === state.escalateAt ? 'deadline' : wake === state.nextOverdueAt ? 'overdue notice' : 'reminder';
     return `Stage ${state.stage} ${what} — ${formatLondon(new Date(wake))}`;
   }
@@ -198,6 +211,15 @@ export class DisputeProcedure {
   /** Time has reached `now`: whatever is due happens, recorded at the instant it was due. */
   tick(now: number): Effect[] {
     const { state } = this;
+    if (state.status !== 'open') {
+      // Closed, and the form's question has had its time: the form goes without the answer.
+      const question = state.question;
+      if (!this.awaitingAnswer() || now < question!.until) return [];
+      return this.run(question!.until, () => this.questionUnanswered(), now);
+    }
+    const closing = state.closing;
+    if (closing && now >= closing.until) return this.run(closing.until, () => this.closeAfterWaiting(), now);
+    if (closing?.nextChaseAt != null && now >= closing.nextChaseAt) return this.run(closing.nextChaseAt, () => this.chaseOrganisations(), now);
     if (state.escalateAt !== null && now >= state.escalateAt) {
       return this.run(state.escalateAt, () => this.escalate('deadline'), now);
     }
@@ -258,12 +280,31 @@ export class DisputeProcedure {
    * the dispute has left, or a dispute now closed, is not sent, and the log says why.
    */
   heldEmailDue(now: number, held: { stage: number; kind: EmailKind; to: string[] }, cancelStale: () => boolean = () => true): boolean {
-    if (this.state.status === 'open' && this.state.stage === held.stage) return true;
+    if (this.heldEmailStillAsks(held)) return true;
+    const closing = this.state.closing !== undefined && held.kind !== 'rationale';
     // Asked only when it matters, as the rule was first recorded (disputes before it sent them).
     if (!cancelStale()) return true;
-    const reason = this.state.status === 'open' ? `the dispute has moved on to stage ${this.state.stage}` : `the dispute is closed (${this.state.status})`;
+    const reason =
+      held.kind === 'question'
+        ? this.state.question?.answer
+          ? 'the question has been answered'
+          : 'the time to answer has passed'
+        : this.state.status !== 'open'
+          ? `the dispute is closed (${this.state.status})`
+          : closing && this.state.stage === held.stage
+            ? `stage ${held.stage} has ended unresolved; only the organisations' records are awaited`
+            : `the dispute has moved on to stage ${this.state.stage}`;
     this.run(now, () => this.record({ type: 'email-cancelled', stage: held.stage, kind: held.kind, to: held.to, reason }));
     return false;
+  }
+
+  /** Whether an email held for office hours still asks something the dispute waits for (changes nothing). */
+  heldEmailStillAsks(held: { stage: number; kind: EmailKind }): boolean {
+    // While the close waits for the organisations, only the request for their records still asks anything.
+    const closing = this.state.closing !== undefined && held.kind !== 'rationale';
+    if (this.state.status === 'open' && this.state.stage === held.stage && !closing) return true;
+    // The question asked after closing is what the closed dispute waits for.
+    return held.kind === 'question' && this.awaitingAnswer();
   }
 
   /** A signal the procedure refused: kept in the event log, nothing else changes. */
@@ -326,6 +367,12 @@ export class DisputeProcedure {
     };
   }
 
+  /** Whether the dispute, closed, still waits for the answer to its form's question. */
+  awaitingAnswer(): boolean {
+    const question = this.state.question;
+    return this.state.status !== 'open' && question !== undefined && !question.answer && !question.unanswered;
+  }
+
   /** What an accepted update answers. */
   accepted(): { status: Status; stage: number; concludeBy: string | null } {
     return { status: this.state.status, stage: this.state.stage, concludeBy: this.deadlineOf() };
@@ -375,7 +422,10 @@ export class DisputeProcedure {
       if (input.reviewBy !== undefined && Date.parse(input.reviewBy) >= CALENDAR_RANGE.to) {
         reject(RejectionType.invalidPayload, 'reviewBy: expected an instant before 2100-01-01');
       }
-      if (this.rules.boardStage && input.decision === 'unresolved' && this.closesWithOrganisations()) {
+      if (state.closing) {
+        reject(RejectionType.notAllowed, `stage ${state.stage} has ended unresolved; the dispute closes once each organisation's decision and rationale is recorded (still awaited: ${this.missingOrganisations().map((party) => party.agency.id).join(', ')})`);
+      }
+      if (this.rules.boardStage && !this.rules.closingAwaitsOrganisations && input.decision === 'unresolved' && this.closesWithOrganisations()) {
         const given = new Set((input.organisations ?? []).map((entry) => entry.agencyId));
         const missing = this.start.parties.filter((party) => !given.has(party.agency.id)).map((party) => party.agency.id);
         if (missing.length) {
@@ -418,6 +468,33 @@ export class DisputeProcedure {
         }
       }
       return input;
+    },
+    recordRationale: (payload) => {
+      const input = this.parse(RationaleInput, payload);
+      this.mustBeOpen();
+      if (!this.rules.closingAwaitsOrganisations || !this.closesWithOrganisations()) {
+        reject(RejectionType.notAllowed, `each organisation's own decision and rationale is recorded at a stage that closes the dispute when unresolved; stage ${this.state.stage} does not`);
+      }
+      const party = this.rationaleParty(input.by);
+      if (!party) reject(RejectionType.notAParty, `${input.by} may not record an organisation's decision and rationale: its stage ${this.state.stage} contacts or its designated safeguarding lead do`);
+      if (this.state.organisations?.some((entry) => entry.agencyId === party.agency.id)) {
+        reject(RejectionType.notAllowed, `${party.agency.name}'s decision and rationale is already recorded`);
+      }
+      return input;
+    },
+    answerForm: (payload) => {
+      const input = this.parse(AnswerInput, payload);
+      const question = this.state.question;
+      if (this.state.status === 'open') reject(RejectionType.notAllowed, `the form's question is asked once the dispute is resolved or decided; it is still open`);
+      if (!question) reject(RejectionType.notAllowed, `this dispute's form asks nobody a question`);
+      if (input.field !== question.field) reject(RejectionType.invalidPayload, `field: expected '${question.field}'`);
+      if (input.by !== question.to.toLowerCase()) reject(RejectionType.notAParty, `${input.by} may not answer: the question was asked of the practitioner who raised the concern`);
+      if (question.answer) reject(RejectionType.notAllowed, `the question has already been answered (${question.answer.choice}); a second answer is not taken`);
+      if (question.unanswered) reject(RejectionType.closed, `the time to answer ended at ${iso(question.until)} and the ${this.policy.record!.name} has been sent`);
+      const choices = this.askedField()!.ask!.choices;
+      const choice = choices.find((offered) => offered.toLowerCase() === input.choice.toLowerCase());
+      if (!choice) reject(RejectionType.invalidPayload, `choice: expected one of ${choices.join(', ')}`);
+      return { ...input, choice };
     },
     raiseRisk: (payload) => {
       const input = this.parse(RaiseRiskInput, payload);
@@ -543,6 +620,13 @@ export class DisputeProcedure {
         ...(input.reason ? { reason: input.reason } : {}),
         ...(written ? { record: written } : {}),
       });
+      if (this.rules.closingAwaitsOrganisations && input.decision === 'unresolved' && this.closesWithOrganisations()) {
+        // Each organisation's entry given with the decision counts as its record (the first one stands).
+        for (const entry of input.organisations ?? []) {
+          if (!this.start.parties.some((party) => party.agency.id === entry.agencyId) || state.organisations?.some((given) => given.agencyId === entry.agencyId)) continue;
+          (state.organisations ??= []).push({ ...entry, by: input.by, at: this.at });
+        }
+      }
       if (input.decision === 'resolved') {
         state.agreedActions = input.agreedActions!;
         this.close('resolved', input.agreedActions!);
@@ -552,6 +636,19 @@ export class DisputeProcedure {
       } else {
         this.escalate('unresolved', `Stage ${state.stage} was recorded as unresolved: ${input.reason}`, input.reviewBy ? Date.parse(input.reviewBy) : undefined);
       }
+    },
+    recordRationale: (input) => {
+      const party = this.rationaleParty(input.by)!;
+      (this.state.organisations ??= []).push({ agencyId: party.agency.id, decision: input.decision, rationale: input.rationale, by: input.by, at: this.at });
+      this.record({ type: 'organisation-decision', by: input.by, agencyId: party.agency.id, decision: input.decision, rationale: input.rationale });
+      // The last one awaited closes the dispute.
+      if (this.state.closing && this.missingOrganisations().length === 0) this.close('unresolved', this.state.closing.reason);
+    },
+    answerForm: (input) => {
+      const question = this.state.question!;
+      question.answer = { choice: input.choice, ...(input.comment ? { comment: input.comment } : {}), by: input.by, at: this.at };
+      this.record({ type: 'question-answered', by: input.by, field: question.field, choice: input.choice, ...(input.comment ? { comment: input.comment } : {}) });
+      this.sendCompletedForm();
     },
     raiseRisk: (input) => {
       const { state, policy, last } = this;
@@ -697,8 +794,11 @@ export class DisputeProcedure {
       this.enterStage(next.stage, reason, detail, reviewBy);
       return;
     }
-    // A gated-out next stage (Leeds stage 4 for other practice issues): the dispute closes unresolved.
-    this.close('unresolved', `Stage ${this.state.stage} ended unresolved and the procedure has no further stage for a ${this.start.category} concern.`);
+    // A gated-out next stage (Leeds stage 4 for other practice issues): the dispute closes unresolved,
+    // once each organisation has recorded its own decision and rationale.
+    const text = `Stage ${this.state.stage} ended unresolved and the procedure has no further stage for a ${this.start.category} concern.`;
+    if (this.rules.closingAwaitsOrganisations && this.closesWithOrganisations() && this.missingOrganisations().length > 0) this.awaitOrganisations(text);
+    else this.close('unresolved', text);
   }
 
   private close(outcome: Outcome, text: string): void {
@@ -708,6 +808,7 @@ export class DisputeProcedure {
     state.escalateAt = null;
     state.remindAt = null;
     state.nextOverdueAt = null;
+    if (state.closing) state.closing.nextChaseAt = null;
     this.record({ type: 'closed', outcome });
     const everyone = involvedSoFar(this.view());
     if (!this.rules.boardStage) {
@@ -744,7 +845,14 @@ export class DisputeProcedure {
         });
         break;
       case 'unresolved':
-        this.email('closed-unresolved', everyone, { reason: text, writtenRecord: written.length ? written : this.organisationLines() });
+        if (this.rules.closingAwaitsOrganisations && stageOf(policy, state.stage).closingRecord) {
+          // Each organisation's own record; and the board representatives of any that gave none are told.
+          const silent = this.missingOrganisations();
+          const lines = [...written.filter((line) => !line.label.endsWith(': decision and rationale')), ...this.organisationLines()];
+          this.email('closed-unresolved', [...everyone, ...silent.map((party) => party.agency.boardRepresentative)], { reason: text, writtenRecord: lines });
+        } else {
+          this.email('closed-unresolved', everyone, { reason: text, writtenRecord: written.length ? written : this.organisationLines() });
+        }
         break;
       case 'withdrawn':
         // Officers told of the dispute so far are told it is withdrawn, as the parties are.
@@ -756,14 +864,103 @@ export class DisputeProcedure {
       this.notices(policy.onResolved ?? []);
       const form = policy.record;
       if (form && form.sendTo.length && state.stage >= Math.min(...form.stages)) {
-        const filled = buildForm(this.start, state, this.calendar, this.at)!;
-        this.notify(form.sendTo, 'officer-notice', { purpose: `The completed ${form.name}, sent after the issue has been resolved. (${form.cite})`, record: { name: filled.name, fields: filled.fields } });
+        // A field only the raising practitioner can answer is asked first; the form goes with the answer.
+        if (this.rules.formQuestions && this.askedField()) this.askQuestion();
+        else this.sendCompletedForm();
       }
     }
     if (policy.debrief && outcome !== 'withdrawn') {
       this.email('debrief', everyone, { purpose: policy.debrief.purpose });
     }
     this.publish();
+  }
+
+  /** The parties whose own decision and rationale is not yet recorded. */
+  private missingOrganisations() {
+    return this.start.parties.filter((party) => !this.state.organisations?.some((entry) => entry.agencyId === party.agency.id));
+  }
+
+  /** The party a person records the decision and rationale for: one of its current stage's contacts, or its designated safeguarding lead. */
+  private rationaleParty(by: string) {
+    const address = by.toLowerCase();
+    return this.start.parties.find((party) =>
+      [...tierContacts(this.view(), party, this.state.stage), party.agency.designatedSafeguardingLead].some((contact) => contact.email.toLowerCase() === address),
+    );
+  }
+
+  /** Who is asked for an organisation's decision and rationale: its stage contacts and its designated safeguarding lead. */
+  private rationaleContacts(parties: ReturnType<DisputeProcedure['missingOrganisations']>): Contact[] {
+    return parties.flatMap((party) => [...tierContacts(this.view(), party, this.state.stage), party.agency.designatedSafeguardingLead]);
+  }
+
+  /** The stage ended unresolved with no further stage: the close waits (bounded) for the organisations not yet recorded, asking them now. */
+  private awaitOrganisations(reason: string): void {
+    const { state } = this;
+    const wait = stageOf(this.policy, state.stage).closingRecord!.awaitFor?.amount ?? 5;
+    const until = this.calendar.addWorkingDays(new Date(this.at), wait).getTime();
+    state.escalateAt = null;
+    state.concludeBy = null;
+    state.remindAt = null;
+    state.nextOverdueAt = null;
+    state.closing = { reason, since: this.at, until, nextChaseAt: null, askedOn: [] };
+    this.record({ type: 'closing-held', awaiting: this.missingOrganisations().map((party) => party.agency.id), until: iso(until) });
+    this.chaseOrganisations();
+  }
+
+  /** Asks the organisations still missing (at once, then every working day in office hours) until the close's wait ends. */
+  private chaseOrganisations(): void {
+    const closing = this.state.closing!;
+    closing.askedOn.push(this.at);
+    const next = this.calendar.nextWorkingInstant(this.calendar.addWorkingDays(new Date(this.at), 1)).getTime();
+    closing.nextChaseAt = next < closing.until ? next : null;
+    const first = closing.askedOn.length === 1;
+    this.email('rationale', this.rationaleContacts(this.missingOrganisations()), {
+      reason: `${closing.reason} ${first ? 'Your organisation is asked' : 'A reminder: your organisation is still asked'} to record its decision and rationale by ${formatLondon(new Date(closing.until))}; after that the dispute closes recording that none was given, and your board representative is told.`,
+      asksForRationale: true,
+    });
+    this.publish();
+  }
+
+  /** The wait is over: the dispute closes, recording who gave no decision or rationale. */
+  private closeAfterWaiting(): void {
+    this.close('unresolved', this.state.closing!.reason);
+  }
+
+  /** The completed form, to those the policy's `record.sendTo` names. */
+  private sendCompletedForm(): void {
+    const form = this.policy.record!;
+    const filled = buildForm(this.start, this.state, this.calendar, this.at)!;
+    this.notify(form.sendTo, 'officer-notice', { purpose: `The completed ${form.name}, sent after the issue has been resolved. (${form.cite})`, record: { name: filled.name, fields: filled.fields } });
+  }
+
+  /** The form's field asked of someone after closing, if it has one. */
+  private askedField() {
+    return this.policy.record?.fields.find((field) => field.ask);
+  }
+
+  /** Asks the raising practitioner the form's question, by a link, and waits (bounded) for the answer. */
+  private askQuestion(): void {
+    const field = this.askedField()!;
+    const ask = field.ask!;
+    const raising = this.start.parties[0]!;
+    // The practitioner who raised it, or whoever the raising agency named in their place.
+    const person = tierContacts(this.view(), raising, this.policy.stages[0]!.stage)[0] ?? raising.practitioner;
+    const until = this.calendar.addWorkingDays(new Date(this.at), ask.within.amount).getTime();
+    this.state.question = { field: field.id, to: person.email, askedAt: this.at, until };
+    this.record({ type: 'question-asked', field: field.id, to: person.email, until: iso(until) });
+    this.email('question', [person], {
+      reason: `The dispute you raised has been ${this.state.status} at stage ${this.state.stage}. The board's ${this.policy.record!.name} asks you one question before it is completed and sent.`,
+      purpose: ask.cite,
+      question: { field: field.id, label: field.label, choices: ask.choices, until: iso(until) },
+    });
+  }
+
+  /** Nobody answered in time: the form goes, saying so. */
+  private questionUnanswered(): void {
+    const question = this.state.question!;
+    question.unanswered = true;
+    this.record({ type: 'question-unanswered', field: question.field });
+    this.sendCompletedForm();
   }
 
   private plan(enteredAt: number): void {
@@ -855,7 +1052,7 @@ export class DisputeProcedure {
     const sequence = (this.emailCounters.get(key) ?? 0) + 1;
     this.emailCounters.set(key, sequence);
     const batch: EmailBatch = { kind, sequence, recipients, facts: this.facts(extra) };
-    const asks = batch.facts.asksForDecision || batch.facts.asksForRepresentation;
+    const asks = batch.facts.asksForDecision || batch.facts.asksForRepresentation || batch.facts.asksForRationale || batch.facts.question !== undefined;
     const notBefore = this.rules.boardStage && asks ? officeHoursStart(this.calendar, this.policy.officeHours, this.now) : null;
     const addresses = recipients.map((contact) => contact.email);
     const form = this.rules.formCopies && extra.record ? { form: { name: extra.record.name, fields: extra.record.fields.map((field) => ({ ...field })) } } : {};
@@ -960,6 +1157,16 @@ export class DisputeProcedure {
   /** Each organisation's decision and rationale, or that it was not recorded before the stage ran out. */
   private organisationLines(): { label: string; value: string }[] {
     if (!stageOf(this.policy, this.state.stage).closingRecord) return [];
+    if (this.rules.closingAwaitsOrganisations) {
+      return this.start.parties.map((party) => {
+        const given = this.state.organisations?.find((entry) => entry.agencyId === party.agency.id);
+        const asked = (this.state.closing?.askedOn ?? []).map((at) => iso(at).slice(0, 10));
+        return {
+          label: `${party.agency.name}: decision and rationale`,
+          value: given ? `${given.decision} — ${given.rationale}` : `no decision or rationale given${asked.length ? ` (asked on ${asked.join(', ')})` : ''}`,
+        };
+      });
+    }
     return this.start.parties.map((party) => ({ label: `${party.agency.name}: decision and rationale`, value: 'not recorded before the stage’s time ran out' }));
   }
 
@@ -984,7 +1191,7 @@ export class DisputeProcedure {
 
   private publish(): void {
     const { state, policy, start } = this;
-    const deadline = state.status === 'open' ? (state.concludeBy ?? state.escalateAt) : null;
+    const deadline = state.status === 'open' ? (state.concludeBy ?? state.escalateAt ?? state.closing?.until ?? null) : null;
     const current = stageOf(policy, state.stage);
     const awaiting = start.parties.map((party) => party.agency.name).join('; ');
     this.emit({

@@ -1,5 +1,6 @@
 import type { Calendar } from '../../policies/calendar/calendar';
-import type { DisputeRecord, DisputeStart, Outcome, WrittenRecord } from './model';
+import type { Policy } from '../../policies/schema';
+import type { DisputeRecord, DisputeStart, DisputeView, Outcome, WrittenRecord } from './model';
 import { involvedSoFar, tierContacts, tierRole, type PartiesView } from './parties';
 import type { DisputeState } from './state';
 
@@ -48,6 +49,12 @@ export function buildForm(start: DisputeStart, state: DisputeState, calendar: Ca
     'receiving-manager': describeManager(view, 1, Math.min(state.stage, 3), state.enteredAt),
     effectiveness: '',
   };
+  const question = state.question;
+  if (question?.answer) {
+    values[question.field] = `${question.answer.choice}${question.answer.comment ? ` — ${question.answer.comment}` : ''} (the raising practitioner, ${dateOnly(question.answer.at)})`;
+  } else if (question?.unanswered) {
+    values[question.field] = `not answered (asked of the raising practitioner on ${dateOnly(question.askedAt)}; no answer by ${dateOnly(question.until)})`;
+  }
   if (state.status === 'decided' && start.policy.lastStage && state.decisions.at(-1)?.decision === 'decided') {
     // The board's outcome, named as its policy names it: "binding" only where the document says so.
     const board = start.policy.lastStage;
@@ -71,6 +78,26 @@ const effectWords = {
   recommendation: 'a recommendation, not a binding decision',
   unstated: 'the board’s outcome',
 } as const;
+
+/**
+ * A closed dispute's form question (North Somerset's effectiveness) as its event log and policy
+ * tell it: what the link form offers, and whether it is still awaited. Read from the events, so a
+ * view from the records store answers the same as one from the workflow.
+ */
+export function formQuestion(view: Pick<DisputeView, 'events'>, policy: Policy | undefined) {
+  const asked = view.events.find((event) => event.type === 'question-asked');
+  if (!asked || asked.type !== 'question-asked') return null;
+  const field = policy?.record?.fields.find((candidate) => candidate.id === asked.field);
+  const settled = view.events.find((event) => event.type === 'question-answered' || event.type === 'question-unanswered');
+  return {
+    field: asked.field,
+    to: asked.to,
+    label: field?.label ?? asked.field,
+    choices: field?.ask?.choices ?? [],
+    until: asked.until,
+    state: settled?.type === 'question-answered' ? ('answered' as const) : settled ? ('unanswered' as const) : ('awaited' as const),
+  };
+}
 
 /** A decision's written record, as labelled lines for an email or a form. */
 export function writtenRecordLines(record: WrittenRecord, start: DisputeStart): { label: string; value: string }[] {
@@ -154,6 +181,16 @@ export function buildRecord(start: DisputeStart, state: DisputeState, calendar: 
     ...(state.representations ? { representations: state.representations.map((r) => ({ ...r, at: iso(r.at) })) } : {}),
     ...(state.status === 'decided' && start.policy.lastStage ? { boardOutcome: { name: start.policy.lastStage.outcome.name, effect: start.policy.lastStage.outcome.effect } } : {}),
     form: buildForm(start, state, calendar, closedAt),
+    ...(state.organisations || state.closing
+      ? {
+          organisations: start.parties.map((party) => {
+            const given = state.organisations?.find((entry) => entry.agencyId === party.agency.id);
+            return given
+              ? { agencyId: given.agencyId, decision: given.decision, rationale: given.rationale, by: given.by, at: iso(given.at) }
+              : { agencyId: party.agency.id, askedOn: (state.closing?.askedOn ?? []).map(iso) };
+          }),
+        }
+      : {}),
     events: state.events,
   };
 }

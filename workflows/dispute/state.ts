@@ -27,6 +27,12 @@ export interface DisputeState {
   /** Everyone a notice went to, for the record's "copied to". */
   copiedTo: string[];
   closedAt: number | null;
+  /** Each organisation's own decision and rationale (Leeds stage 3). */
+  organisations?: { agencyId: string; decision: string; rationale: string; by: string; at: number }[];
+  /** The stage ended unresolved with no further stage: the close waits for the organisations' records until `until`. */
+  closing?: { reason: string; since: number; until: number; nextChaseAt: number | null; askedOn: number[] };
+  /** A form's question asked after closing, and its answer (or that none came by `until`). */
+  question?: { field: string; to: string; askedAt: number; until: number; answer?: { choice: string; comment?: string; by: string; at: number }; unanswered?: boolean };
   events: DisputeEvent[];
   /** Bumped by every change, so the main loop re-plans its timers. */
   version: number;

@@ -1,7 +1,9 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  CancellationScope,
   condition,
+  isCancellation,
   log,
   patched,
   proxyActivities,
@@ -14,7 +16,7 @@ import type { EmailActivities } from '../../activities/email/activities';
 import { CalendarRangeError } from '../../policies/calendar';
 import { DisputeAgencies, DisputeBoard, DisputeDeadline, DisputePolicy, DisputeRisk, DisputeStage, DisputeStatus } from '../search-attributes';
 import * as messages from './messages';
-import { DisputeStart, type DisputeRecord, type DisputeStartInput } from './model';
+import { DisputeStart, type DisputeRecord, type DisputeStartInput, type EmailKind } from './model';
 import { describe, DisputeProcedure, Rejection, type Effect, type Operation, type OperationInputs } from './procedure';
 import { recordWriteQuery } from './record-query';
 import { recordRow, recordWrites } from './record-writes';
@@ -39,6 +41,12 @@ const PATCH = {
   cancelStaleHeldEmails: 'cancel-stale-held-emails',
   /** An email carrying a form records the form in its `email-queued` event, for the store's copy of each form as sent. */
   formCopies: 'form-copies-in-event-log',
+  /** When the dispute closes, the timers of emails held for office hours that asked about it are cancelled, so it completes at once. */
+  cancelHeldTimersOnClose: 'cancel-held-timers-on-close',
+  /** A form field asked of someone after closing (North Somerset's effectiveness): asked by a link, the completed form waits for the answer. */
+  formQuestions: 'form-questions-after-closing',
+  /** A stage that closes unresolved (Leeds stage 3) waits for each organisation's own decision and rationale, chasing, rather than closing with "not recorded". */
+  closingAwaitsOrganisations: 'closing-awaits-organisations',
 } as const;
 
 // The shell around the procedure: it feeds the procedure the messages and the passing of time, and
@@ -97,11 +105,15 @@ async function runDispute(input: DisputeStartInput, offset: number): Promise<Dis
       overdueAtMostOnce: () => patched(PATCH.overdueAtMostOnce),
       boardStage: patched(boardStagePatch),
       formCopies: patched(PATCH.formCopies),
+      formQuestions: patched(PATCH.formQuestions),
+      closingAwaitsOrganisations: patched(PATCH.closingAwaitsOrganisations),
     },
     // Each effect is carried out as it arises, so commands and patch markers keep their recorded order.
     (effect) => carryOut([effect]),
   );
   const pendingEmails: Promise<void>[] = [];
+  /** Emails held for office hours, by the scope of their timer, until it fires. */
+  const heldEmails = new Map<CancellationScope, { stage: number; kind: EmailKind; to: string[] }>();
   // The records store follows the event log; writes never hold the dispute up.
   const recordNow = () => recordRow(start, procedure.state, procedure.calendar, procedure.snapshot(), now());
   const records = recordWrites(() => procedure.state.events, recordNow);
@@ -121,13 +133,23 @@ async function runDispute(input: DisputeStartInput, offset: number): Promise<Dis
     // The summary the Web UI shows names the kind and how many, never who.
     const execute = () => sendEmails.executeWithOptions({ ...emailOptions, summary: `Email: ${batch.kind}, stage ${stage}, ${batch.recipients.length} recipient(s)` }, [batch]);
     if (wait > 0) {
-      const held = sleep(wait, { summary: `Email: ${batch.kind}, stage ${stage}, waits for office hours` }).then(async () => {
-        if (!procedure.heldEmailDue(now(), sent, () => patched(PATCH.cancelStaleHeldEmails))) return;
-        await execute().then(
-          (result) => procedure.emailSettled(now(), sent, { sent: result.sent, rejected: result.rejected }),
-          (error: unknown) => procedure.emailSettled(now(), sent, { failed: error instanceof ActivityFailure && error.cause ? error.cause.message : String(error) }),
-        );
-      });
+      // Its own scope, so the timer can be cancelled when the dispute closes (`cancelHeldTimers`).
+      const scope = new CancellationScope();
+      const timer = scope.run(() => sleep(wait, { summary: `Email: ${batch.kind}, stage ${stage}, waits for office hours` }));
+      heldEmails.set(scope, sent);
+      const held = timer.then(
+        async () => {
+          heldEmails.delete(scope);
+          if (!procedure.heldEmailDue(now(), sent, () => patched(PATCH.cancelStaleHeldEmails))) return;
+          await execute().then(
+            (result) => procedure.emailSettled(now(), sent, { sent: result.sent, rejected: result.rejected }),
+            (error: unknown) => procedure.emailSettled(now(), sent, { failed: error instanceof ActivityFailure && error.cause ? error.cause.message : String(error) }),
+          );
+        },
+        (error: unknown) => {
+          if (!isCancellation(error)) throw error;
+        },
+      );
       pendingEmails.push(held);
       return;
     }
@@ -137,6 +159,23 @@ async function runDispute(input: DisputeStartInput, offset: number): Promise<Dis
         (error: unknown) => procedure.emailSettled(now(), sent, { failed: error instanceof ActivityFailure && error.cause ? error.cause.message : String(error) }),
       ),
     );
+  }
+
+  /**
+   * The dispute has closed (or its form's question is settled): an email still held for office
+   * hours that asks nothing any more would not be sent anyway (`heldEmailDue`), so its timer is
+   * cancelled now, with the same `email-cancelled` record, and the workflow completes at once
+   * instead of at 09:00. One that still asks (the effectiveness question, awaited) keeps its timer.
+   * Disputes that closed before this rule kept their timers (the patch is asked only when one lapses).
+   */
+  function cancelHeldTimers(): void {
+    const lapsed = [...heldEmails].filter(([, sent]) => !procedure.heldEmailStillAsks(sent));
+    if (lapsed.length === 0 || !patched(PATCH.cancelHeldTimersOnClose)) return;
+    for (const [scope, sent] of lapsed) {
+      procedure.heldEmailDue(now(), sent);
+      scope.cancel();
+      heldEmails.delete(scope);
+    }
   }
 
   function publish(publication: Extract<Effect, { type: 'publish' }>['publication']): void {
@@ -192,6 +231,8 @@ async function runDispute(input: DisputeStartInput, offset: number): Promise<Dis
   register('addNote', messages.addNote, messages.addNoteSignal);
   register('submitRepresentation', messages.submitRepresentation, messages.submitRepresentationSignal);
   register('convene', messages.convene, messages.conveneSignal);
+  register('answerForm', messages.answerForm, messages.answerFormSignal);
+  register('recordRationale', messages.recordRationale, messages.recordRationaleSignal);
   setHandler(messages.disputeState, () => procedure.snapshot());
   setHandler(recordWriteQuery, () => ({ row: recordNow(), lastSeq: procedure.state.events.length, events: procedure.state.events }));
 
@@ -212,6 +253,19 @@ async function runDispute(input: DisputeStartInput, offset: number): Promise<Dis
     if (!changed) carryOut(procedure.tick(now()));
   }
 
+  cancelHeldTimers();
+  // Closed: the form's question (North Somerset's effectiveness) has until its time is up to be answered.
+  while (procedure.awaitingAnswer()) {
+    records.kick();
+    const wake = procedure.nextWake()!;
+    if (wake <= now()) {
+      carryOut(procedure.tick(now()));
+      continue;
+    }
+    const seen = procedure.state.version;
+    if (!(await condition(() => procedure.state.version !== seen, wake - now(), { summary: procedure.wakeSummary(wake) }))) carryOut(procedure.tick(now()));
+  }
+  cancelHeldTimers();
   await Promise.all(pendingEmails); // each send records its own failure; none throws
   await records.flushed();
   return procedure.result();

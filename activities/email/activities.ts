@@ -118,7 +118,8 @@ export function createEmailActivities(settings: MailSettings) {
    * Sends every message of these batches, at most MAX_CONNECTIONS at once. `progress[i]` is batch
    * i's result so far (from the last heartbeat): those already sent or refused are not sent again.
    * Each message done is heartbeaten (and every 5 s while sends are in hand: a slow relay is not a
-   * dead worker); a transient failure is thrown once the messages in hand have settled.
+   * dead worker); a transient failure is thrown once the messages in hand have settled, carrying
+   * the progress as its details.
    */
   async function sendAll(batches: EmailBatch[], progress: EmailBatchResult[], beat: (results: EmailBatchResult[]) => void): Promise<EmailBatchResult[]> {
     const results = batches.map((_, i) => ({ sent: [...(progress[i]?.sent ?? [])], rejected: [...(progress[i]?.rejected ?? [])] }));
@@ -142,7 +143,9 @@ export function createEmailActivities(settings: MailSettings) {
     } finally {
       clearInterval(beating);
     }
-    if (transient) throw transient;
+    // The progress goes with the failure too: when the retries are given up, the workflow still
+    // knows which batches were finished (the last heartbeat is not carried by such a failure).
+    if (transient) throw ApplicationFailure.retryable((transient as Error).message, 'SmtpTransient', results);
     batches.forEach((batch, i) => {
       if (results[i]!.sent.length === 0 && results[i]!.rejected.length === 0 && batch.recipients.length > 0) {
         throw ApplicationFailure.nonRetryable('nothing was sent', 'NothingSent');

@@ -154,8 +154,9 @@ async function runDispute(input: DisputeStartInput, offset: number): Promise<Dis
       sendEmailsTogether.executeWithOptions({ ...emailOptions, summary }, [effects.map((effect) => effect.batch)]).then(
         (results) => sent.forEach((batch, i) => procedure.emailSettled(now(), batch, results[i]!)),
         (error: unknown) => {
-          // Given up (after days of retries): batches the heartbeat says were finished are on record as sent.
-          const progress = error instanceof ActivityFailure && error.cause instanceof TimeoutFailure ? (error.cause.lastHeartbeatDetails as EmailBatchResult[] | undefined) : undefined;
+          // Given up (after days of retries): batches the last attempt (or heartbeat) says were finished are on record as sent.
+          const cause = error instanceof ActivityFailure ? error.cause : undefined;
+          const progress = (cause instanceof ApplicationFailure ? cause.details?.[0] : cause instanceof TimeoutFailure ? cause.lastHeartbeatDetails : undefined) as EmailBatchResult[] | undefined;
           const reason = error instanceof ActivityFailure && error.cause ? error.cause.message : String(error);
           sent.forEach((batch, i) => {
             const done = progress?.[i];

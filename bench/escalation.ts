@@ -50,11 +50,24 @@ export async function escalationBench(): Promise<Row[]> {
       bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./bare-workflows.ts', import.meta.url)), logger: quiet }),
     ]);
     const worker = await createWorker({ connection: env.nativeConnection, namespace: 'default', taskQueue: 'bench', workflowBundle: { code }, dataConverter: data, activities: createActivities({ mail: mailTo(catcher) }) });
+    // Where the time goes: the same dispute with the email activities answering at once, sending nothing.
+    const stubbed = await createWorker({
+      connection: env.nativeConnection,
+      namespace: 'default',
+      taskQueue: 'bench-stubbed',
+      workflowBundle: { code },
+      dataConverter: data,
+      activities: {
+        ...createActivities({ mail: mailTo(catcher) }),
+        sendEmails: async (batch: EmailBatch) => ({ sent: batch.recipients.map((r) => r.email), rejected: [] }),
+        sendEmailsTogether: async (batches: EmailBatch[]) => batches.map((batch) => ({ sent: batch.recipients.map((r) => r.email), rejected: [] })),
+      },
+    });
     const bare = await Worker.create({ connection: env.nativeConnection, namespace: 'default', taskQueue: 'bench-bare', workflowBundle: { code: bareCode }, dataConverter: data });
     // Rotherham's four stages to the chair's decision, as calendar days (the durations do not matter: time skips).
     const stageMs = [4, 7, 2, 1].map((days) => days * 24 * HOUR);
 
-    const dispute = async (n: number) => {
+    const dispute = async (n: number, taskQueue = 'bench') => {
       const now = await env.currentTimeMs();
       const start = buildDisputeStart(
         {
@@ -75,7 +88,7 @@ export async function escalationBench(): Promise<Row[]> {
       const offset = Date.parse(CONCERN) - now;
       const before = catcher.messages.length;
       const started = performance.now();
-      const handle = await startPreviewDispute(env.client, 'bench', start, offset);
+      const handle = await startPreviewDispute(env.client, taskQueue, start, offset);
       await env.sleep(ROTHERHAM_STAGE_4 + HOUR - Date.parse(CONCERN));
       const chair = start.officers[policy.lastStage!.recordedBy.officers[0]!]!.email;
       await handle.executeUpdate(recordOutcome, { args: [{ stage: 4, decision: 'decided', by: chair, agreedActions: 'Benchmark.', safetyMeasuresConfirmed: true }] });
@@ -91,18 +104,23 @@ export async function escalationBench(): Promise<Row[]> {
       return { ms: performance.now() - started, events: (await handle.fetchHistory()).events?.length ?? 0 };
     };
 
-    const [ours, theirs] = await worker.runUntil(() =>
-      bare.runUntil(async () => {
-        await dispute(0); // warm up: the workers' first tasks load the bundles
-        await bareRun(0);
-        const ours = [];
-        const theirs = [];
-        for (let n = 1; n <= RUNS; n++) {
-          ours.push(await dispute(n));
-          theirs.push(await bareRun(n));
-        }
-        return [ours, theirs] as const;
-      }),
+    const [ours, withoutEmail, theirs] = await worker.runUntil(() =>
+      stubbed.runUntil(() =>
+        bare.runUntil(async () => {
+          await dispute(0); // warm up: the workers' first tasks load the bundles
+          await dispute(0.5, 'bench-stubbed');
+          await bareRun(0);
+          const ours = [];
+          const withoutEmail = [];
+          const theirs = [];
+          for (let n = 1; n <= RUNS; n++) {
+            ours.push(await dispute(n));
+            withoutEmail.push(await dispute(n + 0.5, 'bench-stubbed'));
+            theirs.push(await bareRun(n));
+          }
+          return [ours, withoutEmail, theirs] as const;
+        }),
+      ),
     );
     const range = (values: number[]) => `${Math.min(...values).toFixed(0)}–${Math.max(...values).toFixed(0)} ms`;
     const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -110,6 +128,10 @@ export async function escalationBench(): Promise<Row[]> {
       {
         name: `full four-stage escalation, every email to real SMTP (${RUNS} runs)`,
         value: `${range(ours.map((r) => r.ms))} (median ${median(ours.map((r) => r.ms)).toFixed(0)} ms; ${ours[0]!.emails} emails, ${ours[0]!.events} history events)`,
+      },
+      {
+        name: '  the same, the email activities stubbed (nothing sent)',
+        value: `${range(withoutEmail.map((r) => r.ms))} (median ${median(withoutEmail.map((r) => r.ms)).toFixed(0)} ms)`,
       },
       {
         name: 'bare Temporal: the same four deadlines as timers',
@@ -186,9 +208,27 @@ export async function batchBench(): Promise<Row[]> {
   }
 }
 
+/** The bare workflow's history: four timers, started, completed. */
+async function bareHistoryEvents(): Promise<number> {
+  installQuietRuntime();
+  const data = converter();
+  const env = await startTimeSkippingEnv(data);
+  try {
+    const { code } = await bundleWorkflowCode({ workflowsPath: fileURLToPath(new URL('./bare-workflows.ts', import.meta.url)), logger: quiet });
+    const bare = await Worker.create({ connection: env.nativeConnection, namespace: 'default', taskQueue: 'bench-bare', workflowBundle: { code }, dataConverter: data });
+    return await bare.runUntil(async () => {
+      const handle = await env.client.workflow.start('bareEscalation', { taskQueue: 'bench-bare', workflowId: `bare-${Date.now()}`, args: [[1, 2, 3, 4].map((days) => days * 24 * HOUR)] });
+      await handle.result();
+      return (await handle.fetchHistory()).events?.length ?? 0;
+    });
+  } finally {
+    await env.teardown();
+  }
+}
+
 export async function historyEventsBench(): Promise<Row[]> {
   const context = disputeContext(loadConfig());
-  const rows: Row[] = [];
+  const rows: Row[] = [{ name: 'bare Temporal: a workflow of four timers', value: `${await bareHistoryEvents()}` }];
   for (const policy of context.policies.list()) {
     const preview = await simulate({ policy: policy.id, concernAt: CONCERN, category: 'abuse', risk: 'standard', resolveAtStage: 4 }, context);
     rows.push({ name: `${policy.id}: history events, full escalation`, value: `${preview.historyEvents} (${preview.requested} emails)` });

@@ -108,14 +108,14 @@ export async function escalationBench(): Promise<Row[]> {
       stubbed.runUntil(() =>
         bare.runUntil(async () => {
           await dispute(0); // warm up: the workers' first tasks load the bundles
-          await dispute(0.5, 'bench-stubbed');
+          await dispute(100, 'bench-stubbed');
           await bareRun(0);
           const ours = [];
           const withoutEmail = [];
           const theirs = [];
           for (let n = 1; n <= RUNS; n++) {
             ours.push(await dispute(n));
-            withoutEmail.push(await dispute(n + 0.5, 'bench-stubbed'));
+            withoutEmail.push(await dispute(n + 100, 'bench-stubbed'));
             theirs.push(await bareRun(n));
           }
           return [ours, withoutEmail, theirs] as const;

@@ -1,4 +1,5 @@
 import { calendarBench } from './calendar';
+import { batchBench, escalationBench, historyEventsBench } from './escalation';
 import { apiBench } from './api';
 import { codecBench } from './codec';
 import { historyBench, suiteBench } from './workflow';
@@ -9,6 +10,9 @@ import { webBench } from './web';
 const benches: [string, () => { name: string; value: string }[] | Promise<{ name: string; value: string }[]>][] = [
   ['calendar', calendarBench],
   ['dispute history', historyBench],
+  ['escalation with emails, against bare Temporal', escalationBench],
+  ['decided batch of 10 emails', batchBench],
+  ['history events per policy, against bare Temporal', historyEventsBench],
   ['API against the dev server', apiBench],
   ['payload codec', codecBench],
   ['time-skipping suite', suiteBench],

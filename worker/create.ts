@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import type { DataConverter } from '@temporalio/common';
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerOptions, type WorkerPlugin } from '@temporalio/worker';
+import { releaseMail } from '../activities/email/transport';
 
 /** The production types plus `disputePreview` (a dispute on a shifted clock): for the simulator and the tests only. */
 export const previewWorkflowsPath = fileURLToPath(new URL('../workflows/preview.ts', import.meta.url));
@@ -30,7 +31,9 @@ export interface DisputeWorkerOptions {
 }
 
 export function createWorker(options: DisputeWorkerOptions): Promise<Worker> {
+  const release = (options.activities as { [releaseMail]?: () => void } | undefined)?.[releaseMail];
   return Worker.create({
+    ...(release ? { plugins: [releaseWhenStopped(release)] } : {}),
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
@@ -38,4 +41,18 @@ export function createWorker(options: DisputeWorkerOptions): Promise<Worker> {
     activities: options.activities ?? {},
     dataConverter: options.dataConverter,
   });
+}
+
+/** The email activities' pooled SMTP connections live as long as the worker runs, however it stops. */
+function releaseWhenStopped(release: () => void): WorkerPlugin {
+  return {
+    name: 'dispute-release-mail',
+    async runWorker(worker, next) {
+      try {
+        await next(worker);
+      } finally {
+        release();
+      }
+    },
+  };
 }

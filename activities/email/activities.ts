@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import { activityInfo, ApplicationFailure, heartbeat } from '@temporalio/activity';
 import nodemailer from 'nodemailer';
+import type { Contact } from '../../policies/schema';
 import { expiryDay, replyAddress, signDecisionToken, type ReplyAddressing } from '../../runtime/decision-token';
 import { renderEmail, type AnswerWay, type DecisionWays } from './templates';
+import { eachBounded, MAX_CONNECTIONS, pooledMailTransport, releaseMail } from './transport';
 import type { EmailBatch, EmailBatchResult } from './types';
 
 export interface MailSettings {
@@ -93,55 +95,99 @@ function transientReason(error: unknown): string {
 }
 
 export function createEmailActivities(settings: MailSettings) {
-  const transport = mailTransport(settings);
+  const transport = pooledMailTransport(settings);
+
+  /** Sends one message of a batch; a permanent refusal is returned, a transient failure thrown. */
+  async function sendOne(batch: EmailBatch, recipient: Contact): Promise<'sent' | { rejected: string }> {
+    // A party asked for its representation to the board answers the same way: by reply or by link.
+    const decision = (batch.facts.asksForDecision || batch.facts.asksForRepresentation || batch.facts.asksForRationale) && settings.decisions ? decisionWays(settings.decisions, batch, recipient.email) : undefined;
+    const answer = batch.facts.question && settings.decisions ? answerWay(settings.decisions, batch, recipient.email) : undefined;
+    const email = renderEmail(batch, recipient.name, decision?.ways, answer);
+    try {
+      await transport.sendMail({
+        from: settings.from,
+        to: { name: recipient.name, address: recipient.email },
+        ...(decision ? { replyTo: decision.ways.replyTo } : {}),
+        subject: email.subject,
+        text: email.text,
+        html: email.html,
+        messageId: messageIdFor(batch, recipient.email, settings.messageIdDomain, decision?.token),
+        headers: { 'X-Dispute-Id': batch.facts.disputeId, 'X-Dispute-Stage': String(batch.facts.stage), 'Auto-Submitted': 'auto-generated' },
+      });
+      return 'sent';
+    } catch (error) {
+      // Transient: the activity is retried with backoff. The failure goes into history and the
+      // worker's log, so it names the SMTP code only: server replies often quote the address.
+      if (!isPermanent(error)) throw ApplicationFailure.retryable(transientReason(error), 'SmtpTransient');
+      return { rejected: (error.response ?? error.message).slice(0, 300) };
+    }
+  }
+
+  /**
+   * Sends every message of these batches, at most MAX_CONNECTIONS at once. `progress[i]` is batch
+   * i's result so far (from the last heartbeat): those already sent or refused are not sent again.
+   * Each message done is heartbeaten (and every 5 s while sends are in hand: a slow relay is not a
+   * dead worker); a transient failure is thrown once the messages in hand have settled, carrying
+   * the progress as its details.
+   */
+  async function sendAll(batches: EmailBatch[], progress: EmailBatchResult[], beat: (results: EmailBatchResult[]) => void): Promise<EmailBatchResult[]> {
+    const results = batches.map((_, i) => ({ sent: [...(progress[i]?.sent ?? [])], rejected: [...(progress[i]?.rejected ?? [])] }));
+    const pending = batches.flatMap((batch, i) => {
+      const done = new Set([...results[i]!.sent, ...results[i]!.rejected.map((r) => r.to)]);
+      return batch.recipients.filter((recipient) => !done.has(recipient.email)).map((recipient) => ({ i, batch, recipient }));
+    });
+    let transient: unknown;
+    const beating = setInterval(() => beat(results), 5_000);
+    try {
+      await eachBounded(pending, MAX_CONNECTIONS, async ({ i, batch, recipient }) => {
+        try {
+          const outcome = await sendOne(batch, recipient);
+          if (outcome === 'sent') results[i]!.sent.push(recipient.email);
+          else results[i]!.rejected.push({ to: recipient.email, reason: outcome.rejected });
+          beat(results);
+        } catch (error) {
+          transient ??= error;
+        }
+      });
+    } finally {
+      clearInterval(beating);
+    }
+    // The progress goes with the failure too: when the retries are given up, the workflow still
+    // knows which batches were finished (the last heartbeat is not carried by such a failure).
+    if (transient) throw ApplicationFailure.retryable((transient as Error).message, 'SmtpTransient', results);
+    batches.forEach((batch, i) => {
+      if (results[i]!.sent.length === 0 && results[i]!.rejected.length === 0 && batch.recipients.length > 0) {
+        throw ApplicationFailure.nonRetryable('nothing was sent', 'NothingSent');
+      }
+    });
+    return results;
+  }
 
   return {
     /**
-     * Sends one email per recipient. Progress is kept in heartbeats (the workflow sets a heartbeat
-     * timeout), so a retry after a transient failure or a dead worker sends only to those not yet
-     * reached; a permanent rejection is reported, not retried.
+     * One batch (disputes started before the emails of a transition went as one activity). Progress
+     * is kept in heartbeats (the workflow sets a heartbeat timeout), so a retry after a transient
+     * failure or a dead worker sends only to those not yet reached; a permanent rejection is
+     * reported, not retried.
      */
     async sendEmails(batch: EmailBatch): Promise<EmailBatchResult> {
       const progress = (activityInfo().heartbeatDetails as EmailBatchResult | undefined) ?? { sent: [], rejected: [] };
-      const done = new Set([...progress.sent, ...progress.rejected.map((r) => r.to)]);
-      const result: EmailBatchResult = { sent: [...progress.sent], rejected: [...progress.rejected] };
-      for (const recipient of batch.recipients) {
-        if (done.has(recipient.email)) continue;
-        // A party asked for its representation to the board answers the same way: by reply or by link.
-        const decision = (batch.facts.asksForDecision || batch.facts.asksForRepresentation || batch.facts.asksForRationale) && settings.decisions ? decisionWays(settings.decisions, batch, recipient.email) : undefined;
-        const answer = batch.facts.question && settings.decisions ? answerWay(settings.decisions, batch, recipient.email) : undefined;
-        const email = renderEmail(batch, recipient.name, decision?.ways, answer);
-        // A slow relay is not a dead worker: keep beating while one send is in hand.
-        const beating = setInterval(() => heartbeat(result), 5_000);
-        try {
-          await transport.sendMail({
-            from: settings.from,
-            to: { name: recipient.name, address: recipient.email },
-            ...(decision ? { replyTo: decision.ways.replyTo } : {}),
-            subject: email.subject,
-            text: email.text,
-            html: email.html,
-            messageId: messageIdFor(batch, recipient.email, settings.messageIdDomain, decision?.token),
-            headers: { 'X-Dispute-Id': batch.facts.disputeId, 'X-Dispute-Stage': String(batch.facts.stage), 'Auto-Submitted': 'auto-generated' },
-          });
-          result.sent.push(recipient.email);
-        } catch (error) {
-          // Transient: the activity is retried with backoff. The failure goes into history and the
-          // worker's log, so it names the SMTP code only: server replies often quote the address.
-          if (!isPermanent(error)) throw ApplicationFailure.retryable(transientReason(error), 'SmtpTransient');
-          result.rejected.push({ to: recipient.email, reason: (error.response ?? error.message).slice(0, 300) });
-        } finally {
-          clearInterval(beating);
-        }
-        done.add(recipient.email);
-        heartbeat(result);
-      }
-      if (result.sent.length === 0 && result.rejected.length === 0 && batch.recipients.length > 0) {
-        throw ApplicationFailure.nonRetryable('nothing was sent', 'NothingSent');
-      }
-      return result;
+      const [result] = await sendAll([batch], [progress], (results) => heartbeat(results[0]));
+      return result!;
     },
+
+    /**
+     * Every batch one step of the procedure produced, as one activity: one result per batch, in
+     * order. The heartbeat carries every batch's progress, so a retry resumes where the last attempt
+     * stopped; each message keeps its own Message-ID (messageIdFor), whichever attempt sends it.
+     */
+    async sendEmailsTogether(batches: EmailBatch[]): Promise<EmailBatchResult[]> {
+      const progress = (activityInfo().heartbeatDetails as EmailBatchResult[] | undefined) ?? [];
+      return sendAll(batches, progress, (results) => heartbeat(results));
+    },
+
+    [releaseMail]: () => transport.close(),
   };
 }
 
-export type EmailActivities = ReturnType<typeof createEmailActivities>;
+export type EmailActivities = Omit<ReturnType<typeof createEmailActivities>, typeof releaseMail>;

@@ -58,7 +58,8 @@ export async function simulateCommand(args: string[], out: (text: string) => voi
     throw error;
   }
   if (values.json) {
-    out(JSON.stringify({ policy: simulation.policy.id, events: simulation.events.map(jsonEvent) }));
+    // historyEvents: what the preview cost the Temporal server, in events of the workflow's history.
+    out(JSON.stringify({ policy: simulation.policy.id, events: simulation.events.map(jsonEvent), historyEvents: simulation.historyEvents }));
     return;
   }
   const { policy } = simulation;

@@ -17,7 +17,7 @@ let env: TestWorkflowEnvironment;
 let smtp: SMTPServer;
 let port: number;
 const deliveries: string[] = [];
-/** While set, the next recipient after the first delivery hangs at RCPT: the worker is killed then. */
+/** While set, OTHER hangs at RCPT (the recipients go out concurrently): the worker is killed then. */
 let holdNext = true;
 let held = false;
 
@@ -28,7 +28,7 @@ beforeAll(async () => {
     disabledCommands: ['STARTTLS', 'AUTH'],
     logger: false,
     onRcptTo(address, _session, callback) {
-      if (holdNext && deliveries.length > 0) {
+      if (holdNext && address.address === OTHER) {
         held = true;
         return; // never answered: the sending worker dies waiting
       }
@@ -81,8 +81,9 @@ describe('email heartbeat', () => {
     await first.waitFor('worker ready');
     const handle = await startDispute(env.client, taskQueue, start);
 
-    // The first recipient is accepted, the second hangs; the heartbeat has reached the server.
+    // One recipient is accepted, the other hangs; the heartbeat has reached the server.
     await until('first delivery and the hold', () => (deliveries.length === 1 && held ? true : undefined), 60_000);
+    expect(deliveries).toEqual([RAISER]);
     await until(
       'heartbeat details on the server',
       async () => ((await handle.describe()).raw.pendingActivities ?? []).find((activity) => activity.heartbeatDetails?.payloads?.length) ?? undefined,
@@ -109,8 +110,10 @@ describe('email heartbeat', () => {
       // The heartbeat timeout (20 s) and the first retry interval (30 s), not the minute-long start-to-close.
       expect(retriedWithin).toBeLessThan(80_000);
       const history = await handle.fetchHistory();
-      // The email activity's attempts (the records store's writes are activities too).
-      const emailScheduled = new Set(history.events?.flatMap((event) => (event.activityTaskScheduledEventAttributes?.activityType?.name === 'sendEmails' ? [String(event.eventId)] : [])));
+      // The email activity's attempts (the records store's writes are activities too): one activity
+      // carries the transition's emails.
+      const emailScheduled = new Set(history.events?.flatMap((event) => (event.activityTaskScheduledEventAttributes?.activityType?.name === 'sendEmailsTogether' ? [String(event.eventId)] : [])));
+      expect(emailScheduled.size).toBe(1);
       const attempts =
         history.events?.flatMap((event) =>
           event.activityTaskStartedEventAttributes && emailScheduled.has(String(event.activityTaskStartedEventAttributes.scheduledEventId)) ? [event.activityTaskStartedEventAttributes.attempt] : [],

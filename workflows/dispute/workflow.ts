@@ -10,14 +10,16 @@ import {
   setCurrentDetails,
   setHandler,
   sleep,
+  TimeoutFailure,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { EmailActivities } from '../../activities/email/activities';
+import type { EmailBatchResult } from '../../activities/email/types';
 import { CalendarRangeError } from '../../policies/calendar';
 import { DisputeAgencies, DisputeBoard, DisputeDeadline, DisputePolicy, DisputeRisk, DisputeStage, DisputeStatus } from '../search-attributes';
 import * as messages from './messages';
 import { DisputeStart, type DisputeRecord, type DisputeStartInput, type EmailKind } from './model';
-import { describe, DisputeProcedure, Rejection, type Effect, type Operation, type OperationInputs } from './procedure';
+import { describe, DisputeProcedure, Rejection, type Effect, type Operation, type OperationInputs, type Publication } from './procedure';
 import { recordWriteQuery } from './record-query';
 import { recordRow, recordWrites } from './record-writes';
 
@@ -47,6 +49,11 @@ const PATCH = {
   formQuestions: 'form-questions-after-closing',
   /** A stage that closes unresolved (Leeds stage 3) waits for each organisation's own decision and rationale, chasing, rather than closing with "not recorded". */
   closingAwaitsOrganisations: 'closing-awaits-organisations',
+  /**
+   * Fewer history events: the emails one step of the procedure sends go out as one activity, and the
+   * timer for the next deadline stays set while its instant stands (an email sent, a note added).
+   */
+  fewerHistoryEvents: 'one-email-activity-per-transition',
 } as const;
 
 // The shell around the procedure: it feeds the procedure the messages and the passing of time, and
@@ -60,7 +67,9 @@ const emailOptions = {
   scheduleToCloseTimeout: '3 days',
   retry: { initialInterval: '30 seconds', backoffCoefficient: 2, maximumInterval: '30 minutes' },
 } as const;
-const { sendEmails } = proxyActivities<EmailActivities>(emailOptions);
+const { sendEmails, sendEmailsTogether } = proxyActivities<EmailActivities>(emailOptions);
+
+type SendEffect = Extract<Effect, { type: 'send' }>;
 
 /** One dispute, from the concern to its record. */
 export async function dispute(input: DisputeStartInput): Promise<DisputeRecord> {
@@ -111,6 +120,9 @@ async function runDispute(input: DisputeStartInput, offset: number): Promise<Dis
     // Each effect is carried out as it arises, so commands and patch markers keep their recorded order.
     (effect) => carryOut([effect]),
   );
+  const fewerEvents = patched(PATCH.fewerHistoryEvents);
+  /** While a step of the procedure runs (and fewerEvents): what it asks for, carried out once it has run. */
+  let collecting: { dueNow: SendEffect[]; publication: Publication | null } | null = null;
   const pendingEmails: Promise<void>[] = [];
   /** Emails held for office hours, by the scope of their timer, until it fires. */
   const heldEmails = new Map<CancellationScope, { stage: number; kind: EmailKind; to: string[] }>();
@@ -120,12 +132,57 @@ async function runDispute(input: DisputeStartInput, offset: number): Promise<Dis
 
   function carryOut(effects: Effect[]): void {
     for (const effect of effects) {
-      if (effect.type === 'send') send(effect);
-      else publish(effect.publication);
+      if (effect.type !== 'send') {
+        if (collecting) collecting.publication = effect.publication;
+        else publish(effect.publication);
+      } else if (collecting && !(effect.notBefore !== undefined && effect.notBefore > now())) collecting.dueNow.push(effect);
+      else send(effect);
     }
   }
 
-  function send({ batch, stage, notBefore }: Extract<Effect, { type: 'send' }>): void {
+  /**
+   * One step of the procedure (begin, a tick, a message applied). With fewerEvents, once it has run
+   * the search attributes are published once (as the step left them) and the batches it makes due
+   * now go out as one activity; a batch held for office hours waits on its own.
+   */
+  function step(run: () => Effect[]): void {
+    if (!fewerEvents) return carryOut(run());
+    const collected: NonNullable<typeof collecting> = { dueNow: [], publication: null };
+    collecting = collected;
+    try {
+      carryOut(run());
+    } finally {
+      collecting = null;
+    }
+    if (collected.publication) publish(collected.publication);
+    if (collected.dueNow.length > 0) sendTogether(collected.dueNow);
+  }
+
+  /** The batches due now, as one activity; the event log still records each batch as it settles. */
+  function sendTogether(effects: SendEffect[]): void {
+    const sent = effects.map(({ batch, stage }) => ({ stage, kind: batch.kind, to: batch.recipients.map((contact) => contact.email) }));
+    const kinds = [...new Set(effects.map((effect) => effect.batch.kind))].join(', ');
+    const recipients = effects.reduce((sum, effect) => sum + effect.batch.recipients.length, 0);
+    const summary = `Emails: ${kinds}, stage ${effects[0]!.stage}, ${effects.length} batch(es), ${recipients} recipient(s)`;
+    pendingEmails.push(
+      sendEmailsTogether.executeWithOptions({ ...emailOptions, summary }, [effects.map((effect) => effect.batch)]).then(
+        (results) => sent.forEach((batch, i) => procedure.emailSettled(now(), batch, results[i]!)),
+        (error: unknown) => {
+          // Given up (after days of retries): batches the last attempt (or heartbeat) says were finished are on record as sent.
+          const cause = error instanceof ActivityFailure ? error.cause : undefined;
+          const progress = (cause instanceof ApplicationFailure ? cause.details?.[0] : cause instanceof TimeoutFailure ? cause.lastHeartbeatDetails : undefined) as EmailBatchResult[] | undefined;
+          const reason = error instanceof ActivityFailure && error.cause ? error.cause.message : String(error);
+          sent.forEach((batch, i) => {
+            const done = progress?.[i];
+            const finished = done && done.sent.length + done.rejected.length === batch.to.length;
+            procedure.emailSettled(now(), batch, finished ? { sent: done.sent, rejected: done.rejected } : { failed: reason });
+          });
+        },
+      ),
+    );
+  }
+
+  function send({ batch, stage, notBefore }: SendEffect): void {
     const sent = { stage, kind: batch.kind, to: batch.recipients.map((contact) => contact.email) };
     const wait = notBefore === undefined ? 0 : notBefore - now();
     // An email that asks someone for something waits for office hours; the dispute's clock runs on.
@@ -178,7 +235,7 @@ async function runDispute(input: DisputeStartInput, offset: number): Promise<Dis
     }
   }
 
-  function publish(publication: Extract<Effect, { type: 'publish' }>['publication']): void {
+  function publish(publication: Publication): void {
     upsertSearchAttributes([
       { key: DisputeBoard, value: publication.board },
       { key: DisputePolicy, value: publication.policy },
@@ -204,7 +261,7 @@ async function runDispute(input: DisputeStartInput, offset: number): Promise<Dis
     setHandler(
       update,
       (payload: unknown) => {
-        carryOut(procedure.apply(operation, checked(operation, payload), now()));
+        step(() => procedure.apply(operation, checked(operation, payload), now()));
         return procedure.accepted();
       },
       { validator: (payload: unknown) => void checked(operation, payload) },
@@ -221,7 +278,7 @@ async function runDispute(input: DisputeStartInput, offset: number): Promise<Dis
         procedure.rejected(now(), operation, reason);
         return;
       }
-      carryOut(procedure.apply(operation, input, now()));
+      step(() => procedure.apply(operation, input, now()));
     });
   }
   register('recordOutcome', messages.recordOutcome, messages.recordOutcomeSignal);
@@ -236,22 +293,31 @@ async function runDispute(input: DisputeStartInput, offset: number): Promise<Dis
   setHandler(messages.disputeState, () => procedure.snapshot());
   setHandler(recordWriteQuery, () => ({ row: recordNow(), lastSeq: procedure.state.events.length, events: procedure.state.events }));
 
-  carryOut(procedure.begin(now()));
-  // Every change bumps the state's version, so the wait below re-plans its timer after any of them.
+  step(() => procedure.begin(now()));
+  // Every change bumps the state's version, so the wait below looks again after any of them: the
+  // old rules re-plan the timer each time, fewerEvents keeps it while the instant it waits for stands.
+  const timer = wakeTimer(now);
   while (procedure.state.status === 'open') {
     records.kick();
     const wake = procedure.nextWake();
     const seen = procedure.state.version;
     if (wake !== null && wake <= now()) {
-      carryOut(procedure.tick(now()));
+      step(() => procedure.tick(now()));
+      continue;
+    }
+    if (fewerEvents) {
+      const fired = timer.set(wake, wake === null ? '' : procedure.wakeSummary(wake));
+      await condition(() => procedure.state.version !== seen || fired());
+      if (fired()) step(() => procedure.tick(now()));
       continue;
     }
     const changed =
       wake === null
         ? await condition(() => procedure.state.version !== seen).then(() => true)
         : await condition(() => procedure.state.version !== seen, wake - now(), { summary: procedure.wakeSummary(wake) });
-    if (!changed) carryOut(procedure.tick(now()));
+    if (!changed) step(() => procedure.tick(now()));
   }
+  timer.set(null, '');
 
   cancelHeldTimers();
   // Closed: the form's question (North Somerset's effectiveness) has until its time is up to be answered.
@@ -259,11 +325,11 @@ async function runDispute(input: DisputeStartInput, offset: number): Promise<Dis
     records.kick();
     const wake = procedure.nextWake()!;
     if (wake <= now()) {
-      carryOut(procedure.tick(now()));
+      step(() => procedure.tick(now()));
       continue;
     }
     const seen = procedure.state.version;
-    if (!(await condition(() => procedure.state.version !== seen, wake - now(), { summary: procedure.wakeSummary(wake) }))) carryOut(procedure.tick(now()));
+    if (!(await condition(() => procedure.state.version !== seen, wake - now(), { summary: procedure.wakeSummary(wake) }))) step(() => procedure.tick(now()));
   }
   cancelHeldTimers();
   await Promise.all(pendingEmails); // each send records its own failure; none throws
@@ -271,3 +337,33 @@ async function runDispute(input: DisputeStartInput, offset: number): Promise<Dis
   return procedure.result();
 }
 
+/**
+ * One timer for the dispute's next wake: set again only when the instant changes (a decision moved
+ * the deadline), not each time the dispute records something, so history keeps one timer per wake.
+ */
+function wakeTimer(now: () => number) {
+  let current: { at: number; scope: CancellationScope; fired: boolean } | null = null;
+  return {
+    /** Waits for `at` on the dispute's clock (null: for nothing); returns whether the timer for it has fired. */
+    set(at: number | null, summary: string): () => boolean {
+      // A timer that fired before its instant on this clock (never expected) is set again, not spun on.
+      if (current && (current.at !== at || current.fired)) {
+        if (!current.fired) current.scope.cancel();
+        current = null;
+      }
+      if (at === null) return () => false;
+      if (!current) {
+        const timer = { at, scope: new CancellationScope(), fired: false };
+        timer.scope
+          .run(() => sleep(Math.max(1, at - now()), { summary }))
+          .then(
+            () => (timer.fired = true),
+            () => undefined, // cancelled: a new instant has its own timer
+          );
+        current = timer;
+      }
+      const timer = current;
+      return () => timer.fired;
+    },
+  };
+}

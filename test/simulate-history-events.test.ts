@@ -5,13 +5,15 @@ import { simulateCommand } from '../client/cli/simulate';
 // stage to its deadline, the board decides an hour into stage 4. One email activity per transition
 // and a wake timer kept while its instant stands took Rotherham from 359 events to about 200; the
 // bound per policy is what the code reaches today with room for how workflow tasks happen to
-// coalesce (issue 14's goal of 100 is not reached: the README says what limits it).
+// coalesce (issue 14's goal of 100 is not reached: the README says what limits it). North Somerset's
+// closed dispute then asks the raising practitioner how effective it was and waits for the answer
+// (issue 11): that email, its wait and the completed form add about 20 events.
 const BOUND: Record<string, number> = {
   'rotherham-rsab': 225,
   'cheshire-west-and-chester-lsab': 300,
   'leeds-sab': 235,
   'norfolk-nsab': 235,
-  'north-somerset-nssab': 235,
+  'north-somerset-nssab': 265,
 };
 
 describe('dispute simulate --json: historyEvents', () => {

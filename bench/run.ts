@@ -4,6 +4,8 @@ import { codecBench } from './codec';
 import { historyBench, suiteBench } from './workflow';
 import { recordsBench } from './records';
 import { webBench } from './web';
+import { memoryBench } from './memory';
+import { burstBench } from './burst';
 
 // `npm run bench`: prints each benchmark's figures; the README keeps the latest ones.
 const benches: [string, () => { name: string; value: string }[] | Promise<{ name: string; value: string }[]>][] = [
@@ -14,6 +16,8 @@ const benches: [string, () => { name: string; value: string }[] | Promise<{ name
   ['time-skipping suite', suiteBench],
   ['records store', recordsBench],
   ['board pages over 50,000 records', webBench],
+  ['open disputes on one worker', memoryBench],
+  ['a burst of deadlines at one instant', burstBench],
 ];
 
 const only = process.argv[2];

@@ -1,3 +1,4 @@
+import { Client } from '@temporalio/client';
 import { fileURLToPath } from 'node:url';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
@@ -31,6 +32,8 @@ export async function apiBench(): Promise<{ name: string; value: string }[]> {
     server: { executable: { type: 'existing-path', path: temporalCliPath() }, ip: '127.0.0.1', searchAttributes: [...searchAttributes], log: { format: 'pretty', level: 'error' } },
     client: { dataConverter: converter },
   });
+  // The bare baseline's client: no payload encryption, as a bare Temporal application has none.
+  const plain = new Client({ connection: env.connection, namespace: 'default' });
   const catcher = await startMailCatcher();
   const worker = await createWorker({
     connection: env.nativeConnection,
@@ -72,7 +75,7 @@ export async function apiBench(): Promise<{ name: string; value: string }[]> {
   };
   let bareCount = 0;
   const bare = async (latencies: number[]) => {
-    const handle = await env.client.workflow.start('bareDispute', { taskQueue: 'bare', workflowId: `bare-${process.pid}-${++bareCount}` });
+    const handle = await plain.workflow.start('bareDispute', { taskQueue: 'bare', workflowId: `bare-${process.pid}-${++bareCount}` });
     const started = performance.now();
     await handle.executeUpdate(bareOutcome, { args: [{ stage: 1, decision: 'resolved' }] });
     latencies.push(performance.now() - started);

@@ -1,3 +1,4 @@
+import { Client } from '@temporalio/client';
 import { readFileSync } from 'node:fs';
 import proto from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -31,6 +32,8 @@ export async function memoryBench(): Promise<{ name: string; value: string }[]> 
     server: { executable: { type: 'existing-path', path: temporalCliPath() }, ip: '127.0.0.1', searchAttributes: [...searchAttributes], log: { format: 'pretty', level: 'error' } },
     client: { dataConverter: converter },
   });
+  // The bare baseline's client: no payload encryption, as a bare Temporal application has none.
+  const plain = new Client({ connection: env.connection, namespace: 'default' });
   const smtp = await startDiscardingSmtp();
   const context = disputeContext(loadConfig());
   const { path: bundlePath } = await cachedBundle([workflowsPath, failureConverterPath], async () => {
@@ -56,7 +59,7 @@ export async function memoryBench(): Promise<{ name: string; value: string }[]> 
           const i = next++;
           if (kind === 'bare') {
             const id = `sleeper-${taskQueue}-${i}`;
-            await env.client.workflow.start('bareSleeper', { taskQueue, workflowId: id, args: [30] });
+            await plain.workflow.start('bareSleeper', { taskQueue, workflowId: id, args: [30] });
             ids[i] = id;
           } else {
             const start = buildDisputeStart(

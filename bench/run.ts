@@ -6,6 +6,7 @@ import { recordsBench } from './records';
 import { webBench } from './web';
 import { memoryBench } from './memory';
 import { burstBench } from './burst';
+import { simulateBench } from './simulate';
 
 // `npm run bench`: prints each benchmark's figures; the README keeps the latest ones.
 const benches: [string, () => { name: string; value: string }[] | Promise<{ name: string; value: string }[]>][] = [
@@ -18,6 +19,7 @@ const benches: [string, () => { name: string; value: string }[] | Promise<{ name
   ['board pages over 50,000 records', webBench],
   ['open disputes on one worker', memoryBench],
   ['a burst of deadlines at one instant', burstBench],
+  ['simulate beside policy list', simulateBench],
 ];
 
 const only = process.argv[2];

@@ -111,7 +111,7 @@ export async function memoryBench(): Promise<{ name: string; value: string }[]> 
   };
 
   try {
-    await measure('bare');
+    if (!process.env.BENCH_MEMORY_PROJECT_ONLY) await measure('bare');
     await measure('project', cache);
     // Today's worker, for comparison: the SDK's default cache here (sized from the heap limit).
     if (process.env.BENCH_MEMORY_DEFAULT) await measure('project', 2_300);

@@ -28,7 +28,9 @@ const script = fileURLToPath(new URL('./memory-worker.ts', import.meta.url));
 const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
 
 export async function startWorkerProcess(settings: WorkerProcessSettings): Promise<WorkerProcess> {
-  const child: ChildProcess = spawn(tsx, [script, JSON.stringify(settings)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // BENCH_WORKER_NODE_OPTIONS: e.g. --max-old-space-size=512, to see what a bounded heap does to RSS.
+  const nodeOptions = [process.env.NODE_OPTIONS, process.env.BENCH_WORKER_NODE_OPTIONS].filter(Boolean).join(' ');
+  const child: ChildProcess = spawn(tsx, [script, JSON.stringify(settings)], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) } });
   let latest: WorkerStatus = { rss: 0, cached: 0, activations: 0, activities: 0, escalations: [] };
   const listeners: ((status: WorkerStatus) => void)[] = [];
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -74,6 +76,8 @@ export async function startDiscardingSmtp(): Promise<{ host: string; port: numbe
       });
     },
   });
+  // A worker stopped mid-send resets its connection: nothing to report.
+  server.on('error', () => {});
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const { port } = server.server.address() as { port: number };
   return { host: '127.0.0.1', port, received: () => received, close: () => new Promise((resolve) => server.close(() => resolve())) };

@@ -37,7 +37,7 @@ export interface DisputeWorkerOptions {
  * (README, Benchmarks: a few milliseconds for a full escalation's history). The SDK's default
  * sizes the cache from the heap limit (about 2,300 here), at about 1.85 MiB a dispute.
  */
-export const DEFAULT_CACHED_DISPUTES = 200;
+export const DEFAULT_CACHED_DISPUTES = 100;
 
 export function createWorker(options: DisputeWorkerOptions): Promise<Worker> {
   return Worker.create({

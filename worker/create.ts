@@ -34,7 +34,7 @@ export interface DisputeWorkerOptions {
 /**
  * Disputes kept in memory between events. A dispute sleeps for days between them, so a cached one
  * is memory held for nothing most of the time; one evicted replays its history on its next event
- * (README, Benchmarks: a few milliseconds for a full escalation's history). The SDK's default
+ * (README, Benchmarks: ~170 ms for a full escalation's history on a loaded machine). The SDK's default
  * sizes the cache from the heap limit (about 2,300 here), at about 1.85 MiB a dispute.
  */
 export const DEFAULT_CACHED_DISPUTES = 100;

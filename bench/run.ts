@@ -5,6 +5,9 @@ import { codecBench } from './codec';
 import { historyBench, suiteBench } from './workflow';
 import { recordsBench } from './records';
 import { webBench } from './web';
+import { memoryBench } from './memory';
+import { burstBench } from './burst';
+import { simulateBench } from './simulate';
 
 // `npm run bench`: prints each benchmark's figures; the README keeps the latest ones.
 const benches: [string, () => { name: string; value: string }[] | Promise<{ name: string; value: string }[]>][] = [
@@ -18,6 +21,9 @@ const benches: [string, () => { name: string; value: string }[] | Promise<{ name
   ['time-skipping suite', suiteBench],
   ['records store', recordsBench],
   ['board pages over 50,000 records', webBench],
+  ['open disputes on one worker', memoryBench],
+  ['a burst of deadlines at one instant', burstBench],
+  ['simulate beside policy list', simulateBench],
 ];
 
 const only = process.argv[2];

@@ -8,7 +8,7 @@ import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { ApplicationFailure, type TypedSearchAttributes } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import { z } from 'zod';
 import * as messages from '../workflows/dispute/messages';
@@ -25,6 +25,8 @@ import type { RecordsStore } from '../records/open';
 import { listRecords, readStoredDispute, type RecordSummary } from '../records/read';
 import { ListFilter } from '../records/filter';
 import { buildDisputeStart, disputeContext, DisputeInputError, newDisputeId, NewDispute, startDispute, type DisputeContext } from './disputes';
+import type { Visible } from './access';
+import { knownParties, rememberParties } from './parties';
 
 // What the API and the CLI both do to disputes, over a Temporal client. Errors come out as
 // DisputeFailure, whose kind each interface maps to its own words (HTTP status, exit code).
@@ -191,10 +193,12 @@ export async function openDispute(
     await checkTemporal(disputes);
     try {
       await within(disputes, queryWithinMs, () => startDispute(disputes.client, disputes.taskQueue, start, hash ? { memo: { requestHash: hash } } : {}));
+      rememberParties(disputes.client, start.disputeId, { board: start.policy.board.id, agencies: start.parties.map((party) => party.agency.id) });
       return { disputeId: start.disputeId, created: true };
     } catch (error) {
       if (!(error instanceof WorkflowExecutionAlreadyStartedError && disputeId && idempotency)) throw error;
       const first = await within(disputes, reachableWithinMs, () => disputes.client.workflow.getHandle(disputeId).describe());
+      rememberParties(disputes.client, disputeId, partiesOfAttributes(first.typedSearchAttributes));
       const firstHash = first.memo?.requestHash;
       if (idempotency.sameRequest && typeof firstHash === 'string' && firstHash !== hash) {
         throw new DisputeFailure('key-reused', `Idempotency-Key '${idempotency.key}' was used for a different request; use a new key for a new dispute`, 'Idempotency-Key');
@@ -235,6 +239,12 @@ async function endReason(disputes: Disputes, disputeId: string, ended: Ended): P
  * shows as such with the reason, never as the open dispute its last state would claim.
  */
 export async function readDispute(disputes: Disputes, disputeId: string): Promise<DisputeView> {
+  const view = await readDisputeView(disputes, disputeId);
+  rememberParties(disputes.client, disputeId, { board: view.board, agencies: view.agencies.map((agency) => agency.id) });
+  return view;
+}
+
+async function readDisputeView(disputes: Disputes, disputeId: string): Promise<DisputeView> {
   try {
     const handle = disputes.client.workflow.getHandle(disputeId);
     const description = await within(disputes, reachableWithinMs, () => handle.describe());
@@ -275,6 +285,39 @@ export async function readDispute(disputes: Disputes, disputeId: string): Promis
       const stored = failure instanceof DisputeFailure && failure.kind === 'not-found' ? await storedView(disputes, disputeId) : null;
       if (stored) return stored;
       throw failure;
+    }
+  }
+}
+
+function partiesOfAttributes(attributes: TypedSearchAttributes): Visible {
+  return { board: attributes.get(DisputeBoard) ?? '', agencies: attributes.get(DisputeAgencies) ?? [] };
+}
+
+/**
+ * A dispute's board and agencies, for deciding who may act on it: remembered from its start or an
+ * earlier read, else from its search attributes (one describe, no worker involved), else from the
+ * records store; null when there is no such dispute. `fresh` asks Temporal even when remembered.
+ */
+export async function disputeParties(disputes: Disputes, disputeId: string, options: { fresh?: boolean } = {}): Promise<Visible | null> {
+  const known = options.fresh ? undefined : knownParties(disputes.client, disputeId);
+  if (known) return known;
+  try {
+    const description = await within(disputes, reachableWithinMs, () => disputes.client.workflow.getHandle(disputeId).describe());
+    const parties = partiesOfAttributes(description.typedSearchAttributes);
+    if (parties.board && parties.agencies.length) {
+      rememberParties(disputes.client, disputeId, parties);
+      return parties;
+    }
+    // Without its search attributes (never seen, but cheap to cover): the dispute's own view.
+    const view = await readDispute(disputes, disputeId);
+    return { board: view.board, agencies: view.agencies.map((agency) => agency.id) };
+  } catch (error) {
+    try {
+      translate(error, disputeId);
+    } catch (failure) {
+      if (!(failure instanceof DisputeFailure && failure.kind === 'not-found')) throw failure;
+      const stored = await storedView(disputes, disputeId);
+      return stored ? { board: stored.board, agencies: stored.agencies.map((agency) => agency.id) } : null;
     }
   }
 }
@@ -364,26 +407,35 @@ export async function earlierAnswer(disputes: Disputes, disputeId: string, reque
   }
 }
 
-/** Sends an update and waits for its answer; the same `requestId` twice is applied once. */
+/**
+ * Sends an update and waits for its answer; the same `requestId` twice is applied once. The update
+ * goes straight to the workflow (its validator decides); only when it fails is the dispute described,
+ * to say why a closed one is closed.
+ */
 export async function act(disputes: Disputes, disputeId: string, operation: Operation, payload: unknown, requestId?: string, key = requestId): Promise<messages.Accepted> {
   if (requestId) {
     const earlier = await earlierAnswer(disputes, disputeId, requestId, payload, key!);
     if (earlier) return earlier;
   }
+  const handle = disputes.client.workflow.getHandle(disputeId);
   try {
-    const handle = disputes.client.workflow.getHandle(disputeId);
-    const description = await within(disputes, reachableWithinMs, () => handle.describe());
-    if (description.status.name !== 'RUNNING') {
-      const ended = endedStatus[description.status.name];
-      const status = ended ? await endReason(disputes, disputeId, ended) : (description.typedSearchAttributes.get(DisputeStatus) ?? 'closed');
-      throw new DisputeFailure('conflict', `the dispute is closed (${status})`);
-    }
-    return await handle
-      .executeUpdate(messages[operation] as typeof messages.recordOutcome, { args: [payload], ...(requestId ? { updateId: requestId } : {}) });
+    return await handle.executeUpdate(messages[operation] as typeof messages.recordOutcome, { args: [payload], ...(requestId ? { updateId: requestId } : {}) });
   } catch (error) {
-    // A dispute Temporal no longer has, but the store does, is closed: nothing can be sent to it.
-    const stored = error instanceof WorkflowNotFoundError ? await storedView(disputes, disputeId) : null;
-    if (stored) throw new DisputeFailure('conflict', `the dispute is closed (${stored.status})`);
+    if (error instanceof WorkflowUpdateFailedError || error instanceof DisputeFailure) translate(error, disputeId);
+    // Not applied: a closed (or ended, or unknown) workflow, or Temporal not answering.
+    try {
+      const description = await within(disputes, reachableWithinMs, () => handle.describe());
+      if (description.status.name !== 'RUNNING') {
+        const ended = endedStatus[description.status.name];
+        const status = ended ? await endReason(disputes, disputeId, ended) : (description.typedSearchAttributes.get(DisputeStatus) ?? 'closed');
+        throw new DisputeFailure('conflict', `the dispute is closed (${status})`);
+      }
+    } catch (described) {
+      // A dispute Temporal no longer has, but the store does, is closed: nothing can be sent to it.
+      const stored = described instanceof WorkflowNotFoundError ? await storedView(disputes, disputeId) : null;
+      if (stored) throw new DisputeFailure('conflict', `the dispute is closed (${stored.status})`);
+      if (described instanceof DisputeFailure || described instanceof WorkflowNotFoundError) translate(described, disputeId);
+    }
     translate(error, disputeId);
   }
 }

@@ -1,20 +1,15 @@
 import type { DataConverter } from '@temporalio/common';
-import proto from '@temporalio/proto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { createActivities } from '../activities';
 import { CALENDAR_RANGE } from '../policies/calendar';
 import { agenciesOfBoard } from '../policies/directory';
 import type { Policy } from '../policies/schema';
-import { startMailCatcher, type MailCatcher } from '../runtime/mail-catcher';
-import { installQuietRuntime } from '../runtime/quiet-runtime';
+import type { MailCatcher } from '../runtime/mail-catcher';
 import { KeyRing } from '../runtime/key-ring';
 import { dataConverter, failureConverterPath } from '../runtime/payload-codec';
-import { startTimeSkippingEnv } from '../runtime/time-skipping';
-import { createWorker, previewWorkflowsPath } from '../worker/create';
 import { disputeState, recordOutcome } from '../workflows/dispute/messages';
 import type { DisputeEvent, DisputeView } from '../workflows/dispute/model';
-import { bundleWorkflowCode } from '@temporalio/worker';
 import { buildDisputeStart, DisputeInputError, startPreviewDispute, type DisputeContext, type NewDispute } from './disputes';
+import { cachedBundle } from './simulate-bundle';
 
 // `dispute simulate`: the real workflow and the real email activities on the time-skipping server,
 // emailing an in-process SMTP server, for a board manager who wants to see a policy play out.
@@ -60,13 +55,25 @@ export async function simulate(request: SimulationRequest, context: DisputeConte
   const agencies = agenciesOfBoard(context.directory, policy.board.id);
   if (agencies.length < 2) throw new DisputeInputError(`the directory needs two agencies of ${policy.board.name} to preview its policy`, 'agencies');
 
+  // The worker, the bundler, the test server's client and the mailer load only here: the other
+  // commands (`dispute policy list`) share the CLI's entry and need none of them.
+  const [{ installQuietRuntime }, { startMailCatcher }, { startTimeSkippingEnv }, { createWorker, previewWorkflowsPath }, { createActivities }] = await Promise.all([
+    import('../runtime/quiet-runtime'),
+    import('../runtime/mail-catcher'),
+    import('../runtime/time-skipping'),
+    import('../worker/create'),
+    import('../activities'),
+  ]);
   installQuietRuntime();
   const catcher = await startMailCatcher();
   let env: TestWorkflowEnvironment | undefined;
   try {
     env = await startTimeSkippingEnv(converter);
-    // The preview bundle: only here (and in the tests) is a dispute's clock shifted.
-    const { code } = await bundleWorkflowCode({ workflowsPath: previewWorkflowsPath, failureConverterPath, logger: quietBundler });
+    // The preview bundle: only here (and in the tests) is a dispute's clock shifted. Cached on disk by its sources' hash.
+    const { code } = await cachedBundle([previewWorkflowsPath, failureConverterPath], async () => {
+      const { bundleWorkflowCode } = await import('@temporalio/worker');
+      return (await bundleWorkflowCode({ workflowsPath: previewWorkflowsPath, failureConverterPath, logger: quietBundler })).code;
+    });
     const worker = await createWorker({
       connection: env.nativeConnection,
       namespace: env.namespace ?? 'default',
@@ -174,6 +181,7 @@ async function drive(
   const deadline = Date.now() + 10_000;
   while (catcher.messages.length < requested - refused && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   const history = await handle.fetchHistory();
+  const { default: proto } = await import('@temporalio/proto');
   const historyBytes = proto.temporal.api.history.v1.History.encode(history).finish().length;
   return { disputeId: start.disputeId, events: view.events, status: view.status, delivered: catcher.messages.length, requested, historyEvents: history.events?.length ?? 0, historyBytes };
 }

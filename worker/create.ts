@@ -28,7 +28,17 @@ export interface DisputeWorkerOptions {
   activities?: WorkerOptions['activities'];
   /** runtime/payload-codec.ts's `dataConverter(keyRing)`: payloads and failures encrypted. */
   dataConverter: DataConverter;
+  /** How many disputes the worker keeps in memory between their events; the default suits disputes that sleep for days. */
+  maxCachedWorkflows?: number;
 }
+
+/**
+ * Disputes kept in memory between events. A dispute sleeps for days between them, so a cached one
+ * is memory held for nothing most of the time; one evicted replays its history on its next event
+ * (README, Benchmarks: ~170 ms for a full escalation's history on a loaded machine). The SDK's default
+ * sizes the cache from the heap limit (about 2,300 here), at about 1.85 MiB a dispute.
+ */
+export const DEFAULT_CACHED_DISPUTES = 100;
 
 export function createWorker(options: DisputeWorkerOptions): Promise<Worker> {
   const release = (options.activities as { [releaseMail]?: () => void } | undefined)?.[releaseMail];
@@ -40,6 +50,7 @@ export function createWorker(options: DisputeWorkerOptions): Promise<Worker> {
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
     activities: options.activities ?? {},
     dataConverter: options.dataConverter,
+    maxCachedWorkflows: options.maxCachedWorkflows ?? DEFAULT_CACHED_DISPUTES,
   });
 }
 

@@ -3,11 +3,11 @@ import { z } from 'zod';
 import { describeIssues } from '../../runtime/errors';
 import { AnswerInput, ChangeContactInput, NoteInput, RationaleInput, OutcomeInput, RaiseRiskInput, RepresentationInput, WithdrawInput, type DisputeView } from '../../workflows/dispute/model';
 import { NewDispute } from '../disputes';
-import { act, checkTemporal, earlierAnswer, DisputeFailure, listDisputePage, ListFilter, openDispute, readDispute, recordAccess, type Disputes, type FailureKind, type Operation } from '../operations';
+import { act, checkTemporal, DisputeFailure, disputeParties, listDisputePage, ListFilter, openDispute, readDispute, recordAccess, type Disputes, type FailureKind, type Operation } from '../operations';
 import type { Reader } from '../../records/access-log';
 import { domainOf } from '../../policies/directory-schema';
 import { parseJsonBody } from './json-body';
-import { maySee, viewerOfCaller } from '../access';
+import { maySee, viewerOfCaller, type Visible } from '../access';
 import type { ApiKeys, Caller } from './keys';
 import { registerCodec, type CodecOptions } from './codec';
 import { registerDecisionPages, type DecisionPagesOptions } from './decision-pages';
@@ -111,6 +111,20 @@ async function visibleDispute(disputes: Disputes, caller: Caller, disputeId: str
   return view;
 }
 
+/**
+ * The board and agencies of a dispute this caller may act on, without reading the dispute: parties
+ * never change, so what the process saw at the start or a read (else the search attributes) decides.
+ * Refused, it is the same 404 as a dispute that does not exist, after the same round trip to
+ * Temporal, so neither the answer nor its time tells a caller that the dispute exists.
+ */
+async function actionableDispute(disputes: Disputes, caller: Caller, disputeId: string): Promise<Visible> {
+  const viewer = viewerOfCaller(caller);
+  const known = await disputeParties(disputes, disputeId);
+  if (known && maySee(viewer, known)) return known;
+  if (known) await disputeParties(disputes, disputeId, { fresh: true });
+  throw new DisputeFailure('not-found', `no dispute '${disputeId}'`);
+}
+
 function officersOf(disputes: Disputes, boardId: string): string[] {
   return Object.values(disputes.context.directory.boards[boardId]?.officers ?? {}).map((officer) => officer.email.toLowerCase());
 }
@@ -121,28 +135,31 @@ function domainsOf(disputes: Disputes, agencyId: string): string[] {
 }
 
 /**
- * The person named in `by` must be one the caller speaks for: for an agency, one of its people in
- * this dispute at an address of its own (a contact it named is not enough: that is how it could
- * borrow someone else's name), never a board officer; for a board, its officers.
+ * The person named in `by` must be one the caller speaks for: for an agency, one of its people (an
+ * address of its own, never a board officer's), and the workflow's validator then holds it to the
+ * people of this dispute; for a board, its officers. Where another party shares the address's
+ * domain, the domain cannot tell them apart: the dispute's own list of each agency's people does.
  */
-function mustSpeakFor(disputes: Disputes, caller: Caller, view: DisputeView, by: string): void {
+async function mustSpeakFor(disputes: Disputes, caller: Caller, parties: Visible, disputeId: string, by: string): Promise<void> {
   const person = by.toLowerCase();
-  const officers = officersOf(disputes, view.board);
-  if (caller.kind === 'agency') {
-    const agency = view.agencies.find((candidate) => candidate.id === caller.agencyId);
-    if (!agency?.people.includes(person) || officers.includes(person) || !domainsOf(disputes, caller.agencyId).includes(domainOf(person))) {
-      throw new HttpError(403, 'forbidden', `by: ${by} is not one of ${caller.name}'s people in this dispute`, 'by');
-    }
+  if (caller.kind === 'board') {
+    if (!officersOf(disputes, caller.boardId).includes(person)) throw new HttpError(403, 'forbidden', `by: ${by} is not an officer of ${caller.boardId}`, 'by');
     return;
   }
-  if (!officersOf(disputes, caller.boardId).includes(person)) throw new HttpError(403, 'forbidden', `by: ${by} is not an officer of ${caller.boardId}`, 'by');
+  const notOurs = () => new HttpError(403, 'forbidden', `by: ${by} is not one of ${caller.name}'s people in this dispute`, 'by');
+  const domain = domainOf(person);
+  if (officersOf(disputes, parties.board).includes(person) || !domainsOf(disputes, caller.agencyId).includes(domain)) throw notOurs();
+  if (parties.agencies.some((agency) => agency !== caller.agencyId && domainsOf(disputes, agency).includes(domain))) {
+    const view = await readDispute(disputes, disputeId);
+    if (!view.agencies.find((agency) => agency.id === caller.agencyId)?.people.includes(person)) throw notOurs();
+  }
 }
 
 /** An agency changes only its own contacts, to addresses of its own, never to a board officer's; a board changes any. */
-function mayChangeContact(disputes: Disputes, caller: Caller, view: DisputeView, input: ChangeContactInput): void {
+function mayChangeContact(disputes: Disputes, caller: Caller, board: string, input: ChangeContactInput): void {
   if (caller.kind === 'board') return;
   if (input.agencyId !== caller.agencyId) throw new HttpError(403, 'forbidden', `agencyId: ${caller.name} may change only its own contacts`, 'agencyId');
-  const officers = officersOf(disputes, view.board);
+  const officers = officersOf(disputes, board);
   const domains = domainsOf(disputes, caller.agencyId);
   input.contacts.forEach((contact, index) => {
     const address = contact.email.toLowerCase();
@@ -241,19 +258,22 @@ export function buildApi(options: ApiOptions): FastifyInstance {
       { method: 'POST', path: `/disputes/{disputeId}/${path}`, summary, body, idempotent: true, responses: { 200: 'accepted: the dispute as it now stands', 409: 'the stage has passed or the dispute is closed' } },
       async ({ caller, body: input, params, request }) => {
         const key = idempotencyKey(request);
-        const view = await visibleDispute(disputes, caller, params.disputeId);
+        const parties = await actionableDispute(disputes, caller, params.disputeId);
         const requestId = key ? `${callerId(caller)}:${operation}:${key}` : undefined;
-        // A closed dispute's form question (North Somerset's effectiveness) is answered after it closed.
-        if (view.status !== 'open' && operation !== 'answerForm') {
-          // A retry whose first answer was lost (that request may have closed the dispute) gets that answer.
-          const earlier = requestId ? await earlierAnswer(disputes, params.disputeId, requestId, input, key!) : null;
-          if (earlier) return earlier;
-          throw new DisputeFailure('conflict', `the dispute is closed (${view.statusReason ?? view.status})`);
-        }
-        if (operation === 'changeContact') mayChangeContact(disputes, caller, view, input as unknown as ChangeContactInput);
-        mustSpeakFor(disputes, caller, view, input.by);
+        if (operation === 'changeContact') mayChangeContact(disputes, caller, parties.board, input as unknown as ChangeContactInput);
+        await mustSpeakFor(disputes, caller, parties, params.disputeId, input.by);
         // Only the parsed value goes to the workflow: its history keeps exactly what the schema names.
-        return act(disputes, params.disputeId, operation, input, requestId, key);
+        // Its validator has the last word (the stage, who is a party of it, whether the dispute is open);
+        // a retry whose first answer was lost (perhaps closing the dispute) gets that answer.
+        try {
+          return await act(disputes, params.disputeId, operation, input, requestId, key);
+        } catch (error) {
+          // The workflow refusing the person named: the field is `by`, as when the API refuses it.
+          if (error instanceof DisputeFailure && error.kind === 'forbidden' && !error.field && error.message.toLowerCase().startsWith(`${input.by.toLowerCase()} `)) {
+            throw new DisputeFailure('forbidden', error.message, 'by');
+          }
+          throw error;
+        }
       },
     );
   action('outcome', 'Record an outcome: resolved (agreed actions), unresolved (reason), or the board’s decision', 'recordOutcome', OutcomeInput);

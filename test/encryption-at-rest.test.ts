@@ -10,7 +10,7 @@ import { OperatorKeys } from '../client/api/operator-keys';
 import { buildApi } from '../client/api/server';
 import { temporalCliPath } from '../runtime/temporal-binaries';
 import { startDevWorker, type DevWorker } from './support/dev-worker';
-import { context } from './support/disputes';
+import { realClockContext } from './support/disputes';
 import { eventually } from './support/eventually';
 import { freePort, runCli } from './support/processes';
 import { testKeyRing } from './support/temporal';
@@ -36,8 +36,8 @@ beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'dispute-at-rest-'));
   dev = await startDevWorker({ dbFilename: join(dataDir, 'temporal.sqlite') });
   api = buildApi({
-    disputes: { client: dev.env.client, taskQueue: dev.taskQueue, context },
-    keys: ApiKeys.demo(context.directory).keys,
+    disputes: { client: dev.env.client, taskQueue: dev.taskQueue, context: realClockContext },
+    keys: ApiKeys.demo(realClockContext.directory).keys,
     codec: { keyRing: testKeyRing, operators: OperatorKeys.demo().keys, origins: [] },
   });
   base = await api.listen({ host: '127.0.0.1', port: await freePort() });

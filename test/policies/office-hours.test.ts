@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { describePolicy } from '../../policies/describe';
-import { builtInPolicyDir, parsePolicy, PolicyError } from '../../policies/load';
+import { builtInPolicyDir, parsePolicy, PolicyError, PolicyRegistry } from '../../policies/load';
+import { context, realClockContext } from '../support/disputes';
 
 const rawPolicy = (id: string) => parse(readFileSync(join(builtInPolicyDir, `${id}.yaml`), 'utf8'));
 
@@ -39,5 +40,14 @@ describe("a policy's office hours", () => {
     [{ start: '17:00', end: '09:00' }, /officeHours: office hours must start before they end/],
   ])('refuses %j, naming the field', (officeHours, message) => {
     expect(rejection({ ...rawPolicy('norfolk-nsab'), officeHours })).toMatch(message);
+  });
+
+  it('the real-clock tests run the five policies as shipped but sending at any hour; time-skipping tests keep the shipped files', () => {
+    const withoutHours = (registry: PolicyRegistry) => registry.list().map(({ officeHours: _hours, ...policy }) => policy);
+    expect(withoutHours(realClockContext.policies)).toEqual(withoutHours(PolicyRegistry.fromDirectory()));
+    expect(realClockContext.policies.list().map((policy) => policy.officeHours)).toEqual(Array(5).fill('any-time'));
+    expect(context.policies.list().map((policy) => policy.officeHours)).toEqual(Array(5).fill(undefined));
+    // Child processes (npm start, the API, the worker, the CLI) read the same folder.
+    expect(process.env.POLICY_DIR).toBe(inject('realClockPolicyDir'));
   });
 });

@@ -54,7 +54,7 @@ export function checkPolicy(policy: Policy): Problem[] {
     }
     if (policy.stages.at(-1)?.tier !== 'board') add('lastStage', "the last stage belongs to the board: its tier must be 'board'");
   }
-  if (policy.officeHours && policy.officeHours.start >= policy.officeHours.end) add('officeHours', `office hours must start before they end (${policy.officeHours.start}–${policy.officeHours.end})`);
+  if (policy.officeHours && policy.officeHours !== 'any-time' && policy.officeHours.start >= policy.officeHours.end) add('officeHours', `office hours must start before they end (${policy.officeHours.start}–${policy.officeHours.end})`);
   const action = policy.imminentRisk.action;
   if (action.kind === 'notify') checkRecipients('imminentRisk.action.to', action.to);
 

@@ -124,7 +124,8 @@ export function describePolicy(policy: Policy): string {
   for (const notice of policy.onResolved ?? []) lines.push(`On resolution at any stage, tell ${describeRecipient(policy, notice.to)}: ${notice.purpose}`);
   if (policy.debrief) lines.push(`After it closes, a debrief prompt to everyone involved: ${policy.debrief.purpose}`);
   const hours = policy.officeHours ?? { start: '09:00', end: '17:00' };
-  lines.push(`Emails that ask someone for something go out ${hours.start}–${hours.end} London time on working days${policy.officeHours ? '' : ' (the default)'}; deadlines never move`);
+  if (hours === 'any-time') lines.push('Emails that ask someone for something go out at any hour, on any day; deadlines never move');
+  else lines.push(`Emails that ask someone for something go out ${hours.start}–${hours.end} London time on working days${policy.officeHours ? '' : ' (the default)'}; deadlines never move`);
   const years = keepClosedYears(policy);
   lines.push(
     `Closed records are kept ${years} ${years === 1 ? 'year' : 'years'} after closing${policy.retention ? '' : ' (the default)'}, then their personal details are erased; the facts stay for reports${policy.retention?.cite ? ` (${policy.retention.cite})` : ''}`,

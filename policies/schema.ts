@@ -202,11 +202,17 @@ export const BoardStage = z.strictObject({
 });
 export type BoardStage = z.infer<typeof BoardStage>;
 
-/** When emails that ask a person for something may go out, in London time on working days. */
-export const OfficeHours = z.strictObject({
-  start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM'),
-  end: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM'),
-});
+/**
+ * When emails that ask a person for something may go out: hours in London time on working days, or
+ * 'any-time' for a board that wants them sent as soon as they are due, at any hour on any day.
+ */
+export const OfficeHours = z.union([
+  z.literal('any-time'),
+  z.strictObject({
+    start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM'),
+    end: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM'),
+  }),
+]);
 export type OfficeHours = z.infer<typeof OfficeHours>;
 
 export const Debrief = z.strictObject({ purpose: z.string().min(1), cite: Cite });
@@ -239,7 +245,7 @@ export const Policy = z.strictObject({
   onResolved: z.array(Notice).optional(),
   /** A prompt to debrief, to everyone involved, after the dispute closes. */
   debrief: Debrief.optional(),
-  /** Default 09:00–17:00. */
+  /** Default 09:00–17:00; 'any-time' sends such emails at once. */
   officeHours: OfficeHours.optional(),
   /**
    * The oldest concern a dispute may be started for, in calendar days before the start. A concern

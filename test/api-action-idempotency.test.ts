@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeys } from '../client/api/keys';
 import { buildApi } from '../client/api/server';
 import { startDevWorker, type DevWorker } from './support/dev-worker';
-import { context } from './support/disputes';
+import { realClockContext } from './support/disputes';
 
 // Issue 13, finding 5, on the actions (found in the hostile review of the merged main): an action's
 // Idempotency-Key reused with a different body answered 200 and silently dropped the second body
@@ -17,7 +17,7 @@ const RAISER = 'pat.raiser@rotherham-asc.example.org';
 
 beforeAll(async () => {
   dev = await startDevWorker();
-  app = buildApi({ disputes: { client: dev.env.client, taskQueue: dev.taskQueue, context }, keys: ApiKeys.demo(context.directory).keys });
+  app = buildApi({ disputes: { client: dev.env.client, taskQueue: dev.taskQueue, context: realClockContext }, keys: ApiKeys.demo(realClockContext.directory).keys });
   base = await app.listen({ port: 0, host: '127.0.0.1' });
 }, 120_000);
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeys } from '../client/api/keys';
 import { buildApi } from '../client/api/server';
 import { startDevWorker, type DevWorker } from './support/dev-worker';
-import { context } from './support/disputes';
+import { realClockContext } from './support/disputes';
 
 // Issue 13: a corpus of hostile and careless requests over every endpoint, against the real API,
 // dev server and worker. None may get a 5xx, none may hang, and every 400 says `invalid_request`.
@@ -34,8 +34,8 @@ const validStart = {
 beforeAll(async () => {
   dev = await startDevWorker();
   app = buildApi({
-    disputes: { client: dev.env.client, taskQueue: dev.taskQueue, context },
-    keys: ApiKeys.demo(context.directory).keys,
+    disputes: { client: dev.env.client, taskQueue: dev.taskQueue, context: realClockContext },
+    keys: ApiKeys.demo(realClockContext.directory).keys,
     decisions: { secret: 'corpus-secret-of-enough-length' },
   });
   base = await app.listen({ port: 0, host: '127.0.0.1' });

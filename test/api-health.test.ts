@@ -6,7 +6,7 @@ import { mailTransport } from '../activities/email/activities';
 import { ApiKeys } from '../client/api/keys';
 import { buildApi } from '../client/api/server';
 import { boundedRetries } from '../client/operations';
-import { context } from './support/disputes';
+import { realClockContext } from './support/disputes';
 import { startSmtpSink, testMailSettings, type SmtpSink } from './support/smtp-sink';
 import { devServerEnv } from './support/temporal';
 
@@ -30,8 +30,8 @@ beforeAll(async () => {
   const client = new Client({ connection, namespace: env.namespace ?? 'default' });
   const mail = testMailSettings(sink);
   app = buildApi({
-    disputes: { client, taskQueue: 'no-worker', context },
-    keys: ApiKeys.demo(context.directory).keys,
+    disputes: { client, taskQueue: 'no-worker', context: realClockContext },
+    keys: ApiKeys.demo(realClockContext.directory).keys,
     health: { smtp: () => mailTransport({ ...mail, port: sink?.port ?? mail.port }).verify() },
   });
   base = await app.listen({ port: 0, host: '127.0.0.1' });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeys } from '../client/api/keys';
 import { buildApi } from '../client/api/server';
 import { startDevWorker, type DevWorker } from './support/dev-worker';
-import { context } from './support/disputes';
+import { realClockContext } from './support/disputes';
 import { eventually } from './support/eventually';
 
 // The agency API over real HTTP, against the real dev server, with a worker and a real SMTP sink.
@@ -23,7 +23,7 @@ const OTHER = 'robin.other@rotherham-nhs.example.org';
 
 beforeAll(async () => {
   dev = await startDevWorker();
-  app = buildApi({ disputes: { client: dev.env.client, taskQueue: dev.taskQueue, context }, keys: ApiKeys.demo(context.directory).keys });
+  app = buildApi({ disputes: { client: dev.env.client, taskQueue: dev.taskQueue, context: realClockContext }, keys: ApiKeys.demo(realClockContext.directory).keys });
   base = await app.listen({ port: 0, host: '127.0.0.1' });
 });
 
@@ -236,7 +236,7 @@ describe('the agency API', () => {
     // Registered a month after the concern: at stage 4, where the chair decides.
     const disputeId = await started({ concernAt: new Date(Date.now() - 30 * 86_400_000).toISOString() });
     await eventually(() => call('GET', `/disputes/${disputeId}`), (r) => r.body.stage === 4);
-    const chair = context.directory.boards['rotherham-rsab']!.officers.chair!;
+    const chair = realClockContext.directory.boards['rotherham-rsab']!.officers.chair!;
     const toChair = { agencyId: 'rotherham-asc', stage: 4, contacts: [{ name: chair.name, email: chair.email }], by: RAISER, reason: 'Covering.' };
     // The exact attack: the ASC key names the chair as its stage-4 contact, then records "decided" as the chair.
     expect(await call('POST', `/disputes/${disputeId}/contacts`, { body: toChair })).toMatchObject({ status: 403, body: { error: 'forbidden', field: 'contacts.0.email' } });
@@ -265,7 +265,7 @@ describe('the agency API', () => {
     // An agency names its own deputy; the board's officers may change any agency's contacts.
     const deputy = { name: 'Dee Puty', email: 'dee.puty@rotherham-asc.example.org' };
     expect((await call('POST', `/disputes/${disputeId}/contacts`, { body: { ...toChair, contacts: [deputy] } })).status).toBe(200);
-    const manager = context.directory.boards['rotherham-rsab']!.officers['board-manager']!.email;
+    const manager = realClockContext.directory.boards['rotherham-rsab']!.officers['board-manager']!.email;
     const byBoard = { agencyId: 'rotherham-nhs', stage: 4, contacts: [{ name: 'Nia Deputy', email: 'nia.deputy@rotherham-nhs.example.org' }], by: manager, reason: 'Covering.' };
     expect((await call('POST', `/disputes/${disputeId}/contacts`, { key: BOARD, body: byBoard })).status).toBe(200);
     // The chair decides through the board's key.

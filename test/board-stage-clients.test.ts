@@ -10,7 +10,7 @@ import { handleReply, type Answer } from '../client/replies/handler';
 import { expiryDay, replyAddress, signDecisionToken } from '../runtime/decision-token';
 import { startDevWorker, type DevWorker } from './support/dev-worker';
 import { eventually } from './support/eventually';
-import { context, contactsAt, officer, twoAgencies } from './support/disputes';
+import { realClockContext, contactsAt, officer, twoAgencies } from './support/disputes';
 import { freePort, runCli } from './support/processes';
 
 // The last stage's outcome is the board's, whichever way a disputing agency tries to record it:
@@ -32,8 +32,8 @@ beforeAll(async () => {
   const apiPort = await freePort();
   apiBase = `http://127.0.0.1:${apiPort}`;
   dev = await startDevWorker({ decisions: { secret: SECRET, addressing: ADDRESSING, linkBase: apiBase, ttlDays: 30 } });
-  disputes = { client: dev.env.client, taskQueue: dev.taskQueue, context };
-  api = buildApi({ disputes, keys: ApiKeys.demo(context.directory).keys, decisions: { secret: SECRET } });
+  disputes = { client: dev.env.client, taskQueue: dev.taskQueue, context: realClockContext };
+  api = buildApi({ disputes, keys: ApiKeys.demo(realClockContext.directory).keys, decisions: { secret: SECRET } });
   await api.listen({ host: '127.0.0.1', port: apiPort });
 }, 120_000);
 
@@ -46,7 +46,7 @@ afterAll(async () => {
 async function atBoardStage(): Promise<string> {
   const start = buildDisputeStart(
     { policy: 'rotherham-rsab', concernAt: new Date().toISOString(), category: 'neglect', agencies: twoAgencies('rotherham'), personReference: 'RMBC-BOARD', summary: 'Board stage test.' },
-    context,
+    realClockContext,
   );
   await startDispute(dev.env.client, dev.taskQueue, start);
   for (const stage of [1, 2, 3]) {

@@ -1,9 +1,11 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { builtInPolicyDir } from '../policies/load';
 
-// The CLI as a person runs it: `npx dispute …` in the checkout, a real child process.
+// The CLI as a person runs it: `npx dispute …` in the checkout, a real child process, on the shipped
+// policies (not the real-clock tests' copies that global-setup.ts names in POLICY_DIR).
 function dispute(...args: string[]) {
-  const run = spawnSync('node', ['bin/dispute.js', ...args], { encoding: 'utf8' });
+  const run = spawnSync('node', ['bin/dispute.js', ...args], { encoding: 'utf8', env: { ...process.env, POLICY_DIR: builtInPolicyDir } });
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
@@ -85,7 +87,7 @@ describe('holiday data from the operator', () => {
     const run = (env: Record<string, string>) =>
       spawnSync('node', ['bin/dispute.js', 'policy', 'timeline', 'north-somerset-nssab', '--from', '2026-06-01T09:00:00+01:00', '--json'], {
         encoding: 'utf8',
-        env: { ...process.env, ...env },
+        env: { ...process.env, POLICY_DIR: builtInPolicyDir, ...env },
       });
     const plain = JSON.parse(run({}).stdout);
     const withHoliday = JSON.parse(run({ HOLIDAYS_FILE: file }).stdout);

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { builtInPolicyDir } from '../policies/load';
 import { runCli } from './support/processes';
 import { utc } from './workflow/scenarios';
 
 // `dispute simulate` as a board manager runs it: a real process with its own time-skipping server
-// and SMTP server, printing what the real workflow did.
-const dispute = (...args: string[]) => runCli(args);
+// and SMTP server, printing what the real workflow did, on the shipped policies (office hours and all).
+const dispute = (...args: string[]) => runCli(args, { POLICY_DIR: builtInPolicyDir });
 
 interface PreviewEvent {
   type: string;

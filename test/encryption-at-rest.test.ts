@@ -12,7 +12,7 @@ import { lazyRecordsStore, type LazyRecordsStore } from '../records/lazy';
 import { readStoredDispute } from '../records/read';
 import { temporalCliPath } from '../runtime/temporal-binaries';
 import { startDevWorker, type DevWorker } from './support/dev-worker';
-import { context } from './support/disputes';
+import { realClockContext } from './support/disputes';
 import { eventually } from './support/eventually';
 import { freePort, runCli } from './support/processes';
 import { testMailSettings } from './support/smtp-sink';
@@ -44,8 +44,8 @@ beforeAll(async () => {
   dev = await startDevWorker({ dbFilename: join(dataDir, 'temporal.sqlite'), records: records.get });
   const port = await freePort();
   api = buildApi({
-    disputes: { client: dev.env.client, taskQueue: dev.taskQueue, context, records: records.get },
-    keys: ApiKeys.demo(context.directory).keys,
+    disputes: { client: dev.env.client, taskQueue: dev.taskQueue, context: realClockContext, records: records.get },
+    keys: ApiKeys.demo(realClockContext.directory).keys,
     codec: { keyRing: testKeyRing, operators: OperatorKeys.demo().keys, origins: [] },
     web: { records: (await records.get()).db, secret: 'a test secret for the board pages', mail: testMailSettings(dev.sink), publicUrl: `http://127.0.0.1:${port}` },
   });

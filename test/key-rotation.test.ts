@@ -11,7 +11,7 @@ import { KeyRing } from '../runtime/key-ring';
 import { dataConverter, EncryptionCodec, payloadKeyId } from '../runtime/payload-codec';
 import { disputeState, recordOutcome } from '../workflows/dispute/messages';
 import type { DisputeRecord } from '../workflows/dispute/model';
-import { contactsAt, context, twoAgencies } from './support/disputes';
+import { contactsAt, realClockContext, twoAgencies } from './support/disputes';
 import { eventually } from './support/eventually';
 import { startSmtpSink, testMailSettings, type SmtpSink } from './support/smtp-sink';
 import { devServerEnv, testPayloadKeys } from './support/temporal';
@@ -84,7 +84,7 @@ describe('key rotation', () => {
     const oldClient = clientWith(before);
     const start = buildDisputeStart(
       { policy: 'norfolk-nsab', concernAt: new Date().toISOString(), category: 'neglect', agencies: twoAgencies('norfolk', 'gp', 'asc'), personReference: 'ROT-1', summary: 'Started under key 1.' },
-      context,
+      realClockContext,
     );
     const first = await workerWith(before);
     await first.runUntil(async () => {
@@ -137,7 +137,7 @@ describe('key rotation', () => {
     const client = clientWith(after);
     const start = buildDisputeStart(
       { policy: 'norfolk-nsab', concernAt: new Date().toISOString(), category: 'neglect', agencies: twoAgencies('norfolk', 'gp', 'asc'), personReference: 'ROT-2', summary: 'Open under key 2.' },
-      context,
+      realClockContext,
     );
     const worker = await workerWith(after);
     await worker.runUntil(async () => {

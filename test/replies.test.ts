@@ -18,7 +18,7 @@ import { inboundSizeLimit, startInboundSmtp, type InboundSmtp } from '../client/
 import { expiryDay, signDecisionToken } from '../runtime/decision-token';
 import { disputeState } from '../workflows/dispute/messages';
 import { startDevWorker, type DevWorker } from './support/dev-worker';
-import { context, twoAgencies } from './support/disputes';
+import { realClockContext, twoAgencies } from './support/disputes';
 import { eventually } from './support/eventually';
 import { testDomains } from './support/mail-dns';
 import { freePort } from './support/processes';
@@ -61,7 +61,7 @@ beforeAll(async () => {
   apiBase = `http://127.0.0.1:${apiPort}`;
   dev = await startDevWorker({ decisions: { secret: SECRET, addressing: { localPart: 'reply', domain: DOMAIN }, linkBase: apiBase, ttlDays: 30 } });
   sink = dev.sink;
-  disputes = { client: dev.env.client, taskQueue: dev.taskQueue, context };
+  disputes = { client: dev.env.client, taskQueue: dev.taskQueue, context: realClockContext };
   const deps: ReplyDeps = {
     disputes,
     settings: {
@@ -76,7 +76,7 @@ beforeAll(async () => {
     log: (line) => handledLog.push(line),
   };
   inbound = await startInboundSmtp(deps, { host: '127.0.0.1', port: 0 });
-  api = buildApi({ disputes, keys: ApiKeys.demo(context.directory).keys, decisions: { secret: SECRET, now: () => Date.now() + clockShift } });
+  api = buildApi({ disputes, keys: ApiKeys.demo(realClockContext.directory).keys, decisions: { secret: SECRET, now: () => Date.now() + clockShift } });
   await api.listen({ host: '127.0.0.1', port: apiPort });
   imapPort = await freePort();
   imapServer = hoodiecrow({ plugins: ['IDLE', 'UIDPLUS', 'ENABLE', 'LITERALPLUS'], storage: { INBOX: { messages: [] } }, users: { replies: { password: 'imap-secret' } } });
@@ -95,7 +95,7 @@ afterAll(async () => {
 async function newDispute(): Promise<string> {
   const start = buildDisputeStart(
     { policy: 'rotherham-rsab', concernAt: new Date().toISOString(), category: 'neglect', agencies: twoAgencies('rotherham'), personReference: 'RMBC-REPLY', summary: 'Replies test.' },
-    context,
+    realClockContext,
   );
   await startDispute(dev.env.client, dev.taskQueue, start);
   return start.disputeId;

@@ -7,7 +7,7 @@ import { OperatorKeys } from '../client/api/operator-keys';
 import { buildApi } from '../client/api/server';
 import { buildDisputeStart, startDispute } from '../client/disputes';
 import { startDevWorker, type DevWorker } from './support/dev-worker';
-import { context, twoAgencies } from './support/disputes';
+import { realClockContext, twoAgencies } from './support/disputes';
 import { freePort } from './support/processes';
 import { testKeyRing } from './support/temporal';
 
@@ -27,8 +27,8 @@ beforeAll(async () => {
   codecUrl = `http://127.0.0.1:${apiPort}/codec`;
   dev = await startDevWorker({ uiPort, codecEndpoint: codecUrl });
   api = buildApi({
-    disputes: { client: dev.env.client, taskQueue: dev.taskQueue, context },
-    keys: ApiKeys.demo(context.directory).keys,
+    disputes: { client: dev.env.client, taskQueue: dev.taskQueue, context: realClockContext },
+    keys: ApiKeys.demo(realClockContext.directory).keys,
     codec: { keyRing: testKeyRing, operators: OperatorKeys.demo().keys, origins: [`http://127.0.0.1:${uiPort}`] },
   });
   await api.listen({ host: '127.0.0.1', port: apiPort });
@@ -55,7 +55,7 @@ async function start(policy: string, board: string, agencies: [string, string]) 
       personReference: 'UI-TEST-1',
       summary: 'An operator looks at this dispute.',
     },
-    context,
+    realClockContext,
   );
   await startDispute(dev.env.client, dev.taskQueue, start);
   return start.disputeId;

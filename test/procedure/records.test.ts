@@ -135,6 +135,11 @@ describe('office hours', () => {
     expect(officeHoursStart(calendar, { start: '08:00', end: '18:00' }, Date.parse('2026-03-31T16:30:00Z'))).toBeNull();
   });
 
+  it("a policy set to 'any-time' sends at once, even at 22:30 on a Saturday or on a bank holiday", () => {
+    expect(officeHoursStart(calendar, 'any-time', Date.parse('2026-10-24T21:30:00Z'))).toBeNull();
+    expect(officeHoursStart(calendar, 'any-time', Date.parse('2026-04-06T02:00:00Z'))).toBeNull();
+  });
+
   it('an email that asks for something waits; one that only tells does not; the deadline never moves', () => {
     const dispute = drive('cheshire');
     dispute.until('2026-03-30T00:30:00+01:00');

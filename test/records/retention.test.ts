@@ -8,7 +8,7 @@ import { lazyRecordsStore, type LazyRecordsStore } from '../../records/lazy';
 import { namespaceRetentionDays, setNamespaceRetention } from '../../records/retention';
 import { storedEvents } from '../../records/write';
 import { startDevWorker, type DevWorker } from '../support/dev-worker';
-import { context } from '../support/disputes';
+import { realClockContext } from '../support/disputes';
 import { eventually } from '../support/eventually';
 import { runCli } from '../support/processes';
 import { startPostgres, type TestPostgres } from './postgres';
@@ -38,8 +38,8 @@ beforeAll(async () => {
   databaseUrl = await postgres.database();
   store = lazyRecordsStore({ databaseUrl }, { keyRing: testKeyRing });
   dev = await startDevWorker({ records: store.get });
-  disputes = { client: dev.env.client, taskQueue: dev.taskQueue, context, records: store.get };
-  app = buildApi({ disputes, keys: ApiKeys.demo(context.directory).keys });
+  disputes = { client: dev.env.client, taskQueue: dev.taskQueue, context: realClockContext, records: store.get };
+  app = buildApi({ disputes, keys: ApiKeys.demo(realClockContext.directory).keys });
   base = await app.listen({ port: 0, host: '127.0.0.1' });
 });
 

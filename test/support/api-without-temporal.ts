@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { ApiKeys } from '../../client/api/keys';
 import { buildApi } from '../../client/api/server';
-import { context } from './disputes';
+import { realClockContext } from './disputes';
 import { freePort } from './processes';
 
 /**
@@ -10,7 +10,7 @@ import { freePort } from './processes';
  */
 export async function startApiWithoutTemporal(): Promise<{ base: string; close: () => Promise<void> }> {
   const connection = await Connection.lazy({ address: `127.0.0.1:${await freePort()}` });
-  const app = buildApi({ disputes: { client: new Client({ connection }), taskQueue: 'nowhere', context }, keys: ApiKeys.demo(context.directory).keys });
+  const app = buildApi({ disputes: { client: new Client({ connection }), taskQueue: 'nowhere', context: realClockContext }, keys: ApiKeys.demo(realClockContext.directory).keys });
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   return {
     base,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { afterAll, afterEach, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll, inject } from 'vitest';
 import type { Worker } from '@temporalio/worker';
 import { createActivities, type ActivityDependencies } from '../../activities';
 import type { DecisionSettings } from '../../activities/email/activities';
@@ -12,7 +12,14 @@ import type { DisputeEvent } from '../../workflows/dispute/model';
 import { startSmtpSink, testMailSettings, type SmtpSink } from './smtp-sink';
 import { testWorker, timeSkippingEnv } from './temporal';
 
+/** The shipped policies: for time-skipping tests, whose preview clocks test office hours at chosen instants. */
 export const context = { policies: PolicyRegistry.fromDirectory(), directory: loadDirectory(), holidays: { changes: [] } };
+
+/**
+ * For disputes on the real clock (the dev server): the same policies sending emails that ask for
+ * something at any hour (written by global-setup.ts), so no such test waits for office hours.
+ */
+export const realClockContext = { ...context, policies: PolicyRegistry.fromDirectory(inject('realClockPolicyDir')) };
 
 export interface DisputeKit {
   env: TestWorkflowEnvironment;

@@ -9,7 +9,7 @@ import { buildApi } from '../../client/api/server';
 import { openRecordsStore, type RecordsStore } from '../../records/open';
 import { saveRecord } from '../../records/write';
 import { buildDisputeStart, startDispute } from '../../client/disputes';
-import { context, twoAgencies } from '../support/disputes';
+import { realClockContext, twoAgencies } from '../support/disputes';
 import { eventually } from '../support/eventually';
 import { freePort } from '../support/processes';
 import { startSmtpSink, testMailSettings, type SmtpSink } from '../support/smtp-sink';
@@ -67,8 +67,8 @@ beforeAll(async () => {
   const port = await freePort();
   base = `http://127.0.0.1:${port}`;
   api = buildApi({
-    disputes: { client: env.client, taskQueue, context },
-    keys: ApiKeys.demo(context.directory).keys,
+    disputes: { client: env.client, taskQueue, context: realClockContext },
+    keys: ApiKeys.demo(realClockContext.directory).keys,
     web: { records: store.db, secret: 'a test secret for the board pages', mail: testMailSettings(sink), publicUrl: base, now: () => Date.now() + clockShift },
   });
   await api.listen({ host: '127.0.0.1', port });
@@ -290,7 +290,7 @@ describe('the board pages', () => {
   it("a board officer changes a contact, and records the board's decision at the last stage", async () => {
     const start = buildDisputeStart(
       { policy: 'north-somerset-nssab', concernAt: new Date().toISOString(), category: 'neglect', risk: 'imminent', startStage: 4, agencies: twoAgencies('nsomerset'), personReference: 'NS-4001', summary: 'Straight to the panel.' },
-      context,
+      realClockContext,
     );
     await startDispute(env.client, taskQueue, start);
     // North Somerset's procedure gives the decision to its panel; the QA lead records it (policies/boards).

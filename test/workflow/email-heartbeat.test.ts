@@ -4,7 +4,7 @@ import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildDisputeStart, startDispute } from '../../client/disputes';
 import { disputeState, withdraw } from '../../workflows/dispute/messages';
-import { context, twoAgencies } from '../support/disputes';
+import { realClockContext, twoAgencies } from '../support/disputes';
 import { launch, type Launched } from '../support/processes';
 import { devServerEnv } from '../support/temporal';
 
@@ -74,7 +74,7 @@ describe('email heartbeat', () => {
     const taskQueue = `heartbeat-${randomUUID()}`;
     const start = buildDisputeStart(
       { policy: 'rotherham-rsab', concernAt: new Date().toISOString(), category: 'neglect', agencies: twoAgencies('rotherham'), personReference: 'RMBC-HB', summary: 'Heartbeat test.' },
-      context,
+      realClockContext,
       { disputeId: `heartbeat-${randomUUID().slice(0, 8)}` },
     );
     const first = startWorker(taskQueue);

@@ -15,10 +15,13 @@ function minutes(time: string): number {
 
 /**
  * When an email that asks for something may go out: null if `now` is within office hours on a
- * working day (London time), otherwise the opening of the next office day.
+ * working day (London time), or the policy sends at any time; otherwise the opening of the next
+ * office day.
  */
 export function officeHoursStart(calendar: Calendar, hours: OfficeHours | undefined, now: number): number | null {
-  const { start, end } = hours ?? defaultOfficeHours;
+  const chosen = hours ?? defaultOfficeHours;
+  if (chosen === 'any-time') return null;
+  const { start, end } = chosen;
   const open = minutes(start);
   const close = minutes(end);
   const wall = toLondon(now);

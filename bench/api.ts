@@ -15,6 +15,7 @@ import { KeyRing } from '../runtime/key-ring';
 import { dataConverter } from '../runtime/payload-codec';
 import { createWorker } from '../worker/create';
 import { bareOutcome } from './bare/workflows';
+import { benchDispute } from './dispute-input';
 
 // Disputes started and resolved through the API, against the embedded dev server with one worker,
 // beside the bare baseline in the same run: a bare workflow started with the client and resolved
@@ -58,17 +59,7 @@ export async function apiBench(): Promise<{ name: string; value: string }[]> {
     return response.json() as Promise<{ disputeId: string }>;
   };
   const project = async (latencies: number[]) => {
-    const { disputeId } = await post('/disputes', 'demo-rotherham-asc', {
-      policy: 'rotherham-rsab',
-      concernAt: new Date().toISOString(),
-      category: 'neglect',
-      agencies: [
-        { agencyId: 'rotherham-asc', practitioner: { name: 'Pat Raiser', email: 'pat.raiser@rotherham-asc.example.org' } },
-        { agencyId: 'rotherham-nhs', practitioner: { name: 'Robin Other', email: 'robin.other@rotherham-nhs.example.org' } },
-      ],
-      personReference: 'BENCH',
-      summary: 'Benchmark dispute.',
-    });
+    const { disputeId } = await post('/disputes', 'demo-rotherham-asc', benchDispute(new Date().toISOString()));
     const started = performance.now();
     await post(`/disputes/${disputeId}/outcome`, 'demo-rotherham-nhs', { stage: 1, decision: 'resolved', by: 'robin.other@rotherham-nhs.example.org', agreedActions: 'Benchmark.' });
     latencies.push(performance.now() - started);

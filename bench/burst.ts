@@ -14,6 +14,7 @@ import { disputeState } from '../workflows/dispute/messages';
 import { DisputeStage, searchAttributes } from '../workflows/search-attributes';
 import { workflowsPath } from '../worker/create';
 import { startDiscardingSmtp, startWorkerProcess } from './worker-process';
+import { benchDispute } from './dispute-input';
 
 // A burst of stage deadlines at one instant: N disputes whose stage 1 ends at the same second, on
 // the dev server with one worker (a process of its own), beside N bare workflows with a timer to an
@@ -85,20 +86,7 @@ export async function burstBench(): Promise<{ name: string; value: string }[]> {
             await plain.workflow.start('bareDeadline', { taskQueue, workflowId: `deadline-${i}`, args: [target], typedSearchAttributes: [{ key: DisputeStage, value: 1 }] });
             continue;
           }
-          const start = buildDisputeStart(
-            {
-              policy: POLICY,
-              concernAt: concernAt!,
-              category: 'neglect',
-              agencies: [
-                { agencyId: 'rotherham-asc', practitioner: { name: 'Pat Raiser', email: 'pat.raiser@rotherham-asc.example.org' } },
-                { agencyId: 'rotherham-nhs', practitioner: { name: 'Robin Other', email: 'robin.other@rotherham-nhs.example.org' } },
-              ],
-              personReference: 'BENCH',
-              summary: 'Benchmark dispute.',
-            },
-            context,
-          );
+          const start = buildDisputeStart(benchDispute(concernAt!, { policy: POLICY }), context);
           await startDispute(env.client, taskQueue, start);
           ids.push(start.disputeId);
         }

@@ -16,6 +16,7 @@ import { installQuietRuntime } from '../runtime/quiet-runtime';
 import { startTimeSkippingEnv } from '../runtime/time-skipping';
 import { createWorker, previewWorkflowsPath } from '../worker/create';
 import { recordOutcome } from '../workflows/dispute/messages';
+import { benchDispute } from './dispute-input';
 
 // Issue 14's email and history goals, each beside a bare Temporal baseline measured in the same run:
 // - one full four-stage escalation (Rotherham: each stage to its deadline, the chair decides an hour
@@ -70,18 +71,7 @@ export async function escalationBench(): Promise<Row[]> {
     const dispute = async (n: number, taskQueue = 'bench') => {
       const now = await env.currentTimeMs();
       const start = buildDisputeStart(
-        {
-          policy: policy.id,
-          concernAt: CONCERN,
-          category: 'abuse',
-          risk: 'standard',
-          agencies: [
-            { agencyId: 'rotherham-asc', practitioner: { name: 'Pat Raiser', email: 'pat.raiser@rotherham-asc.example.org' } },
-            { agencyId: 'rotherham-nhs', practitioner: { name: 'Robin Other', email: 'robin.other@rotherham-nhs.example.org' } },
-          ],
-          personReference: 'BENCH',
-          summary: 'Benchmark dispute.',
-        },
+        benchDispute(CONCERN, { policy: policy.id, category: 'abuse', risk: 'standard' }),
         context,
         { disputeId: `bench-${n}-${now}`, now: Date.parse(CONCERN) },
       );

@@ -15,6 +15,7 @@ import { searchAttributes } from '../workflows/search-attributes';
 import { DEFAULT_CACHED_DISPUTES, workflowsPath } from '../worker/create';
 import { testDataConverter } from '../test/support/temporal';
 import { startDiscardingSmtp, startWorkerProcess } from './worker-process';
+import { benchDispute } from './dispute-input';
 
 // Open disputes on one worker: its RSS and the start rate, beside bare workflows that sleep, on the
 // same dev server in the same run. Each worker runs in a process of its own so its RSS is its own.
@@ -62,20 +63,7 @@ export async function memoryBench(): Promise<{ name: string; value: string }[]> 
             await plain.workflow.start('bareSleeper', { taskQueue, workflowId: id, args: [30] });
             ids[i] = id;
           } else {
-            const start = buildDisputeStart(
-              {
-                policy: 'rotherham-rsab',
-                concernAt: new Date().toISOString(),
-                category: 'neglect',
-                agencies: [
-                  { agencyId: 'rotherham-asc', practitioner: { name: 'Pat Raiser', email: 'pat.raiser@rotherham-asc.example.org' } },
-                  { agencyId: 'rotherham-nhs', practitioner: { name: 'Robin Other', email: 'robin.other@rotherham-nhs.example.org' } },
-                ],
-                personReference: 'BENCH',
-                summary: 'Benchmark dispute.',
-              },
-              context,
-            );
+            const start = buildDisputeStart(benchDispute(new Date().toISOString()), context);
             await startDispute(env.client, taskQueue, start);
             ids[i] = start.disputeId;
           }

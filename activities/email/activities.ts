@@ -4,7 +4,7 @@ import nodemailer from 'nodemailer';
 import type { Contact } from '../../policies/schema';
 import { expiryDay, replyAddress, signDecisionToken, type ReplyAddressing } from '../../runtime/decision-token';
 import { renderEmail, type AnswerWay, type DecisionWays } from './templates';
-import { eachBounded, MAX_CONNECTIONS, pooledMailTransport, releaseMail } from './transport';
+import { eachBounded, MAX_CONNECTIONS, pooledMailTransport, relayOptions, releaseMail } from './transport';
 import type { EmailBatch, EmailBatchResult } from './types';
 
 export interface MailSettings {
@@ -77,15 +77,7 @@ function isPermanent(error: unknown): error is { responseCode: number; response?
 
 /** An SMTP transport for the configured relay: the escalation emails and the answers to replies go through it. */
 export function mailTransport(settings: MailSettings) {
-  return nodemailer.createTransport({
-    host: settings.host,
-    port: settings.port,
-    secure: settings.secure,
-    ...(settings.user ? { auth: { user: settings.user, pass: settings.password ?? '' } } : {}),
-    connectionTimeout: 10_000,
-    greetingTimeout: 10_000,
-    socketTimeout: 20_000,
-  });
+  return nodemailer.createTransport(relayOptions(settings));
 }
 
 function transientReason(error: unknown): string {

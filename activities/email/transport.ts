@@ -17,9 +17,17 @@ export const releaseMail = Symbol('release the mail transport');
  */
 export function pooledMailTransport(settings: MailSettings) {
   return nodemailer.createTransport({
+    ...relayOptions(settings),
     pool: true,
     maxConnections: MAX_CONNECTIONS,
     maxMessages: 100,
+    getSocket: settings.secure ? undefined : connectWithoutDelay(settings),
+  });
+}
+
+/** The relay, its credentials and how long each step may take: the same for a pooled transport and a one-off one. */
+export function relayOptions(settings: MailSettings) {
+  return {
     host: settings.host,
     port: settings.port,
     secure: settings.secure,
@@ -27,8 +35,7 @@ export function pooledMailTransport(settings: MailSettings) {
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,
     socketTimeout: 20_000,
-    getSocket: settings.secure ? undefined : connectWithoutDelay(settings),
-  });
+  };
 }
 
 /**

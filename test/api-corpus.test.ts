@@ -73,6 +73,9 @@ const bodyRoutes: { path: () => string; valid: () => Record<string, unknown> }[]
     valid: () => ({ agencyId: 'rotherham-asc', stage: 2, contacts: [{ name: 'Dee Puty', email: 'dee.puty@rotherham-asc.example.org' }], by: RAISER, reason: 'Leave.' }),
   },
   { path: () => `/disputes/${disputeId}/notes`, valid: () => ({ by: RAISER, text: 'A note.' }) },
+  { path: () => `/disputes/${disputeId}/representations`, valid: () => ({ by: RAISER, text: 'Our account.' }) },
+  { path: () => `/disputes/${disputeId}/answer`, valid: () => ({ by: RAISER, field: 'effectiveness', choice: 'Effective' }) },
+  { path: () => `/disputes/${disputeId}/rationale`, valid: () => ({ by: RAISER, decision: 'We disagree.', rationale: 'Our reasons.' }) },
 ];
 
 const badJson = [

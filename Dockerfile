@@ -18,4 +18,5 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 COPY bin ./bin
 USER node
-CMD ["node", "dist/worker/main.js"]
+# The worker's heap limit (worker/heap.ts): 1 GiB of RSS however many disputes are open.
+CMD ["node", "--max-old-space-size=384", "dist/worker/main.js"]

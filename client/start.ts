@@ -17,6 +17,7 @@ import { privateDataDir, writePrivateFile } from '../runtime/local-state';
 import { createPrettyLogger, installTemporalLogging } from '../runtime/logger';
 import { startMailInbox, type MailInbox } from '../runtime/mail-inbox';
 import { createWorker } from '../worker/create';
+import { limitWorkflowHeap } from '../worker/heap';
 import { ensurePurgeSchedule } from '../worker/purge-schedule';
 import { codecOrigins } from './api/codec';
 import { ApiKeys } from './api/keys';
@@ -78,6 +79,9 @@ async function main(): Promise<void> {
   });
   await setNamespaceRetention(server.address, config.TEMPORAL_NAMESPACE, config.TEMPORAL_RETENTION_DAYS);
   const connection = await NativeConnection.connect({ address: server.address });
+  // This one process also runs the API and the inbox, so its own heap keeps Node's default; the
+  // workflow thread, where cached disputes live, gets the worker's limit (worker/heap.ts).
+  const workflowHeap = limitWorkflowHeap();
   const worker = await createWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
@@ -107,7 +111,7 @@ async function main(): Promise<void> {
   Temporal server   ${server.address}  (namespace '${config.TEMPORAL_NAMESPACE}', data in ${config.TEMPORAL_DB_FILE}, closed disputes kept ${config.TEMPORAL_RETENTION_DAYS} days)
   Records store     ${store.where}
   Temporal Web UI   ${server.uiUrl}  (codec: ${apiUrl}/codec${configuredOperators ? '' : `; demo operator key: ${OperatorKeys.demo().plain}`})
-  Worker            polling task queue '${config.TEMPORAL_TASK_QUEUE}'  (records retention purge: daily at 02:30 London)
+  Worker            polling task queue '${config.TEMPORAL_TASK_QUEUE}'  (records retention purge: daily at 02:30 London; ${workflowHeap ? `workflow heap limit ${workflowHeap} MiB` : 'heap limit as given to node'})
   API               ${apiUrl}  (OpenAPI: ${apiUrl}/openapi.json)
   Board pages       ${apiUrl}/web  (sign in with an address from the agency directory; the link arrives in the mail inbox)
   Replies           ${replies.describe()}

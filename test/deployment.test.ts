@@ -3,9 +3,11 @@ import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import { registerWhenReady } from '../runtime/register-search-attributes';
 import { temporalCliPath } from '../runtime/temporal-binaries';
 import { searchAttributes } from '../workflows/search-attributes';
+import { WORKER_HEAP_MIB, workerHeapFlag } from '../worker/heap';
 
 interface Service {
   image?: string;
@@ -89,11 +91,16 @@ describe('docker-compose.yml', () => {
       const { build, command } = service(name);
       expect(build, name).toBe('.');
       expect(command?.[0], name).toBe('node');
-      const entry = command?.[1] ?? '';
+      const entry = command?.find((argument, index) => index > 0 && !argument.startsWith('--')) ?? '';
       expect(entry, name).toMatch(/^dist\/.*\.js$/);
       const source = entry.replace(/^dist\//, '').replace(/\.js$/, '.ts');
       expect(existsSync(source), `${name} runs ${entry}, compiled from ${source}`).toBe(true);
     }
+  });
+
+  it("limits the worker's heap, so its RSS stays within 1 GiB however many disputes are open", () => {
+    expect(service('worker').command).toEqual(['node', workerHeapFlag, 'dist/worker/main.js']);
+    expect(workerHeapFlag).toBe(`--max-old-space-size=${WORKER_HEAP_MIB}`);
   });
 
   it('passes the Temporal connection settings for a secured cluster or Temporal Cloud to every client', () => {
@@ -111,9 +118,30 @@ describe('the Dockerfile and the production dependencies', () => {
     expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24\.\d+\.\d+-bookworm-slim$/m);
     expect(dockerfile).toMatch(/^RUN npm run build$/m);
     expect(dockerfile).toMatch(/^RUN npm ci --omit=dev/m);
-    expect(dockerfile).toMatch(/^CMD \["node", "dist\/worker\/main\.js"\]$/m);
+    expect(dockerfile).toContain(`\nCMD ["node", "${workerHeapFlag}", "dist/worker/main.js"]\n`);
     const instructions = dockerfile.split('\n').filter((line) => /^(RUN|CMD|ENTRYPOINT)\b/.test(line));
     for (const line of instructions) expect(line).not.toMatch(/tsx|\.ts\b/);
+  });
+
+  // npm start runs the worker in its own process, started without the flag (package.json): the
+  // limit reaches the workflow thread, where cached disputes are, as the SDK creates it after.
+  it("gives a worker started without a heap limit (npm start) the limit on the thread its disputes run in", () => {
+    const probe = `
+      import { Worker } from 'node:worker_threads';
+      import { limitWorkflowHeap } from './worker/heap.ts';
+      const given = limitWorkflowHeap();
+      const thread = new Worker("Promise.all([import('node:worker_threads'), import('node:v8')]).then(([threads, v8]) => threads.parentPort.postMessage(v8.getHeapStatistics().heap_size_limit))", { eval: true });
+      thread.once('message', (limit) => { console.log(JSON.stringify({ given, limit })); void thread.terminate(); });`;
+    const run = (...flags: string[]) => JSON.parse(execFileSync('node', [...flags, '--import', 'tsx', '--input-type=module', '-e', probe], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } })) as { given: number | null; limit: number };
+    const limited = run();
+    expect(limited.given).toBe(WORKER_HEAP_MIB);
+    // old space plus the young generation: well under V8's own default on this machine
+    expect(limited.limit / 2 ** 20).toBeGreaterThanOrEqual(WORKER_HEAP_MIB);
+    expect(limited.limit / 2 ** 20).toBeLessThan(WORKER_HEAP_MIB + 100);
+    // A limit given to node is left as it is.
+    const given = run('--max-old-space-size=200');
+    expect(given.given).toBeNull();
+    expect(given.limit / 2 ** 20).toBeLessThan(300);
   });
 
   it('keeps MailDev, TypeScript, tsx, pino-pretty and the test tools out of the production dependencies', () => {

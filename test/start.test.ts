@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import { searchAttributes } from '../workflows/search-attributes';
+import { WORKER_HEAP_MIB } from '../worker/heap';
 import { eventually } from './support/eventually';
 import { freePort, launch } from './support/processes';
 
@@ -68,6 +69,8 @@ describe('npm start', () => {
       expect(ui.status).toBe(200);
       expect(product.output()).toContain(`http://localhost:${ports.inbox}`);
       expect(product.output()).toContain('board: demo-board-rotherham-rsab');
+      // The worker's cached disputes get its heap limit (worker/heap.ts; test/deployment.test.ts shows the thread takes it).
+      expect(product.output()).toContain(`workflow heap limit ${WORKER_HEAP_MIB} MiB`);
 
       // The API answers with the demo keys, and lists the demo dispute --demo started.
       const [, demoId] = /(rsab-[a-z0-9]+) +rotherham-rsab/.exec(product.output()) ?? [];

@@ -7,7 +7,15 @@ import { Category, Contact, Policy, Risk } from '../../policies/schema';
 // these schemas before they call; the workflow parses again, so a bad message never changes it.
 
 const IsoInstant = z.iso.datetime({ offset: true });
-const Text = (max: number) => z.string().trim().min(1).max(max);
+// One schema per cap, shared by every field with that cap. Every cached dispute's workflow builds
+// this module's schemas when it loads (README, "What one cached dispute holds"): a text field
+// built anew was four zod instances each time.
+const texts = new Map<number, z.ZodString>();
+const Text = (max: number): z.ZodString => {
+  let text = texts.get(max);
+  if (!text) texts.set(max, (text = z.string().trim().min(1).max(max)));
+  return text;
+};
 
 /** An agency that is party to the dispute, with the practitioner who deals with it at stage 1. */
 export const Party = z.object({

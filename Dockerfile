@@ -19,4 +19,4 @@ COPY --from=build /app/dist ./dist
 COPY bin ./bin
 USER node
 # The worker's heap limit (worker/heap.ts): 1 GiB of RSS however many disputes are open.
-CMD ["node", "--max-old-space-size=384", "dist/worker/main.js"]
+CMD ["node", "--max-old-space-size=384", "--max-semi-space-size=16", "dist/worker/main.js"]

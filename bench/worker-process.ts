@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { SMTPServer } from 'smtp-server';
-import { workerHeapFlag } from '../worker/heap';
+import { workerHeapFlags } from '../worker/heap';
 import type { WorkerProcessSettings } from './memory-worker';
 
 // A worker in a process of its own (bench/memory-worker.ts), and an SMTP server that takes every
@@ -31,7 +31,7 @@ const tsx = fileURLToPath(new URL('../node_modules/.bin/tsx', import.meta.url));
 export async function startWorkerProcess(settings: WorkerProcessSettings): Promise<WorkerProcess> {
   // The worker's heap limit, as the product runs it (worker/heap.ts); BENCH_WORKER_NODE_OPTIONS
   // replaces it, e.g. --max-old-space-size=4096 to see what an unbounded heap does to RSS.
-  const nodeOptions = [process.env.NODE_OPTIONS, process.env.BENCH_WORKER_NODE_OPTIONS ?? workerHeapFlag].filter(Boolean).join(' ');
+  const nodeOptions = [process.env.NODE_OPTIONS, process.env.BENCH_WORKER_NODE_OPTIONS ?? workerHeapFlags.join(' ')].filter(Boolean).join(' ');
   const child: ChildProcess = spawn(tsx, [script, JSON.stringify(settings)], { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) } });
   let latest: WorkerStatus = { rss: 0, cached: 0, activations: 0, activities: 0, escalations: [] };
   const listeners: ((status: WorkerStatus) => void)[] = [];

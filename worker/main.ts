@@ -10,7 +10,7 @@ import { temporalConnectOptions } from '../runtime/temporal-connection';
 import { loadKeyRing } from '../runtime/key-ring';
 import { dataConverter } from '../runtime/payload-codec';
 import { createWorker, prebuiltWorkflowBundle } from './create';
-import { limitWorkflowHeap, workerHeapFlag } from './heap';
+import { limitWorkflowHeap, workerHeapFlags } from './heap';
 import { ensurePurgeSchedule, purgeScheduleId } from './purge-schedule';
 
 new Command('worker')
@@ -21,7 +21,7 @@ new Command('worker')
 
 /**
  * Runs the worker against the configured Temporal until SIGINT/SIGTERM; used by docker-compose.
- * Run it as `node --max-old-space-size=384 dist/worker/main.js` (worker/heap.ts says why; the
+ * Run it as `node --max-old-space-size=384 --max-semi-space-size=16 dist/worker/main.js` (worker/heap.ts says why; the
  * Dockerfile and docker-compose.yml do): started without a limit, it still limits the workflow
  * thread, where the cached disputes are, but its main thread keeps V8's default.
  */
@@ -35,7 +35,7 @@ async function main(): Promise<void> {
   logger.info(`records store: ${(await records.get()).where}`);
   const connection = await NativeConnection.connect(temporalConnectOptions(config));
   const bundle = prebuiltWorkflowBundle();
-  if (limitWorkflowHeap()) logger.warn(`started without a heap limit: only the workflow thread gets ${workerHeapFlag}; give it to node`);
+  if (limitWorkflowHeap()) logger.warn(`started without a heap limit: only the workflow thread gets ${workerHeapFlags.join(' ')}; give them to node`);
   const worker = await createWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,

@@ -19,7 +19,9 @@ import { benchDispute } from './dispute-input';
 // A burst of stage deadlines at one instant: N disputes whose stage 1 ends at the same second, on
 // the dev server with one worker (a process of its own), beside N bare workflows with a timer to an
 // instant, in the same run. Measured: when each is seen at stage 2 (its DisputeStage search
-// attribute, polled through visibility every 100 ms), after the instant. BENCH_BURST sets N (500).
+// attribute, polled through visibility every 100 ms), after the instant. BENCH_BURST sets N (500);
+// BENCH_BURST_CACHE the project worker's workflow cache (unset: the product's default, 100, so past
+// 100 disputes each escalation first loads its dispute again from its history).
 
 const POLICY = 'rotherham-rsab';
 
@@ -60,7 +62,8 @@ export async function burstBench(): Promise<{ name: string; value: string }[]> {
 
   const burst = async (kind: 'project' | 'bare') => {
     const taskQueue = `burst-${kind}`;
-    const worker = await startWorkerProcess({ address, namespace: 'default', taskQueue, kind, keyLine, mail: smtp, ...(bundlePath ? { bundlePath } : {}) });
+    const cache = kind === 'project' && process.env.BENCH_BURST_CACHE ? { maxCachedWorkflows: Number(process.env.BENCH_BURST_CACHE) } : {};
+    const worker = await startWorkerProcess({ address, namespace: 'default', taskQueue, kind, keyLine, mail: smtp, ...cache, ...(bundlePath ? { bundlePath } : {}) });
     live.add(worker);
     const target = Math.ceil((Date.now() + leadMs) / 1000) * 1000;
     const instant = target;

@@ -8,6 +8,7 @@ import { webBench } from './web';
 import { memoryBench } from './memory';
 import { burstBench } from './burst';
 import { simulateBench } from './simulate';
+import { replayBench } from './replay';
 
 // `npm run bench`: prints each benchmark's figures; the README keeps the latest ones.
 const benches: [string, () => { name: string; value: string }[] | Promise<{ name: string; value: string }[]>][] = [
@@ -24,6 +25,7 @@ const benches: [string, () => { name: string; value: string }[] | Promise<{ name
   ['open disputes on one worker', memoryBench],
   ['a burst of deadlines at one instant', burstBench],
   ['simulate beside policy list', simulateBench],
+  ['replay of recorded histories (worker CPU per dispute)', replayBench],
 ];
 
 const only = process.argv[2];

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { Contact, Slug } from './schema';
 
 // Who is who: each agency's escalation route and the named people at each stage, and each
-// board's officers. Deployment data, validated like a policy. Pure: the workflow imports it.
+// board's officers. Deployment data, validated like a policy. Pure: the workflow imports it, so only
+// what a dispute carries is here (the directory file's own schema is in directory.ts, which loads
+// it): each schema built here is built again for every dispute a worker loads.
 
 export const AgencyType = z.enum([
   'adult-social-care',
@@ -46,37 +48,3 @@ export const Agency = z.object({
   boardRepresentative: Contact,
 });
 export type Agency = z.infer<typeof Agency>;
-
-export const Directory = z
-  .object({
-    version: z.number().int().min(1),
-    boards: z.record(Slug, z.object({ officers: z.record(Slug, Contact) })),
-    agencies: z.array(Agency).min(1),
-  })
-  .superRefine((directory, context) => {
-    const seen = new Set<string>();
-    directory.agencies.forEach((agency, index) => {
-      if (seen.has(agency.id)) context.addIssue({ code: 'custom', path: ['agencies', index, 'id'], message: `agency id '${agency.id}' is used twice` });
-      seen.add(agency.id);
-      const stages = agency.tiers.map((tier) => tier.stage);
-      if (new Set(stages).size !== stages.length) {
-        context.addIssue({ code: 'custom', path: ['agencies', index, 'tiers'], message: 'each stage may appear once' });
-      }
-      if (!agency.emailDomains) {
-        context.addIssue({ code: 'custom', path: ['agencies', index, 'emailDomains'], message: 'each agency needs its mail domains (emailDomains)' });
-      } else {
-        const people = [...agency.tiers.flatMap((tier) => tier.contacts), agency.designatedSafeguardingLead, agency.boardRepresentative];
-        for (const person of people) {
-          if (!agency.emailDomains.includes(domainOf(person.email))) {
-            context.addIssue({ code: 'custom', path: ['agencies', index, 'emailDomains'], message: `${person.email} is not in ${agency.id}'s emailDomains` });
-          }
-        }
-      }
-      agency.boards.forEach((board, boardIndex) => {
-        if (!directory.boards[board]) {
-          context.addIssue({ code: 'custom', path: ['agencies', index, 'boards', boardIndex], message: `board '${board}' is not in this directory's boards` });
-        }
-      });
-    });
-  });
-export type Directory = z.infer<typeof Directory>;

@@ -2,10 +2,46 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
-import { Directory, type Agency } from './directory-schema';
-import type { Policy } from './schema';
+import { z } from 'zod';
+import { Agency, domainOf } from './directory-schema';
+import { Contact, Slug, type Policy } from './schema';
 
 export * from './directory-schema';
+
+/** A directory file: the boards' officers and every agency, checked across agencies. */
+export const Directory = z
+  .object({
+    version: z.number().int().min(1),
+    boards: z.record(Slug, z.object({ officers: z.record(Slug, Contact) })),
+    agencies: z.array(Agency).min(1),
+  })
+  .superRefine((directory, context) => {
+    const seen = new Set<string>();
+    directory.agencies.forEach((agency, index) => {
+      if (seen.has(agency.id)) context.addIssue({ code: 'custom', path: ['agencies', index, 'id'], message: `agency id '${agency.id}' is used twice` });
+      seen.add(agency.id);
+      const stages = agency.tiers.map((tier) => tier.stage);
+      if (new Set(stages).size !== stages.length) {
+        context.addIssue({ code: 'custom', path: ['agencies', index, 'tiers'], message: 'each stage may appear once' });
+      }
+      if (!agency.emailDomains) {
+        context.addIssue({ code: 'custom', path: ['agencies', index, 'emailDomains'], message: 'each agency needs its mail domains (emailDomains)' });
+      } else {
+        const people = [...agency.tiers.flatMap((tier) => tier.contacts), agency.designatedSafeguardingLead, agency.boardRepresentative];
+        for (const person of people) {
+          if (!agency.emailDomains.includes(domainOf(person.email))) {
+            context.addIssue({ code: 'custom', path: ['agencies', index, 'emailDomains'], message: `${person.email} is not in ${agency.id}'s emailDomains` });
+          }
+        }
+      }
+      agency.boards.forEach((board, boardIndex) => {
+        if (!directory.boards[board]) {
+          context.addIssue({ code: 'custom', path: ['agencies', index, 'boards', boardIndex], message: `board '${board}' is not in this directory's boards` });
+        }
+      });
+    });
+  });
+export type Directory = z.infer<typeof Directory>;
 
 export const demoDirectoryFile = fileURLToPath(new URL('./directory/demo.yaml', import.meta.url));
 

@@ -7,6 +7,13 @@ import { Division } from './calendar/holidays';
 // Fields added after the first disputes ran are optional: running disputes hold a snapshot of
 // their policy without them, and keep the rules they started with.
 
+// Sub-schemas used many times are built once and shared (a schema is immutable): the workflow's
+// modules, this one among them, are evaluated again for every dispute a worker loads, so each
+// schema built here is CPU spent per dispute.
+const NonEmpty = z.string().min(1);
+const Positive = z.number().positive();
+const WholeFrom1 = z.number().int().min(1);
+
 export const Slug = z.string().regex(/^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/, 'expected a lower-case id like "board-manager"');
 
 export const Risk = z.enum(['standard', 'high', 'imminent']);
@@ -19,9 +26,9 @@ export const Tier = z.enum(['practitioner', 'line-manager', 'senior-manager', 'b
 export type Tier = z.infer<typeof Tier>;
 
 export const Contact = z.strictObject({
-  name: z.string().min(1),
+  name: NonEmpty,
   email: z.email(),
-  title: z.string().min(1).optional(),
+  title: NonEmpty.optional(),
 });
 export type Contact = z.infer<typeof Contact>;
 
@@ -30,8 +37,8 @@ const Cite = z.string().min(3, 'cite the clause this encodes');
 
 /** A number of units, the same for every risk level or one per level. */
 export const Amount = z.union([
-  z.number().positive(),
-  z.strictObject({ standard: z.number().positive(), high: z.number().positive(), imminent: z.number().positive() }),
+  Positive,
+  z.strictObject({ standard: Positive, high: Positive, imminent: Positive }),
 ]);
 export type Amount = z.infer<typeof Amount>;
 
@@ -45,15 +52,15 @@ export const DeadlineRule = z.discriminatedUnion('unit', [
   z.strictObject({ unit: z.literal('calendar-days'), amount: Amount, from: From }),
   z.strictObject({ unit: z.literal('elapsed-hours'), amount: Amount, from: From }),
   /** "By day N": the end of day N, counting the day it is measured from as day 1. */
-  z.strictObject({ unit: z.literal('end-of-day'), day: z.number().int().min(1), from: From }),
+  z.strictObject({ unit: z.literal('end-of-day'), day: WholeFrom1, from: From }),
 ]);
 export type DeadlineRule = z.infer<typeof DeadlineRule>;
 
 export const Reminder = z.discriminatedUnion('kind', [
   /** When this fraction of the stage's time (measured in the deadline's own unit) has passed. */
-  z.strictObject({ kind: z.literal('fraction'), fraction: z.number().gt(0).lt(1), text: z.string().min(1).optional() }),
+  z.strictObject({ kind: z.literal('fraction'), fraction: z.number().gt(0).lt(1), text: NonEmpty.optional() }),
   /** At a fixed time, e.g. 24 hours after the concern; `text` says why, in the document's terms. */
-  z.strictObject({ kind: z.literal('after'), rule: DeadlineRule, text: z.string().min(1).optional() }),
+  z.strictObject({ kind: z.literal('after'), rule: DeadlineRule, text: NonEmpty.optional() }),
   z.strictObject({ kind: z.literal('none') }),
 ]);
 export type Reminder = z.infer<typeof Reminder>;
@@ -68,7 +75,7 @@ export const Recipient = z.discriminatedUnion('kind', [
   /** The lead responsible for the adult's existing safeguarding plan, when the dispute names one. */
   z.strictObject({ kind: z.literal('safeguarding-plan-lead') }),
   /** The people of a stage's tier in every agency (e.g. the line managers, told at stage 1). */
-  z.strictObject({ kind: z.literal('tier'), stage: z.number().int().min(1) }),
+  z.strictObject({ kind: z.literal('tier'), stage: WholeFrom1 }),
   /** Everyone of the agencies involved so far: for records kept "in all agencies". */
   z.strictObject({ kind: z.literal('parties') }),
 ]);
@@ -80,7 +87,7 @@ export const Attachment = z.enum(['record', 'dispute-details', 'written-account'
 export const Notice = z.strictObject({
   to: Recipient,
   /** Why they are told, in the board's words; it opens the email. */
-  purpose: z.string().min(1),
+  purpose: NonEmpty,
   attach: Attachment.optional(),
   cite: Cite,
 });
@@ -95,10 +102,10 @@ export const Gate = z.strictObject({
 });
 
 export const Stage = z.strictObject({
-  stage: z.number().int().min(1).max(9),
+  stage: WholeFrom1.max(9),
   tier: Tier,
-  title: z.string().min(1),
-  who: z.string().min(1),
+  title: NonEmpty,
+  who: NonEmpty,
   /** The latest start; where the next stage has one, the dispute escalates then rather than at concludeBy. */
   startBy: DeadlineRule.optional(),
   /** When the stage should be concluded: the earliest of these. */
@@ -120,7 +127,7 @@ export const Stage = z.strictObject({
        * every working day (in office hours); after it the dispute closes saying who gave none, when
        * they were asked, and their board representatives are told.
        */
-      awaitFor: z.strictObject({ unit: z.literal('working-days'), amount: z.number().int().min(1).max(30) }).optional(),
+      awaitFor: z.strictObject({ unit: z.literal('working-days'), amount: WholeFrom1.max(30) }).optional(),
       cite: Cite,
     })
     .optional(),
@@ -135,7 +142,7 @@ export const ImminentRisk = z.strictObject({
     /** Escalate to the next stage at once. */
     z.strictObject({ kind: z.literal('next-stage') }),
     /** Stay, and tell these people at once. */
-    z.strictObject({ kind: z.literal('notify'), to: z.array(Recipient).min(1), purpose: z.string().min(1) }),
+    z.strictObject({ kind: z.literal('notify'), to: z.array(Recipient).min(1), purpose: NonEmpty }),
     /** Shorten the current and later stages to the imminent allowance of their per-stage deadlines. */
     z.strictObject({ kind: z.literal('shorten') }),
   ]),
@@ -152,18 +159,18 @@ export const ImminentRisk = z.strictObject({
 export const AskedField = z.strictObject({
   of: z.literal('raising-practitioner'),
   /** The answers offered; a short comment may go with the choice. */
-  choices: z.array(z.string().min(1).max(80)).min(2).max(8),
-  within: z.strictObject({ unit: z.literal('working-days'), amount: z.number().int().min(1).max(30) }),
+  choices: z.array(NonEmpty.max(80)).min(2).max(8),
+  within: z.strictObject({ unit: z.literal('working-days'), amount: WholeFrom1.max(30) }),
   cite: Cite,
 });
 export type AskedField = z.infer<typeof AskedField>;
 
 export const RecordForm = z.strictObject({
-  name: z.string().min(1),
-  reference: z.string().min(1),
+  name: NonEmpty,
+  reference: NonEmpty,
   /** The stages at which the form is kept and sent. */
-  stages: z.array(z.number().int().min(1)).min(1),
-  fields: z.array(z.strictObject({ id: Slug, label: z.string().min(1), ask: AskedField.optional() })).min(1),
+  stages: z.array(WholeFrom1).min(1),
+  fields: z.array(z.strictObject({ id: Slug, label: NonEmpty, ask: AskedField.optional() })).min(1),
   /** Who receives the completed form when the dispute is resolved or decided. */
   sendTo: z.array(Recipient).default([]),
   /** Whether a copy goes to every party's people on entering each of the form's stages. */
@@ -172,7 +179,7 @@ export const RecordForm = z.strictObject({
 });
 
 export const Officer = z.strictObject({
-  title: z.string().min(1),
+  title: NonEmpty,
   /** The published address where the document gives one; a deployment's directory may supply it instead. */
   email: z.email().optional(),
 });
@@ -186,10 +193,10 @@ export const BoardStage = z.strictObject({
   /** Who may record the outcome: these officers, and (if `panel`) the panel members recorded on the dispute. */
   recordedBy: z.strictObject({ officers: z.array(Slug).min(1), panel: z.boolean() }),
   /** The smallest panel the document allows, where it sets one. */
-  panelSize: z.number().int().min(1).optional(),
+  panelSize: WholeFrom1.optional(),
   outcome: z.strictObject({
     /** What the document calls it: "decision", "recommendation". */
-    name: z.string().min(1),
+    name: NonEmpty,
     /** binding: on all agencies; final: final and binding; recommendation: not binding; unstated: the document does not say. */
     effect: z.enum(['binding', 'final', 'recommendation', 'unstated']),
     cite: Cite,
@@ -215,20 +222,20 @@ export const OfficeHours = z.union([
 ]);
 export type OfficeHours = z.infer<typeof OfficeHours>;
 
-export const Debrief = z.strictObject({ purpose: z.string().min(1), cite: Cite });
+export const Debrief = z.strictObject({ purpose: NonEmpty, cite: Cite });
 
 export const Policy = z.strictObject({
   id: Slug,
-  version: z.number().int().min(1),
+  version: WholeFrom1,
   /** The date this version was adopted by the board, YYYY-MM-DD. */
   adopted: z.iso.date(),
   board: z.strictObject({
     id: Slug,
-    name: z.string().min(1),
-    shortName: z.string().min(1),
+    name: NonEmpty,
+    shortName: NonEmpty,
     division: Division,
   }),
-  source: z.strictObject({ document: z.string().min(1), title: z.string().min(1), issued: z.string().min(1) }),
+  source: z.strictObject({ document: NonEmpty, title: NonEmpty, issued: NonEmpty }),
   officers: z.record(Slug, Officer),
   stages: z.array(Stage).min(2),
   reminder: Reminder.default({ kind: 'fraction', fraction: 0.5 }),
@@ -236,7 +243,7 @@ export const Policy = z.strictObject({
   /** At the last stage, after its conclude-by passes: who is told, and how often again. */
   overdue: z.strictObject({
     to: z.array(Recipient).min(1),
-    repeatEvery: z.strictObject({ unit: z.literal('working-days'), amount: z.number().positive() }),
+    repeatEvery: z.strictObject({ unit: z.literal('working-days'), amount: Positive }),
     cite: Cite,
   }),
   record: RecordForm.optional(),
@@ -251,7 +258,7 @@ export const Policy = z.strictObject({
    * The oldest concern a dispute may be started for, in calendar days before the start. A concern
    * older than this belongs to a review, not to the escalation procedure's clock.
    */
-  concernMaxAgeDays: z.number().int().min(1).max(3650).default(90),
+  concernMaxAgeDays: WholeFrom1.max(3650).default(90),
   /**
    * How long the board keeps a closed dispute's record: whole years after it closed (London
    * calendar), then its personal fields are erased and its facts kept for reports. Absent: the

@@ -1,5 +1,6 @@
 import { DAY, HOUR, fromLondon, isWeekend, isoDate, parseIsoDate, toLondon, weekday } from './civil';
-import { HolidayTable, builtInChanges, type BankHolidaysFeed, type Division, type HolidayChange } from './holidays';
+import type { BankHolidaysFeed, HolidayChange } from './holiday-files';
+import { HolidayTable, builtInChanges, type Division } from './holidays';
 
 /** What a calendar is made of; plain data, so a workflow can keep the one it started with. */
 export interface CalendarConfig {

@@ -1,40 +1,9 @@
 import { z } from 'zod';
 import { civilDate, dayNumber, isWeekend, isoDate, parseIsoDate, weekday } from './civil';
+import type { BankHolidaysFeed, HolidayChange } from './holiday-files';
 
 export const Division = z.enum(['england-and-wales', 'scotland', 'northern-ireland']);
 export type Division = z.infer<typeof Division>;
-
-const IsoDate = z.string().refine(
-  (text) => {
-    try {
-      parseIsoDate(text);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'expected a real date as YYYY-MM-DD' },
-);
-
-/** A one-off change to the rule-based holidays: a holiday added (a jubilee) or removed (a moved one). */
-export const HolidayChange = z.object({
-  date: IsoDate,
-  change: z.enum(['added', 'removed']),
-  title: z.string().min(1),
-  divisions: z.array(Division).min(1).default(['england-and-wales', 'scotland', 'northern-ireland']),
-});
-export type HolidayChange = z.infer<typeof HolidayChange>;
-export type HolidayChangeInput = z.input<typeof HolidayChange>;
-
-/** The UK government's bank-holidays feed: one entry per division, each with its events. */
-export const BankHolidaysFeed = z.partialRecord(
-  Division,
-  z.object({
-    division: Division,
-    events: z.array(z.object({ title: z.string(), date: IsoDate, notes: z.string().optional(), bunting: z.boolean().optional() })),
-  }),
-);
-export type BankHolidaysFeed = z.infer<typeof BankHolidaysFeed>;
 
 const ALL: Division[] = ['england-and-wales', 'scotland', 'northern-ireland'];
 

@@ -4,7 +4,8 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../../runtime/errors';
 import type { CalendarConfig } from './calendar';
-import { BankHolidaysFeed, HolidayChange, type Division } from './holidays';
+import { BankHolidaysFeed, HolidayChange } from './holiday-files';
+import type { Division } from './holidays';
 
 // Where a deployment's holiday data comes from: files an operator maintains. Read once at start
 // (I/O), then handed to workflows as plain data inside the calendar config.

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { startDevServer } from '../../runtime/dev-server';
 import { stopLeftover } from '../../runtime/local-state';
+import { compileProduct } from './compiled-product';
 import { freePort } from './ports';
 import type { TestProject } from 'vitest/node';
 import { parse, stringify } from 'yaml';
@@ -16,20 +17,24 @@ declare module 'vitest' {
     workflowBundlePath: string;
     realClockPolicyDir: string;
     sharedDevServerAddress: string;
+    compiledRoot: string;
   }
 }
 
 /**
  * Bundles the workflow code once per test run (the preview bundle: production types plus
  * `disputePreview`); every test file's workers load this file. Starts the one dev server the files
- * share (each in a namespace of its own: support/temporal.ts).
+ * share (each in a namespace of its own: support/temporal.ts) and compiles the CLI the tests run.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  const compiledRoot = join(process.cwd(), '.cache', 'compiled');
   const [{ code }, server] = await Promise.all([
     bundleWorkflowCode({ workflowsPath: previewWorkflowsPath, failureConverterPath, logger: quietLogger }),
     startSharedDevServer(),
+    compileProduct(process.cwd(), compiledRoot),
   ]);
   project.provide('sharedDevServerAddress', server.address);
+  project.provide('compiledRoot', compiledRoot);
   mkdirSync('.cache', { recursive: true });
   const path = `${process.cwd()}/.cache/workflow-bundle.js`;
   writeFileSync(path, code);

@@ -1,4 +1,6 @@
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { join } from 'node:path';
+import { inject } from 'vitest';
 import { testPayloadKeys } from './temporal';
 
 export { freePort } from './ports';
@@ -36,10 +38,21 @@ export function launch(command: string, args: string[], env: NodeJS.ProcessEnv):
   };
 }
 
-/** Runs `npx dispute …` as a person would (bin/dispute.js in the checkout), with extra environment. */
+/**
+ * An entry point such as 'worker/main.ts' compiled once for this run (support/compiled-product.ts):
+ * the same source under plain node, without tsx's start-up in every process a test starts.
+ */
+export function compiled(entry: string): string {
+  return join(inject('compiledRoot'), entry.replace(/\.ts$/, '.js'));
+}
+
+/**
+ * Runs the `dispute` CLI, with extra environment: the product's sources compiled once for this run
+ * (support/compiled-product.ts), under plain node, as the production image runs them.
+ */
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile('node', ['bin/dispute.js', ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, PAYLOAD_KEYS: testPayloadKeys, ...env } }, (error, stdout, stderr) => {
+    execFile('node', [compiled('client/cli/main.ts'), ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, PAYLOAD_KEYS: testPayloadKeys, ...env } }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
     });
   });

@@ -10,7 +10,7 @@ import { eventually } from '../support/eventually';
 import { ApiKeys } from '../../client/api/keys';
 import { buildApi } from '../../client/api/server';
 import { context } from '../support/disputes';
-import { freePort, launch, runCli, type Launched } from '../support/processes';
+import { compiled, freePort, launch, runCli, type Launched } from '../support/processes';
 import { sharedDevServerEnv, testPayloadKeys } from '../support/temporal';
 import { startPostgres, type TestPostgres } from './postgres';
 import { sampleWrite } from './sample';
@@ -47,7 +47,7 @@ afterAll(async () => {
 });
 
 async function startWorker(): Promise<Launched> {
-  const worker = launch('node', ['--import', 'tsx', 'worker/main.ts'], {
+  const worker = launch('node', [compiled('worker/main.ts')], {
     ...process.env,
     TEMPORAL_ADDRESS: env.address,
     TEMPORAL_NAMESPACE: env.namespace,

@@ -17,9 +17,12 @@ export interface Launched {
 export function launch(command: string, args: string[], env: NodeJS.ProcessEnv): Launched {
   const child = spawn(command, args, { env, detached: true });
   let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // Whoever waits for a line is told the moment output or the exit arrives, not at the next poll.
+  const changed = new Set<() => void>();
+  const notify = () => changed.forEach((wake) => wake());
+  child.stdout.on('data', (chunk) => ((output += chunk), notify()));
+  child.stderr.on('data', (chunk) => ((output += chunk), notify()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => (resolve(code), notify())));
   return {
     child,
     output: () => output,
@@ -28,7 +31,11 @@ export function launch(command: string, args: string[], env: NodeJS.ProcessEnv):
       while (!output.includes(text)) {
         if (child.exitCode !== null) throw new Error(`exited ${child.exitCode} before '${text}':\n${output}`);
         if (Date.now() > deadline) throw new Error(`no '${text}' within ${timeoutMs} ms:\n${output}`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        await new Promise<void>((resolve) => {
+          const wake = () => (changed.delete(wake), clearTimeout(timer), resolve());
+          const timer = setTimeout(wake, Math.max(0, deadline - Date.now()) + 1);
+          changed.add(wake);
+        });
       }
     },
     async interrupt() {

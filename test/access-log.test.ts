@@ -302,7 +302,7 @@ describe('the access log', () => {
     expect(codecUnnamed[codecUnnamed.length - 1]).toMatchObject({ action: 'decode', who_kind: 'operator', detail: '1 of 1 payload(s) opened name no dispute' });
   });
 
-  const cliEnv = () => ({ TEMPORAL_ADDRESS: dev.env.address, TEMPORAL_TASK_QUEUE: dev.taskQueue, DATABASE_URL: databaseUrl, DISPUTE_OPERATOR: 'Sam Operator' });
+  const cliEnv = () => ({ TEMPORAL_ADDRESS: dev.env.address, TEMPORAL_NAMESPACE: dev.env.namespace, TEMPORAL_TASK_QUEUE: dev.taskQueue, DATABASE_URL: databaseUrl, DISPUTE_OPERATOR: 'Sam Operator' });
 
   it('the CLI: show, list and a JSON export are recorded with the operator’s name', async () => {
     const env = cliEnv();
@@ -362,12 +362,12 @@ describe('the access log', () => {
     expect(page.status).toBe(503);
     expect(page.body).not.toContain(SUMMARY);
 
-    const cli = await runCli(['show', disputeId], { TEMPORAL_ADDRESS: dev.env.address, TEMPORAL_TASK_QUEUE: dev.taskQueue, DATABASE_URL: broken.url, DISPUTE_OPERATOR: 'Sam Operator' });
+    const cli = await runCli(['show', disputeId], { TEMPORAL_ADDRESS: dev.env.address, TEMPORAL_NAMESPACE: dev.env.namespace, TEMPORAL_TASK_QUEUE: dev.taskQueue, DATABASE_URL: broken.url, DISPUTE_OPERATOR: 'Sam Operator' });
     expect(cli.code).toBe(2);
     expect(cli.stdout).toBe('');
     expect(cli.stderr).toMatch(/^dispute: unavailable: the access log cannot be written just now, so nothing is shown; try again shortly: .*access_log/);
     // A CLI user who cannot be named is refused before anything is read.
-    const unnamed = await runCli(['show', disputeId], { TEMPORAL_ADDRESS: dev.env.address, DATABASE_URL: databaseUrl, DISPUTE_OPERATOR: '  ' });
+    const unnamed = await runCli(['show', disputeId], { TEMPORAL_ADDRESS: dev.env.address, TEMPORAL_NAMESPACE: dev.env.namespace, DATABASE_URL: databaseUrl, DISPUTE_OPERATOR: '  ' });
     expect(unnamed).toMatchObject({ code: 2, stdout: '', stderr: "dispute: DISPUTE_OPERATOR: is empty; expected the operator's name\n" });
   }, 60_000);
 

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { compiled } from './support/processes';
 import { describe, expect, it } from 'vitest';
 import { ApiKeys } from '../client/api/keys';
 import { loadDirectory } from '../policies/directory';
@@ -7,7 +8,7 @@ const directory = loadDirectory();
 
 describe('API keys', () => {
   it('`dispute api-key` makes a key whose keys-file line identifies the agency; only the hash is kept', () => {
-    const run = spawnSync('node', ['bin/dispute.js', 'api-key', '--agency', 'leeds-police'], { encoding: 'utf8' });
+    const run = spawnSync('node', [compiled('client/cli/main.ts'), 'api-key', '--agency', 'leeds-police'], { encoding: 'utf8' });
     expect(run.status).toBe(0);
     const key = /key \(give it to the caller; it is not kept\): (\S+)/.exec(run.stdout)![1]!;
     const line = run.stdout.split('\n').find((text) => text.includes('sha256'))!;
@@ -22,7 +23,7 @@ describe('API keys', () => {
     expect(() => ApiKeys.parse(`keys:\n  - { name: a, agency: nowhere, sha256: "${'0'.repeat(64)}" }\n`, 'keys.yaml', directory)).toThrow(
       "keys.yaml: keys.0.agency: 'nowhere' is not in the agency directory",
     );
-    const bad = spawnSync('node', ['bin/dispute.js', 'api-key', '--agency', 'nowhere'], { encoding: 'utf8' });
+    const bad = spawnSync('node', [compiled('client/cli/main.ts'), 'api-key', '--agency', 'nowhere'], { encoding: 'utf8' });
     expect(bad.status).toBe(2);
     expect(bad.stderr.trim()).toBe("dispute: --agency: 'nowhere' is not in the agency directory");
   });

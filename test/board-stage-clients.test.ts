@@ -87,7 +87,7 @@ describe('a disputing agency can never record the last stage’s outcome', () =>
 
   it('over the CLI: exit 2 and a line naming who may; the representation and convene commands are recorded', async () => {
     const disputeId = await atBoardStage();
-    const env = { TEMPORAL_ADDRESS: dev.env.address, TEMPORAL_TASK_QUEUE: dev.taskQueue };
+    const env = { TEMPORAL_ADDRESS: dev.env.address, TEMPORAL_NAMESPACE: dev.env.namespace, TEMPORAL_TASK_QUEUE: dev.taskQueue };
     const refused = await runCli(['outcome', disputeId, 'decided', '--by', DIRECTOR, '--actions', 'We decide.'], env);
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/^dispute: forbidden: .* may not record the outcome of stage 4/);

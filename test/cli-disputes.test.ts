@@ -26,7 +26,7 @@ afterAll(async () => {
   await postgres?.destroy();
 });
 
-const dispute = (...args: string[]) => runCli(args, { TEMPORAL_ADDRESS: dev.env.address, TEMPORAL_TASK_QUEUE: dev.taskQueue, DATABASE_URL: databaseUrl });
+const dispute = (...args: string[]) => runCli(args, { TEMPORAL_ADDRESS: dev.env.address, TEMPORAL_NAMESPACE: dev.env.namespace, TEMPORAL_TASK_QUEUE: dev.taskQueue, DATABASE_URL: databaseUrl });
 
 const OTHER = 'robin.other@norfolk-asc.example.org';
 

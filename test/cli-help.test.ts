@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { freePort, runCli } from './support/processes';
+import { compiled, freePort, runCli } from './support/processes';
 
 // Every command answers --help with its options before anything loads or connects; a bad setting
 // or argument is one line on stderr and exit code 2, never a stack trace.
@@ -28,6 +28,19 @@ describe('dispute --help', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/^Usage: dispute/);
     for (const text of expected) expect(stdout).toContain(text);
+  });
+
+  it('`npx dispute` as the README runs it (bin/dispute.js: the TypeScript sources through tsx) answers too', async () => {
+    const { execFile } = await import('node:child_process');
+    const run = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+      execFile('npx', ['dispute', 'policy', 'show', 'rotherham-rsab'], { encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) =>
+        resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
+      ),
+    );
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('Rotherham');
+    const help = await new Promise<string>((resolve) => execFile('npx', ['dispute', '--help'], { encoding: 'utf8', timeout: 60_000 }, (_error, stdout) => resolve(stdout)));
+    expect(help).toMatch(/^Usage: dispute/);
   });
 
   it('start --help answers without trying Temporal, even where nothing listens', async () => {
@@ -73,7 +86,7 @@ describe('bad settings and arguments: one line naming it, exit 2, no stack trace
   ])('%s with %j', async (entry, env, expected) => {
     const { execFile } = await import('node:child_process');
     const run = await new Promise<{ code: number; stderr: string }>((resolve) =>
-      execFile('node', ['--import', 'tsx', entry], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60_000 }, (error, _stdout, stderr) =>
+      execFile('node', [compiled(entry)], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60_000 }, (error, _stdout, stderr) =>
         resolve({ code: error ? Number(error.code) : 0, stderr }),
       ),
     );

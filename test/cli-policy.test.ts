@@ -1,11 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { builtInPolicyDir } from '../policies/load';
+import { compiled } from './support/processes';
 
-// The CLI as a person runs it: `npx dispute …` in the checkout, a real child process, on the shipped
-// policies (not the real-clock tests' copies that global-setup.ts names in POLICY_DIR).
+// The CLI as a person runs it (compiled once for the run: support/compiled-product.ts), a real child
+// process, on the shipped policies (not the real-clock tests' copies that global-setup.ts names in POLICY_DIR).
+const cli = compiled('client/cli/main.ts');
 function dispute(...args: string[]) {
-  const run = spawnSync('node', ['bin/dispute.js', ...args], { encoding: 'utf8', env: { ...process.env, POLICY_DIR: builtInPolicyDir } });
+  const run = spawnSync('node', [cli, ...args], { encoding: 'utf8', env: { ...process.env, POLICY_DIR: builtInPolicyDir } });
   return { code: run.status, stdout: run.stdout, stderr: run.stderr };
 }
 
@@ -85,7 +87,7 @@ describe('holiday data from the operator', () => {
     const file = join(dir, 'holidays.yaml');
     writeFileSync(file, 'changes:\n  - { date: "2026-06-02", change: added, title: A proclaimed holiday }\n');
     const run = (env: Record<string, string>) =>
-      spawnSync('node', ['bin/dispute.js', 'policy', 'timeline', 'north-somerset-nssab', '--from', '2026-06-01T09:00:00+01:00', '--json'], {
+      spawnSync('node', [cli, 'policy', 'timeline', 'north-somerset-nssab', '--from', '2026-06-01T09:00:00+01:00', '--json'], {
         encoding: 'utf8',
         env: { ...process.env, POLICY_DIR: builtInPolicyDir, ...env },
       });

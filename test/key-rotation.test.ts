@@ -14,7 +14,7 @@ import type { DisputeRecord } from '../workflows/dispute/model';
 import { contactsAt, realClockContext, twoAgencies } from './support/disputes';
 import { eventually } from './support/eventually';
 import { startSmtpSink, testMailSettings, type SmtpSink } from './support/smtp-sink';
-import { devServerEnv, testPayloadKeys } from './support/temporal';
+import { sharedDevServerEnv, testPayloadKeys } from './support/temporal';
 import { createWorker } from '../worker/create';
 
 // Key rotation: a dispute started under key 1 keeps running, through a worker restart, after key 2
@@ -31,7 +31,7 @@ let sink: SmtpSink;
 const taskQueue = `rotation-${randomUUID()}`;
 
 beforeAll(async () => {
-  env = await devServerEnv();
+  env = await sharedDevServerEnv();
   sink = await startSmtpSink();
 });
 
@@ -40,11 +40,11 @@ afterAll(async () => {
   await sink?.close();
 });
 
-const clientWith = (ring: KeyRing) => new Client({ connection: env.connection, namespace: 'default', dataConverter: dataConverter(ring) });
+const clientWith = (ring: KeyRing) => new Client({ connection: env.connection, namespace: env.namespace!, dataConverter: dataConverter(ring) });
 const workerWith = (ring: KeyRing) =>
   createWorker({
     connection: env.nativeConnection,
-    namespace: 'default',
+    namespace: env.namespace!,
     taskQueue,
     workflowBundle: { codePath: inject('workflowBundlePath') },
     activities: createActivities({ mail: testMailSettings(sink) }),
@@ -143,9 +143,9 @@ describe('key rotation', () => {
     await worker.runUntil(async () => {
       await startDispute(client, taskQueue, start);
       await eventually(() => rotationReport(client, after), (found) => found.keys.some((key) => key.openDisputes.includes(start.disputeId)));
-      const printed = await keysCli(['rotate-check'], { TEMPORAL_ADDRESS: env.address, PAYLOAD_KEYS: `${line2}\n${line1}` });
+      const printed = await keysCli(['rotate-check'], { TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: env.namespace!, PAYLOAD_KEYS: `${line2}\n${line1}` });
       expect(printed).toMatch(new RegExp(`test-2 +encrypts new payloads +used by \\d+ open dispute\\(s\\): .*${start.disputeId}`));
-      const json = JSON.parse(await keysCli(['rotate-check', '--json'], { TEMPORAL_ADDRESS: env.address, PAYLOAD_KEYS: line1 }));
+      const json = JSON.parse(await keysCli(['rotate-check', '--json'], { TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: env.namespace!, PAYLOAD_KEYS: line1 }));
       // A ring without test-2: rotate-check says an open dispute needs a key it lacks.
       expect(json.keys).toContainEqual({ keyId: 'test-2', inRing: false, encrypts: false, openDisputes: expect.arrayContaining([start.disputeId]) });
       await client.workflow.getHandle(start.disputeId).terminate('test finished');

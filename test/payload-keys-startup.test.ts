@@ -3,14 +3,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from './support/processes';
+import { compiled, runCli } from './support/processes';
 
 // Start-up with a missing or malformed payload key is refused, with a message naming the variable,
 // before anything connects: the worker, the API, the inbound mail service and the CLI.
 
 function run(entry: string, env: NodeJS.ProcessEnv): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    execFile('node_modules/.bin/tsx', [entry], { env, encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) => {
+    execFile('node', [compiled(entry)], { env, encoding: 'utf8', timeout: 60_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, output: stdout + stderr });
     });
   });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DisputeBoard, DisputeStage } from '../workflows/search-attributes';
-import { devServerEnv, testWorker, timeSkippingEnv } from './support/temporal';
+import { sharedDevServerEnv, testWorker, timeSkippingEnv } from './support/temporal';
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -42,7 +42,7 @@ describe('the time-skipping test server', () => {
 describe('the dev server', () => {
   let env: TestWorkflowEnvironment;
   beforeAll(async () => {
-    env = await devServerEnv();
+    env = await sharedDevServerEnv();
   });
   afterAll(async () => {
     await env?.teardown();

@@ -4,15 +4,16 @@ import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import { payloadKeyId } from '../runtime/payload-codec';
-import { freePort, launch } from './support/processes';
+import { compiled, freePort, launch } from './support/processes';
 
 // `npm start` encrypts with a key it makes once under .data/, keeps it across restarts, and starts
 // the Web UI with its codec endpoint pointing at the API.
 
 async function startProduct(dataDir: string, ports: Record<'temporal' | 'ui' | 'api' | 'smtp' | 'inbox' | 'replies', number>) {
   const { PAYLOAD_KEYS: _keys, PAYLOAD_KEYS_FILE: _file, OPERATOR_KEYS: _operators, ...environment } = process.env;
-  // As `npm start` runs it: node with tsx's loader, no tsx process in between to relay signals.
-  const product = launch('node', ['--import', 'tsx', 'client/start.ts'], {
+  // npm start's own code (compiled once for the run: support/compiled-product.ts), no process in
+  // between to relay signals; start.test runs it through tsx exactly as `npm start` does.
+  const product = launch('node', [compiled('client/start.ts')], {
     ...environment,
     TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`,
     TEMPORAL_UI_PORT: String(ports.ui),

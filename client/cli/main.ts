@@ -2,11 +2,8 @@ import { readdirSync } from 'node:fs';
 import { Command, CommanderError, Option } from 'commander';
 import { loadConfig } from '../../runtime/config';
 import { isSettingError, oneLine } from '../../runtime/entry';
-import { disputeCommand, type DisputeCommand } from './disputes';
+import type { DisputeCommand } from './disputes';
 import { UsageError } from './errors';
-import { policyCommand } from './policy';
-import { replyCommand } from './reply';
-import { simulateCommand } from './simulate';
 
 // `dispute …`: commander gives every command and subcommand its --help and refuses what it does not
 // know before anything runs; each command then checks its values (naming the flag) before it loads
@@ -14,6 +11,13 @@ import { simulateCommand } from './simulate';
 // `register(program, context)` (see commands/api-key.ts): it is found and registered on its own.
 
 const out = (text: string) => process.stdout.write(`${text}\n`);
+
+// Each command's module is loaded when it runs: `--help` and refusals answer without loading the
+// Temporal SDK, the mail libraries or the calendar.
+const policyCommand = async (...args: Parameters<typeof import('./policy').policyCommand>) => (await import('./policy')).policyCommand(...args);
+const simulateCommand = async (...args: Parameters<typeof import('./simulate').simulateCommand>) => (await import('./simulate')).simulateCommand(...args);
+const replyCommand = async (...args: Parameters<typeof import('./reply').replyCommand>) => (await import('./reply')).replyCommand(...args);
+const disputeCommand = async (...args: Parameters<typeof import('./disputes').disputeCommand>) => (await import('./disputes')).disputeCommand(...args);
 const json = new Option('--json', 'print JSON for scripts');
 
 /** The arguments after the command's own name(s), as the person typed them. */

@@ -10,8 +10,8 @@ import { eventually } from '../support/eventually';
 import { ApiKeys } from '../../client/api/keys';
 import { buildApi } from '../../client/api/server';
 import { context } from '../support/disputes';
-import { freePort, launch, runCli, type Launched } from '../support/processes';
-import { devServerEnv, testPayloadKeys } from '../support/temporal';
+import { compiled, freePort, launch, runCli, type Launched } from '../support/processes';
+import { sharedDevServerEnv, testPayloadKeys } from '../support/temporal';
 import { startPostgres, type TestPostgres } from './postgres';
 import { sampleWrite } from './sample';
 
@@ -36,7 +36,7 @@ beforeAll(async () => {
   await saveRecord(store.db, closedAt('rsab-sched-old', '2019-01-10T13:30:00.000Z')); // six years ended in January 2025
   await saveRecord(store.db, closedAt('rsab-sched-recent', '2025-01-10T13:30:00.000Z'));
   await saveRecord(store.db, sampleWrite({ id: 'rsab-sched-open', events: 4, base: '2018-01-10T10:00:00.000Z' }));
-  env = await devServerEnv();
+  env = await sharedDevServerEnv();
 }, 120_000);
 
 afterAll(async () => {
@@ -47,9 +47,10 @@ afterAll(async () => {
 });
 
 async function startWorker(): Promise<Launched> {
-  const worker = launch('node', ['--import', 'tsx', 'worker/main.ts'], {
+  const worker = launch('node', [compiled('worker/main.ts')], {
     ...process.env,
     TEMPORAL_ADDRESS: env.address,
+    TEMPORAL_NAMESPACE: env.namespace,
     TEMPORAL_TASK_QUEUE: taskQueue,
     DATABASE_URL: databaseUrl,
     PAYLOAD_KEYS: testPayloadKeys,
@@ -126,7 +127,7 @@ describe('the daily retention purge, a Temporal Schedule the worker starts', () 
     } finally {
       await api.close();
     }
-    const shown = await runCli(['show', 'rsab-sched-old'], { TEMPORAL_ADDRESS: env.address, TEMPORAL_TASK_QUEUE: taskQueue, DATABASE_URL: databaseUrl });
+    const shown = await runCli(['show', 'rsab-sched-old'], { TEMPORAL_ADDRESS: env.address, TEMPORAL_NAMESPACE: env.namespace, TEMPORAL_TASK_QUEUE: taskQueue, DATABASE_URL: databaseUrl });
     expect({ code: shown.code, stderr: shown.stderr }).toEqual({ code: 0, stderr: '' });
     expect(shown.stdout).toContain('rsab-sched-old — rotherham-rsab (policy rotherham-rsab v1); person [erased]');
     expect(shown.stdout).toContain('outcome  decision=resolved');

@@ -39,7 +39,7 @@ afterAll(async () => {
 });
 
 const dispute = (...args: string[]) =>
-  runCli(args, { TEMPORAL_ADDRESS: dev.env.address, TEMPORAL_TASK_QUEUE: dev.taskQueue, RECORDS_DIR: dataDir, DATABASE_URL: undefined });
+  runCli(args, { TEMPORAL_ADDRESS: dev.env.address, TEMPORAL_NAMESPACE: dev.env.namespace, TEMPORAL_TASK_QUEUE: dev.taskQueue, RECORDS_DIR: dataDir, DATABASE_URL: undefined });
 
 describe('the embedded store, held by one process, used by others through its socket', () => {
   it('serves on a socket only this user can reach', () => {

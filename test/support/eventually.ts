@@ -4,9 +4,11 @@
  */
 export async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
+  // Most of what settles does so within milliseconds: read again soon, then back off to 100 ms so a
+  // slow one does not flood the server with reads.
+  for (let pause = 10; ; pause = Math.min(pause * 2, 100)) {
     const value = await read();
     if (check(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, pause));
   }
 }

@@ -1,18 +1,9 @@
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { inject } from 'vitest';
 import { testPayloadKeys } from './temporal';
 
-/** A TCP port nobody is listening on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
+export { freePort } from './ports';
 
 export interface Launched {
   child: ChildProcessWithoutNullStreams;
@@ -26,9 +17,12 @@ export interface Launched {
 export function launch(command: string, args: string[], env: NodeJS.ProcessEnv): Launched {
   const child = spawn(command, args, { env, detached: true });
   let output = '';
-  child.stdout.on('data', (chunk) => (output += chunk));
-  child.stderr.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // Whoever waits for a line is told the moment output or the exit arrives, not at the next poll.
+  const changed = new Set<() => void>();
+  const notify = () => changed.forEach((wake) => wake());
+  child.stdout.on('data', (chunk) => ((output += chunk), notify()));
+  child.stderr.on('data', (chunk) => ((output += chunk), notify()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => (resolve(code), notify())));
   return {
     child,
     output: () => output,
@@ -37,7 +31,11 @@ export function launch(command: string, args: string[], env: NodeJS.ProcessEnv):
       while (!output.includes(text)) {
         if (child.exitCode !== null) throw new Error(`exited ${child.exitCode} before '${text}':\n${output}`);
         if (Date.now() > deadline) throw new Error(`no '${text}' within ${timeoutMs} ms:\n${output}`);
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        await new Promise<void>((resolve) => {
+          const wake = () => (changed.delete(wake), clearTimeout(timer), resolve());
+          const timer = setTimeout(wake, Math.max(0, deadline - Date.now()) + 1);
+          changed.add(wake);
+        });
       }
     },
     async interrupt() {
@@ -47,10 +45,21 @@ export function launch(command: string, args: string[], env: NodeJS.ProcessEnv):
   };
 }
 
-/** Runs `npx dispute …` as a person would (bin/dispute.js in the checkout), with extra environment. */
+/**
+ * An entry point such as 'worker/main.ts' compiled once for this run (support/compiled-product.ts):
+ * the same source under plain node, without tsx's start-up in every process a test starts.
+ */
+export function compiled(entry: string): string {
+  return join(inject('compiledRoot'), entry.replace(/\.ts$/, '.js'));
+}
+
+/**
+ * Runs the `dispute` CLI, with extra environment: the product's sources compiled once for this run
+ * (support/compiled-product.ts), under plain node, as the production image runs them.
+ */
 export function runCli(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile('node', ['bin/dispute.js', ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, PAYLOAD_KEYS: testPayloadKeys, ...env } }, (error, stdout, stderr) => {
+    execFile('node', [compiled('client/cli/main.ts'), ...args], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, PAYLOAD_KEYS: testPayloadKeys, ...env } }, (error, stdout, stderr) => {
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
     });
   });

@@ -1,11 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time.js';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { Worker, WorkerOptions } from '@temporalio/worker';
 import { installQuietRuntime } from '../../runtime/quiet-runtime';
 import { inject } from 'vitest';
 import { KeyRing } from '../../runtime/key-ring';
 import { dataConverter } from '../../runtime/payload-codec';
+import { registerSearchAttributes } from '../../runtime/search-attributes';
 import { temporalCliPath } from '../../runtime/temporal-binaries';
 import { startTimeSkippingEnv } from '../../runtime/time-skipping';
 import { searchAttributes } from '../../workflows/search-attributes';
@@ -45,6 +48,26 @@ export async function devServerEnv(options: { uiPort?: number; codecEndpoint?: s
     },
     client: { dataConverter: testDataConverter },
   });
+}
+
+/**
+ * The dev server every file shares (started once by global-setup.ts), in a namespace of this file's
+ * own with our search attributes: no file sees another's disputes, lists or schedules. Files that
+ * stop the server, need its Web UI, a codec endpoint, a database file, or change namespace-wide
+ * settings (retention) start their own with `devServerEnv`. `teardown` closes only the connections.
+ */
+export async function sharedDevServerEnv(): Promise<TestWorkflowEnvironment> {
+  quietRuntime();
+  const address = inject('sharedDevServerAddress');
+  const namespace = `test-${randomUUID()}`;
+  const connection = await Connection.connect({ address });
+  try {
+    await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs(86_400_000) });
+    await registerSearchAttributes(connection, namespace);
+  } finally {
+    await connection.close();
+  }
+  return TestWorkflowEnvironment.createFromExistingServer({ address, namespace, client: { dataConverter: testDataConverter } });
 }
 
 /** A worker on a fresh task queue, running the workflow bundle built once for this test run. */

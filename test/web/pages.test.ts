@@ -13,7 +13,7 @@ import { realClockContext, twoAgencies } from '../support/disputes';
 import { eventually } from '../support/eventually';
 import { freePort } from '../support/processes';
 import { startSmtpSink, testMailSettings, type SmtpSink } from '../support/smtp-sink';
-import { devServerEnv, testKeyRing, testWorker } from '../support/temporal';
+import { sharedDevServerEnv, testKeyRing, testWorker } from '../support/temporal';
 import { handRecord } from './records';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 
@@ -39,7 +39,7 @@ let raisedId = '';
 let taskQueue = '';
 
 beforeAll(async () => {
-  env = await devServerEnv();
+  env = await sharedDevServerEnv();
   sink = await startSmtpSink();
   store = await openRecordsStore({ dataDir: 'memory' }, { keyRing: testKeyRing });
   const started = await testWorker(env, createActivities({ mail: testMailSettings(sink), records: async () => store }));

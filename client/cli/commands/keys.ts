@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
-import { keysCommand } from '../keys';
 import type { CommandContext } from '../main';
+
+// Loaded when it runs: `--help` does not load the Temporal client.
+const keysCommand = async (...args: Parameters<typeof import('../keys').keysCommand>) => (await import('../keys')).keysCommand(...args);
 
 /** `dispute keys`: payload keys, operator keys, and which keys open disputes still need. */
 export function register(program: Command, { argsAfter, out }: CommandContext): void {

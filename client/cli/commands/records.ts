@@ -1,16 +1,24 @@
 import type { Command } from 'commander';
-import { AccessLog } from '../../../records/access-log';
-import { lazyRecordsStore } from '../../../records/lazy';
 import { loadConfig, recordsLocation } from '../../../runtime/config';
-import { loadKeyRing } from '../../../runtime/key-ring';
-import { connectDisputes } from '../../operations';
-import { exportAccess, printAccessLog } from '../access-log';
-import { cliReader } from '../disputes';
 import { UsageError } from '../errors';
 import type { CommandContext } from '../main';
-import { recordsExport, recordsSync } from '../records';
-import { PolicyRegistry } from '../../../policies/load';
-import { recordsPurge } from '../purge';
+
+// Loaded when a subcommand runs: `--help` loads neither the Temporal client nor the records store.
+async function load() {
+  const [{ AccessLog }, { lazyRecordsStore }, { loadKeyRing }, { connectDisputes }, { exportAccess, printAccessLog }, { cliReader }, { recordsExport, recordsSync }, { PolicyRegistry }, { recordsPurge }] =
+    await Promise.all([
+      import('../../../records/access-log'),
+      import('../../../records/lazy'),
+      import('../../../runtime/key-ring'),
+      import('../../operations'),
+      import('../access-log'),
+      import('../disputes'),
+      import('../records'),
+      import('../../../policies/load'),
+      import('../purge'),
+    ]);
+  return { AccessLog, lazyRecordsStore, loadKeyRing, connectDisputes, exportAccess, printAccessLog, cliReader, recordsExport, recordsSync, PolicyRegistry, recordsPurge };
+}
 
 /** `dispute records sync | export | purge | access-log`: the records store, for operators and boards' analysts. */
 export function register(program: Command, { out }: CommandContext): void {
@@ -22,6 +30,7 @@ export function register(program: Command, { out }: CommandContext): void {
     .option('--json', 'print JSON for scripts')
     .action(async (options: { all?: boolean; json?: boolean }) => {
       const config = loadConfig();
+      const { connectDisputes, recordsSync } = await load();
       const connected = await connectDisputes(config, { connectTimeoutMs: 5_000 }).catch(() => {
         throw new UsageError(`cannot reach Temporal at ${config.TEMPORAL_ADDRESS}: is \`npm start\` running, or TEMPORAL_ADDRESS set?`);
       });
@@ -42,6 +51,7 @@ export function register(program: Command, { out }: CommandContext): void {
     .option('--person-reference <ref>', "subject access: every record of the board's about this person's reference, as JSON")
     .action(async (options: Record<string, unknown>) => {
       const config = loadConfig();
+      const { AccessLog, lazyRecordsStore, loadKeyRing, exportAccess, cliReader, recordsExport } = await load();
       // CSV holds report fields only: it needs no key. Whole records open the sealed personal fields.
       const keyRing = options.format === 'csv' && options.personReference === undefined ? null : loadKeyRing(config, { local: true });
       const who = cliReader();
@@ -59,6 +69,7 @@ export function register(program: Command, { out }: CommandContext): void {
     .option('--json', 'print JSON for scripts')
     .action(async (options: Record<string, unknown>) => {
       const config = loadConfig();
+      const { AccessLog, lazyRecordsStore, loadKeyRing, printAccessLog } = await load();
       const store = lazyRecordsStore(recordsLocation(config), { keyRing: loadKeyRing(config, { local: true }) });
       try {
         await printAccessLog(async () => new AccessLog(store.get, loadKeyRing(config, { local: true })), options, out);
@@ -75,6 +86,7 @@ export function register(program: Command, { out }: CommandContext): void {
     .option('--json', 'print JSON for scripts')
     .action(async (options: Record<string, unknown>) => {
       const config = loadConfig();
+      const { lazyRecordsStore, loadKeyRing, PolicyRegistry, recordsPurge } = await load();
       // Erasing keeps each event's non-personal facts, sealed again: it opens them with the key ring.
       const store = lazyRecordsStore(recordsLocation(config), { keyRing: loadKeyRing(config, { local: true }) });
       try {

@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import { loadConfig } from '../../../runtime/config';
-import { connectDisputes, DisputeFailure } from '../../operations';
 import { UsageError } from '../errors';
 import type { CommandContext } from '../main';
-import { representationsCommand } from '../representations';
 
 /** `dispute representation` and `dispute convene`: the board's stage from the command line. */
 export function register(program: Command, { argsAfter, out }: CommandContext): void {
   const run = (command: 'representation' | 'convene') => async () => {
+    // Loaded when it runs: `--help` does not load the Temporal client.
+    const [{ connectDisputes, DisputeFailure }, { representationsCommand }] = await Promise.all([import('../../operations'), import('../representations')]);
     const config = loadConfig();
     let connected;
     try {

@@ -40,7 +40,7 @@ const concern = concernWith({
   summary: 'Disagreement about a care package.',
 });
 
-/** The activities the history scheduled, by type, and the local activities it recorded (markers). */
+/** The activities the history scheduled, by type; the local activities it recorded (markers); its patch markers. */
 async function historyOf(dispute: RunningDispute) {
   const events = (await dispute.handle.fetchHistory()).events ?? [];
   const scheduled = events.flatMap((event) => {
@@ -49,7 +49,12 @@ async function historyOf(dispute: RunningDispute) {
   });
   const localMarkers = events.filter((event) => event.markerRecordedEventAttributes?.markerName === 'core_local_activity');
   const failedLocal = localMarkers.filter((event) => event.markerRecordedEventAttributes?.failure);
-  return { scheduled, localMarkers, failedLocal };
+  const patchMarkers = events.flatMap((event) => {
+    const data = event.markerRecordedEventAttributes?.markerName === 'core_patch' ? event.markerRecordedEventAttributes.details?.['patch-data']?.payloads?.[0]?.data : undefined;
+    return data ? [(JSON.parse(Buffer.from(data).toString()) as { id: string }).id] : [];
+  });
+  const changeVersionUpserts = events.filter((event) => event.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields?.TemporalChangeVersion).length;
+  return { scheduled, localMarkers, failedLocal, patchMarkers, changeVersionUpserts };
 }
 
 describe('records-store writes as local activities', () => {
@@ -69,7 +74,11 @@ describe('records-store writes as local activities', () => {
     expect(history.scheduled.filter((name) => name === 'saveRecord')).toEqual([]);
     expect(history.localMarkers.length).toBeGreaterThan(4); // a write per step at least: begin, three deadlines, the decision
     expect(history.failedLocal).toEqual([]);
-    await saveHistory(dispute, 'rotherham-records-written-locally');
+    // One patch marker for a new dispute (every earlier patch applies without its own), so one
+    // TemporalChangeVersion upsert with it.
+    expect(history.patchMarkers).toEqual(['one-marker-for-earlier-patches']);
+    expect(history.changeVersionUpserts).toBe(1);
+    await saveHistory(dispute, 'rotherham-one-patch-marker');
   });
 
   it('a store that refuses the local attempt: the write goes to the activity, retried until the store is back, then the store is complete with no duplicate rows', async () => {
@@ -91,6 +100,6 @@ describe('records-store writes as local activities', () => {
     const history = await historyOf(dispute);
     expect(history.scheduled.filter((name) => name === 'saveRecord')).toHaveLength(1); // only the write the store refused locally
     expect(history.failedLocal).toHaveLength(1);
-    await saveHistory(dispute, 'records-local-write-refused-then-activity');
+    await saveHistory(dispute, 'records-local-write-refused-one-patch-marker');
   });
 });

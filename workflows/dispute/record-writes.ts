@@ -62,7 +62,8 @@ function parts(events: DisputeEvent[]): DisputeEvent[][] {
   return out;
 }
 
-export function recordWrites(events: () => DisputeEvent[], row: () => RecordRow) {
+/** `applied`: whether a patch applies to this dispute (`patched`, or true for all of them under workflow.ts's `onePatchMarker`). */
+export function recordWrites(events: () => DisputeEvent[], row: () => RecordRow, applied: (patchId: string) => boolean = patched) {
   /** Events the store has acknowledged: the next write starts after them. */
   let acknowledged = 0;
   /** Events handed to a write, in flight or done: what `kick` need not ask for again. */
@@ -78,14 +79,14 @@ export function recordWrites(events: () => DisputeEvent[], row: () => RecordRow)
 
   async function writeNext(): Promise<void> {
     queued = false;
-    if (!patched(recordsPatch)) return;
-    local ??= patched(localWritesPatch);
+    if (!applied(recordsPatch)) return;
+    local ??= applied(localWritesPatch);
     const all = events();
     if (all.length === acknowledged) return;
     scheduled = all.length;
     const pending = all.slice(acknowledged);
     // Split only where one write would be too large, and only for disputes that record it so.
-    const runs = pending.length > 1 && parts(pending).length > 1 && patched(recordsUntilDonePatch) ? parts(pending) : [pending];
+    const runs = pending.length > 1 && parts(pending).length > 1 && applied(recordsUntilDonePatch) ? parts(pending) : [pending];
     const [activity, options] = closing ? [saveClosingRecord, closingOptions] : [saveRecord, recordsOptions];
     for (const run of runs) {
       const from = acknowledged;
@@ -131,7 +132,7 @@ export function recordWrites(events: () => DisputeEvent[], row: () => RecordRow)
     kick,
     /** At the end: resolves once every event is written (for disputes before `recordsUntilDonePatch`, or given up on after days). */
     async flushed(): Promise<void> {
-      closing = patched(recordsUntilDonePatch);
+      closing = applied(recordsUntilDonePatch);
       kick();
       await chain;
       // A write in flight at the close that then gave up: the closing write, which does not, follows.

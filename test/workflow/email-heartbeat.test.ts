@@ -110,8 +110,8 @@ describe('email heartbeat', () => {
       // The heartbeat timeout (20 s) and the first retry interval (30 s), not the minute-long start-to-close.
       expect(retriedWithin).toBeLessThan(80_000);
       const history = await handle.fetchHistory();
-      // The email activity's attempts (the records store's writes are activities too): one activity
-      // carries the transition's emails.
+      // The email activity's attempts (a records-store write whose local attempt fails is an
+      // activity too): one activity carries the transition's emails.
       const emailScheduled = new Set(history.events?.flatMap((event) => (event.activityTaskScheduledEventAttributes?.activityType?.name === 'sendEmailsTogether' ? [String(event.eventId)] : [])));
       expect(emailScheduled.size).toBe(1);
       const attempts =

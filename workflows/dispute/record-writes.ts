@@ -1,4 +1,4 @@
-import { ActivityFailure, patched, proxyActivities, proxyLocalActivities, TemporalFailure } from '@temporalio/workflow';
+import { ActivityFailure, patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
 import type { RecordsActivities } from '../../activities/records/activities';
 import type { RecordRow, RecordWrite } from '../../activities/records/types';
 import type { Calendar } from '../../policies/calendar/calendar';
@@ -110,10 +110,10 @@ export function recordWrites(events: () => DisputeEvent[], row: () => RecordRow,
     try {
       await saveRecordHere.executeWithOptions({ ...localOptions, summary }, [write]);
       return true;
-    } catch (error) {
-      // The activity's own failure (a local one is not wrapped in an ActivityFailure), or its timeout.
-      if (error instanceof TemporalFailure) return false;
-      throw error;
+    } catch {
+      // Its failure or timeout (a local one is not wrapped in an ActivityFailure), or a worker that
+      // has no such activity: the activity's retries take the write over, so it is never dropped.
+      return false;
     }
   }
 

@@ -155,5 +155,7 @@ export function recordRow(start: DisputeStart, state: DisputeState, calendar: Ca
     timeTaken: state.closedAt === null ? null : timeTaken(calendar, start, state.closedAt),
     agreedActions: state.agreedActions,
     form: buildForm(start, state, calendar, state.closedAt ?? now),
+    // As the closing record has it (record.ts): the store cannot count on the policy file keeping it.
+    boardOutcome: state.status === 'decided' && start.policy.lastStage ? { name: start.policy.lastStage.outcome.name, effect: start.policy.lastStage.outcome.effect } : null,
   };
 }

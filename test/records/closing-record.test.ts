@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closingFromEvents } from '../../records/closing';
 import { exportedRecord } from '../../records/export';
 import { lazyRecordsStore } from '../../records/lazy';
 import { eraseDisputes } from '../../records/purge';
@@ -8,6 +9,7 @@ import type { DisputeRecord } from '../../workflows/dispute/model';
 import { concernWith, contactsAt, officer, twoAgencies, useDisputeKit, type RunningDispute } from '../support/disputes';
 import { testKeyRing } from '../support/temporal';
 import { decide, plusHours } from '../workflow/scenarios';
+import { boards, drive, officerOf, partyAt } from '../procedure/kit';
 
 // The lasting record: Temporal deletes a closed dispute after its retention, so what the records
 // store reads back must be the record the workflow returned, every decision and who made it (the
@@ -159,5 +161,40 @@ describe('the stored closing record is the workflow’s, field for field', () =>
     const at = record.decisions.at(-1)!.at;
     expect(closingRecord(gone)!.organisations).toEqual(['leeds-vcs', 'leeds-asc'].map((agencyId) => ({ agencyId, decision: erasedText, rationale: erasedText, by: erasedText, at })));
     expectNone([vcs.decision, vcs.rationale, asc.decision, asc.rationale, again.decision, again.rationale, by], gone);
+  });
+});
+
+describe('read from the events as the procedure builds it from its state', () => {
+  it('North Somerset: the route last chosen and the members last named, whichever came first; organisations’ entries given with decisions that escalated are no organisation’s record', () => {
+    const dispute = drive('northSomerset', { category: 'abuse' });
+    const agencies = boards.northSomerset.agencies;
+    for (const stage of [1, 2, 3]) {
+      dispute.hours(1);
+      dispute.send('recordOutcome', {
+        stage,
+        decision: 'unresolved',
+        by: partyAt(agencies[1], stage, `robin.other@${agencies[1]}.example.org`),
+        reason: 'No agreement.',
+        organisations: agencies.map((agencyId) => ({ agencyId, decision: 'We stand by ours.', rationale: 'Our reasons.' })),
+      });
+    }
+    const representative = 'board-rep@nsomerset-asc.example.org';
+    const members = [
+      { name: 'Panel One', email: 'panel.one@nsomerset-police.example.org' },
+      { name: 'Panel Two', email: 'panel.two@nsomerset-gp.example.org' },
+    ];
+    dispute.send('convene', { by: representative, route: 'mediation' });
+    dispute.send('convene', { by: officerOf('north-somerset-nssab', 'qa-lead'), members: [members[0]!, { ...members[0]!, email: members[0]!.email.toUpperCase() }] });
+    dispute.send('convene', { by: officerOf('north-somerset-nssab', 'qa-lead'), members });
+    const police = dispute.procedure.snapshot().awaiting.find((party) => party.agencyId === agencies[1])!.contacts[0]!.email;
+    dispute.send('submitRepresentation', { by: police, text: 'The police’s representation.' });
+    dispute.send('convene', { by: representative, route: 'panel', note: 'Mediation did not settle it.' });
+    dispute.send('recordOutcome', { stage: 4, decision: 'decided', by: members[1]!.email, agreedActions: 'The panel decides.' });
+    const record = dispute.procedure.result();
+    expect(record.panel).toEqual({ route: 'panel', members: members.map((member) => member.email) });
+    expect(record.representations).toMatchObject([{ agencyId: agencies[1], by: police }]);
+    expect(record.organisations).toBeUndefined();
+    const { panel, representations, organisations } = record;
+    expect(closingFromEvents(dispute.procedure.state.events, agencies, erasedText)).toEqual({ panel, representations, organisations });
   });
 });

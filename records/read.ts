@@ -78,11 +78,7 @@ export async function readStoredDispute(db: Kysely<RecordsDatabase>, disputeId: 
     ),
   };
   const written = writtenRecords(view.events);
-  const closing = closingFromEvents(
-    view.events,
-    view.agencies.map((agency) => agency.id),
-    erasedText,
-  );
+  const closing = closingFromEvents(view.events, view.agencies.map((agency) => agency.id), erasedText);
   return {
     view,
     summary: text('dispute_personal', 'summary', row.summary),

@@ -178,4 +178,11 @@ export const migrations: Record<string, Migration> = {
       }
     },
   },
+  '0006-board-outcome': {
+    // The board's outcome as its policy named it, where the board decided: the one part of the closing
+    // record that is neither a column nor in the events, and that the policy file may not keep.
+    async up(db: Kysely<unknown>) {
+      await db.schema.alterTable('disputes').addColumn('board_outcome_name', 'text').addColumn('board_outcome_effect', 'text').execute();
+    },
+  },
 };

@@ -62,14 +62,34 @@ export const eventFacts = {
   'question-asked': ['field', 'until'],
   'question-answered': ['field', 'choice'],
   'question-unanswered': ['field'],
-  'organisation-decision': ['agencyId', 'decision'],
+  // The decision is the organisation's own words, like its rationale: only who gave one stays.
+  'organisation-decision': ['agencyId'],
   'closing-held': ['awaiting', 'until'],
 } as const satisfies Facts;
+
+/**
+ * Fields whose presence is a fact the closing record reads (records/closing.ts), kept with their
+ * personal values gone: a panel was named (its members, emptied), and which organisations' records
+ * an unresolved decision carried (their agency ids).
+ */
+const emptied: Record<string, (value: unknown) => unknown> = {
+  'convened.members': () => [],
+  'outcome.record': (record) => {
+    const organisations = (record as { organisations?: { agencyId: string }[] }).organisations;
+    return organisations ? { organisations: organisations.map((entry) => ({ agencyId: entry.agencyId })) } : undefined;
+  },
+};
 
 /** An event's data once erased: its type and facts, in the order written; free text, addresses and names go. */
 export function eventFactsOnly(type: string, data: Record<string, unknown>): Record<string, unknown> {
   const keep: readonly string[] = (eventFacts as Record<string, readonly string[]>)[type] ?? [];
-  return Object.fromEntries(Object.entries(data).filter(([key]) => key === 'type' || keep.includes(key)));
+  return Object.fromEntries(
+    Object.entries(data).flatMap(([key, value]) => {
+      if (key === 'type' || keep.includes(key)) return [[key, value]];
+      const shape = emptied[`${type}.${key}`]?.(value);
+      return shape === undefined ? [] : [[key, shape]];
+    }),
+  );
 }
 
 /**

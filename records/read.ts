@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Category, Risk } from '../policies/schema';
 import type { DisputeEvent, DisputeRecord, DisputeView, Outcome, Status } from '../workflows/dispute/model';
+import { closingFromEvents, writtenRecords } from './closing';
 import type { DisputesTable, RecordsDatabase } from './schema';
 import { personalSeal } from './seal';
 
@@ -26,6 +27,12 @@ export interface StoredDispute {
   decisions: DisputeRecord['decisions'];
   notes: { seq: number; at: string; by: string; text: string }[];
   form: DisputeRecord['form'];
+  /** The board's outcome as its policy named it, where the board decided (workflows/dispute/record.ts). */
+  boardOutcome?: DisputeRecord['boardOutcome'];
+  /** The last stage's panel and representations, and the organisations' own records (records/closing.ts). */
+  panel?: DisputeRecord['panel'];
+  representations?: DisputeRecord['representations'];
+  organisations?: DisputeRecord['organisations'];
   /** When the personal fields were erased at the end of the board's retention; null while kept. */
   erasedAt: string | null;
 }
@@ -70,6 +77,8 @@ export async function readStoredDispute(db: Kysely<RecordsDatabase>, disputeId: 
         }) as DisputeEvent,
     ),
   };
+  const written = writtenRecords(view.events);
+  const closing = closingFromEvents(view.events, view.agencies.map((agency) => agency.id), erasedText);
   return {
     view,
     summary: text('dispute_personal', 'summary', row.summary),
@@ -78,15 +87,23 @@ export async function readStoredDispute(db: Kysely<RecordsDatabase>, disputeId: 
     outcome: row.outcome as Outcome | null,
     timeTaken: row.working_days === null || row.calendar_days === null ? null : { workingDays: row.working_days, calendarDays: row.calendar_days },
     agreedActions: row.personal_erased_at ? erasedText : seal.openNullable('dispute_personal', 'agreed_actions', disputeId, row.agreed_actions),
-    decisions: decisions.map((d) => ({
-      stage: d.stage,
-      decision: d.decision as DisputeRecord['decisions'][number]['decision'],
-      by: text('dispute_decisions', 'by', d.by),
-      at: d.at.toISOString(),
-      text: text('dispute_decisions', 'text', d.text),
-    })),
+    decisions: decisions.map((d) => {
+      const record = written.get(d.seq);
+      return {
+        stage: d.stage,
+        decision: d.decision as DisputeRecord['decisions'][number]['decision'],
+        by: text('dispute_decisions', 'by', d.by),
+        at: d.at.toISOString(),
+        text: text('dispute_decisions', 'text', d.text),
+        ...(record ? { record } : {}),
+      };
+    }),
     notes: notes.map((n) => ({ seq: n.seq, at: n.at.toISOString(), by: text('dispute_notes', 'by', n.by), text: text('dispute_notes', 'text', n.text) })),
     form: form ? { name: form.name, reference: form.reference, fields: open<NonNullable<DisputeRecord['form']>['fields']>('dispute_forms', 'fields', form.fields, []) } : null,
+    ...(row.board_outcome_name !== null && row.board_outcome_effect !== null
+      ? { boardOutcome: { name: row.board_outcome_name, effect: row.board_outcome_effect as NonNullable<DisputeRecord['boardOutcome']>['effect'] } }
+      : {}),
+    ...closing,
     erasedAt: iso(row.personal_erased_at),
   };
 }
@@ -115,7 +132,11 @@ export function closingRecord(stored: StoredDispute): DisputeRecord | null {
     timeTaken: stored.timeTaken,
     agreedActions: stored.agreedActions,
     decisions: stored.decisions,
+    ...(stored.panel ? { panel: stored.panel } : {}),
+    ...(stored.representations ? { representations: stored.representations } : {}),
+    ...(stored.boardOutcome ? { boardOutcome: stored.boardOutcome } : {}),
     form: stored.form,
+    ...(stored.organisations ? { organisations: stored.organisations } : {}),
     events: view.events,
   };
 }

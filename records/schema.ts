@@ -40,6 +40,9 @@ export interface DisputesTable {
   last_seq: number;
   /** When the board's retention ended and the personal columns were erased (records/purge.ts); null while kept. */
   personal_erased_at: Instant | null;
+  /** Where the board decided: its outcome as the policy names it ("decision", "recommendation") and its effect; the policy's words, in clear. */
+  board_outcome_name: ColumnType<string | null, string | null | undefined, string | null>;
+  board_outcome_effect: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** Personal fields of a dispute. Every personal column of every table is null once erased. */

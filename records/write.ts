@@ -72,6 +72,8 @@ async function saveRow(tx: Transaction<RecordsDatabase>, seal: PersonalSeal, { r
     calendar_days: row.timeTaken?.calendarDays ?? null,
     agencies: json(view.agencies.map((agency) => agency.id)),
     last_seq: lastSeq,
+    board_outcome_name: row.boardOutcome?.name ?? null,
+    board_outcome_effect: row.boardOutcome?.effect ?? null,
   };
   const { dispute_id: _id, ...changes } = values;
   // The row moves only forwards: a write whose events are older than the stored row's is ignored.

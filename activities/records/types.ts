@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { DisputeEvent, DisputeView } from '../../workflows/dispute/model';
+import type { DisputeEvent, DisputeRecord, DisputeView } from '../../workflows/dispute/model';
 
 // The contract between the workflow and the records activity. Plain data: it goes into history,
 // so a write carries only the events since the last one, and the dispute's row as it now stands.
@@ -13,6 +13,8 @@ export interface RecordRow {
   timeTaken: { workingDays: number; calendarDays: number } | null;
   agreedActions: string | null;
   form: { name: string; reference: string; fields: { id: string; label: string; value: string }[] } | null;
+  /** Where the board decided, its outcome as the policy names it (absent from writes made before it was carried). */
+  boardOutcome?: DisputeRecord['boardOutcome'] | null;
 }
 
 export interface RecordWrite {
@@ -81,5 +83,6 @@ export const RecordWriteSchema = z.object({
     timeTaken: z.object({ workingDays: z.number(), calendarDays: z.number() }).nullable(),
     agreedActions: Text.nullable(),
     form: z.object({ name: Text, reference: Text, fields: z.array(z.object({ id: z.string(), label: Text, value: Text })).max(100) }).nullable(),
+    boardOutcome: z.strictObject({ name: z.string().min(1).max(200), effect: z.enum(['binding', 'final', 'recommendation', 'unstated']) }).nullable().optional(),
   }),
 });

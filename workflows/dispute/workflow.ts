@@ -54,7 +54,29 @@ const PATCH = {
    * timer for the next deadline stays set while its instant stands (an email sent, a note added).
    */
   fewerHistoryEvents: 'one-email-activity-per-transition',
+  /**
+   * Asked first, by every dispute: one started from here on records this one marker and takes every
+   * patch above (and the records store's, record-writes.ts) as applied without asking for it, so
+   * without a marker of its own; each marker costs the history two events (the marker and the
+   * `TemporalChangeVersion` upsert the SDK's core adds to it, which no option turns off). A history
+   * without this marker (a dispute started before) asks each patch on its own, where it was
+   * recorded. A patch added after this one is asked on its own.
+   */
+  onePatchMarker: 'one-marker-for-earlier-patches',
 } as const;
+
+/** Whether a patch applies: all of the earlier ones under `onePatchMarker`, else as its own marker says. */
+type Applied = (patchId: string) => boolean;
+
+/**
+ * Asked once, before anything else the dispute does (its marker is then in the first workflow
+ * task, where replay finds it); the answer is kept for the run, since during replay a history without
+ * the marker answers false, but the same call once the dispute runs live would answer true.
+ */
+function patchesOfThisDispute(): Applied {
+  const current = patched(PATCH.onePatchMarker);
+  return current ? () => true : patched;
+}
 
 // The shell around the procedure: it feeds the procedure the messages and the passing of time, and
 // carries out what the procedure says (emails, search attributes), in the order it says.
@@ -74,15 +96,17 @@ type SendEffect = Extract<Effect, { type: 'send' }>;
 /** One dispute, from the concern to its record. */
 export async function dispute(input: DisputeStartInput): Promise<DisputeRecord> {
   // Histories from before the preview workflow existed may carry a preview clock; they replay with it.
+  const applied = patchesOfThisDispute();
   const legacyOffset = (input as { previewClockOffsetMs?: unknown } | null)?.previewClockOffsetMs;
-  const offset = !patched(PATCH.noPreviewClock) && Number.isSafeInteger(legacyOffset) ? (legacyOffset as number) : 0;
-  return stopOnCalendarRange(() => runDispute(input, offset));
+  const offset = !applied(PATCH.noPreviewClock) && Number.isSafeInteger(legacyOffset) ? (legacyOffset as number) : 0;
+  return stopOnCalendarRange(() => runDispute(input, offset, applied));
 }
 
 /** Only the simulator's worker registers the preview workflow (workflows/preview.ts), which may run on a shifted clock. */
 export async function runPreview(input: DisputeStartInput, clockOffsetMs: number): Promise<DisputeRecord> {
+  const applied = patchesOfThisDispute();
   if (!Number.isSafeInteger(clockOffsetMs)) throw ApplicationFailure.nonRetryable('invalid preview: clockOffsetMs must be a whole number of milliseconds', messages.RejectionType.invalidPayload);
-  return stopOnCalendarRange(() => runDispute(input, clockOffsetMs));
+  return stopOnCalendarRange(() => runDispute(input, clockOffsetMs, applied));
 }
 
 /** An instant outside the calendar's range can never succeed on retry: fail the dispute, never loop its task. */
@@ -95,7 +119,7 @@ async function stopOnCalendarRange<T>(run: () => Promise<T>): Promise<T> {
   }
 }
 
-async function runDispute(input: DisputeStartInput, offset: number): Promise<DisputeRecord> {
+async function runDispute(input: DisputeStartInput, offset: number, applied: Applied): Promise<DisputeRecord> {
   const parsedStart = DisputeStart.safeParse(input);
   if (!parsedStart.success) {
     throw ApplicationFailure.nonRetryable(`invalid dispute: ${describe(parsedStart.error)}`, messages.RejectionType.invalidPayload);
@@ -103,24 +127,24 @@ async function runDispute(input: DisputeStartInput, offset: number): Promise<Dis
   const start = parsedStart.data;
   const now = () => Date.now() + offset;
   // The order of these calls is the order their markers were recorded in: keep it.
-  const hardened = patched(PATCH.hardened);
-  const emailQueuedThenSent = patched(PATCH.emailQueuedThenSent);
+  const hardened = applied(PATCH.hardened);
+  const emailQueuedThenSent = applied(PATCH.emailQueuedThenSent);
   const procedure = new DisputeProcedure(
     start,
     {
       hardened,
       emailQueuedThenSent,
       // Asked only when a late start owes more than one notice, as the patch was first recorded.
-      overdueAtMostOnce: () => patched(PATCH.overdueAtMostOnce),
-      boardStage: patched(boardStagePatch),
-      formCopies: patched(PATCH.formCopies),
-      formQuestions: patched(PATCH.formQuestions),
-      closingAwaitsOrganisations: patched(PATCH.closingAwaitsOrganisations),
+      overdueAtMostOnce: () => applied(PATCH.overdueAtMostOnce),
+      boardStage: applied(boardStagePatch),
+      formCopies: applied(PATCH.formCopies),
+      formQuestions: applied(PATCH.formQuestions),
+      closingAwaitsOrganisations: applied(PATCH.closingAwaitsOrganisations),
     },
     // Each effect is carried out as it arises, so commands and patch markers keep their recorded order.
     (effect) => carryOut([effect]),
   );
-  const fewerEvents = patched(PATCH.fewerHistoryEvents);
+  const fewerEvents = applied(PATCH.fewerHistoryEvents);
   /** While a step of the procedure runs (and fewerEvents): what it asks for, carried out once it has run. */
   let collecting: { dueNow: SendEffect[]; publication: Publication | null } | null = null;
   const pendingEmails: Promise<void>[] = [];
@@ -128,7 +152,7 @@ async function runDispute(input: DisputeStartInput, offset: number): Promise<Dis
   const heldEmails = new Map<CancellationScope, { stage: number; kind: EmailKind; to: string[] }>();
   // The records store follows the event log; writes never hold the dispute up.
   const recordNow = () => recordRow(start, procedure.state, procedure.calendar, procedure.snapshot(), now());
-  const records = recordWrites(() => procedure.state.events, recordNow);
+  const records = recordWrites(() => procedure.state.events, recordNow, applied);
 
   function carryOut(effects: Effect[]): void {
     for (const effect of effects) {
@@ -197,7 +221,7 @@ async function runDispute(input: DisputeStartInput, offset: number): Promise<Dis
       const held = timer.then(
         async () => {
           heldEmails.delete(scope);
-          if (!procedure.heldEmailDue(now(), sent, () => patched(PATCH.cancelStaleHeldEmails))) return;
+          if (!procedure.heldEmailDue(now(), sent, () => applied(PATCH.cancelStaleHeldEmails))) return;
           await execute().then(
             (result) => procedure.emailSettled(now(), sent, { sent: result.sent, rejected: result.rejected }),
             (error: unknown) => procedure.emailSettled(now(), sent, { failed: error instanceof ActivityFailure && error.cause ? error.cause.message : String(error) }),
@@ -227,7 +251,7 @@ async function runDispute(input: DisputeStartInput, offset: number): Promise<Dis
    */
   function cancelHeldTimers(): void {
     const lapsed = [...heldEmails].filter(([, sent]) => !procedure.heldEmailStillAsks(sent));
-    if (lapsed.length === 0 || !patched(PATCH.cancelHeldTimersOnClose)) return;
+    if (lapsed.length === 0 || !applied(PATCH.cancelHeldTimersOnClose)) return;
     for (const [scope, sent] of lapsed) {
       procedure.heldEmailDue(now(), sent);
       scope.cancel();

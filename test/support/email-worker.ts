@@ -1,5 +1,5 @@
 // A worker in its own process, with the real email activities, for a test that kills it mid-batch:
-// node --import tsx test/support/email-worker.ts <address> <namespace> <task queue> <smtp port> <bundle path> [<cached workflows>]
+// node --import tsx test/support/email-worker.ts <address> <namespace> <task queue> <smtp port> <bundle path>
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../../activities';
 import { installQuietRuntime } from '../../runtime/quiet-runtime';
@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { KeyRing } from '../../runtime/key-ring';
 import { dataConverter } from '../../runtime/payload-codec';
 
-const [address, namespace, taskQueue, smtpPort, bundlePath, cached] = process.argv.slice(2) as [string, string, string, string, string, string | undefined];
+const [address, namespace, taskQueue, smtpPort, bundlePath] = process.argv.slice(2) as [string, string, string, string, string];
 installQuietRuntime();
 const connection = await NativeConnection.connect({ address });
 const worker = await createWorker({
@@ -17,7 +17,6 @@ const worker = await createWorker({
   namespace,
   taskQueue,
   workflowBundle: { codePath: bundlePath },
-  ...(cached !== undefined ? { maxCachedWorkflows: Number(cached) } : {}),
   activities: createActivities({ mail: testMailSettings({ port: Number(smtpPort) }) }),
   // The tests' keys (test/fixtures/payload-keys), read here: this process runs outside vitest.
   dataConverter: dataConverter(KeyRing.parse(readFileSync('test/fixtures/payload-keys', 'utf8'), 'PAYLOAD_KEYS')),

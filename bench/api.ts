@@ -1,21 +1,17 @@
 import { Client } from '@temporalio/client';
 import { fileURLToPath } from 'node:url';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { ApiKeys } from '../client/api/keys';
 import { buildApi } from '../client/api/server';
 import { disputeContext } from '../client/disputes';
 import { loadConfig } from '../runtime/config';
-import { installQuietRuntime } from '../runtime/quiet-runtime';
-import { temporalCliPath } from '../runtime/temporal-binaries';
-import { searchAttributes } from '../workflows/search-attributes';
-import { KeyRing } from '../runtime/key-ring';
 import { dataConverter } from '../runtime/payload-codec';
 import { createWorker } from '../worker/create';
 import { bareOutcome } from './bare/workflows';
 import { benchDispute } from './dispute-input';
 import { startDiscardingSmtp } from './worker-process';
+import { benchDevServer } from './dev-server';
 
 // Disputes started and resolved through the API, against the embedded dev server with one worker,
 // beside the bare baseline in the same run: a bare workflow started with the client and resolved
@@ -27,12 +23,7 @@ const CONCURRENCY = 8;
 const bareWorkflowsPath = fileURLToPath(new URL('./bare/workflows.ts', import.meta.url));
 
 export async function apiBench(): Promise<{ name: string; value: string }[]> {
-  installQuietRuntime();
-  const converter = dataConverter(KeyRing.parse(KeyRing.newLine('bench'), 'bench key'));
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: temporalCliPath() }, ip: '127.0.0.1', searchAttributes: [...searchAttributes], log: { format: 'pretty', level: 'error' } },
-    client: { dataConverter: converter },
-  });
+  const { env, converter } = await benchDevServer();
   // The bare baseline's client: no payload encryption, as a bare Temporal application has none.
   const plain = new Client({ connection: env.connection, namespace: 'default' });
   // The emails go over SMTP to a local server that takes and discards them: parsing each message

@@ -1,20 +1,17 @@
 import { Client } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { buildDisputeStart, disputeContext, startDispute } from '../client/disputes';
 import { cachedBundle } from '../client/simulate-bundle';
 import { createCalendar } from '../policies/calendar';
 import { calendarConfigFor } from '../policies/calendar/sources';
 import { timeline } from '../policies/deadlines';
 import { loadConfig } from '../runtime/config';
-import { KeyRing } from '../runtime/key-ring';
-import { dataConverter, failureConverterPath } from '../runtime/payload-codec';
-import { installQuietRuntime } from '../runtime/quiet-runtime';
-import { temporalCliPath } from '../runtime/temporal-binaries';
+import { failureConverterPath } from '../runtime/payload-codec';
 import { disputeState } from '../workflows/dispute/messages';
-import { DisputeStage, searchAttributes } from '../workflows/search-attributes';
+import { DisputeStage } from '../workflows/search-attributes';
 import { workflowsPath } from '../worker/create';
 import { startDiscardingSmtp, startWorkerProcess } from './worker-process';
 import { benchDispute } from './dispute-input';
+import { benchDevServer } from './dev-server';
 
 // A burst of stage deadlines at one instant: N disputes whose stage 1 ends at the same second, on
 // the dev server with one worker (a process of its own), beside N bare workflows with a timer to an
@@ -28,12 +25,7 @@ const POLICY = 'rotherham-rsab';
 export async function burstBench(): Promise<{ name: string; value: string }[]> {
   const n = Number(process.env.BENCH_BURST) || 500;
   const leadMs = Number(process.env.BENCH_BURST_LEAD_MS) || 60_000;
-  installQuietRuntime();
-  const keyLine = KeyRing.newLine('bench');
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: temporalCliPath() }, ip: '127.0.0.1', searchAttributes: [...searchAttributes], log: { format: 'pretty', level: 'error' } },
-    client: { dataConverter: dataConverter(KeyRing.parse(keyLine, 'bench key')) },
-  });
+  const { env, keyLine } = await benchDevServer();
   // The bare baseline's client: no payload encryption, as a bare Temporal application has none.
   const plain = new Client({ connection: env.connection, namespace: 'default' });
   const smtp = await startDiscardingSmtp();

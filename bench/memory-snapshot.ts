@@ -2,20 +2,16 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import v8 from 'node:v8';
 import { Worker } from '@temporalio/worker';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { createActivities } from '../activities';
 import { buildDisputeStart, disputeContext, startDispute } from '../client/disputes';
 import { cachedBundle } from '../client/simulate-bundle';
 import { loadConfig } from '../runtime/config';
-import { KeyRing } from '../runtime/key-ring';
 import { dataConverter, failureConverterPath } from '../runtime/payload-codec';
-import { installQuietRuntime } from '../runtime/quiet-runtime';
-import { temporalCliPath } from '../runtime/temporal-binaries';
-import { searchAttributes } from '../workflows/search-attributes';
 import { workflowsPath } from '../worker/create';
 import { benchDispute } from './dispute-input';
 import { analyseSnapshots } from './memory-snapshot-analysis';
 import { startDiscardingSmtp } from './worker-process';
+import { benchDevServer } from './dev-server';
 
 // What one cached dispute holds: heap snapshots of a worker with none and with N cached disputes of
 // the memory benchmark's shape (bench/memory.ts), then what each dispute retains, by module and by
@@ -35,13 +31,7 @@ const n = Number(process.env.BENCH_SNAPSHOT_DISPUTES) || 50;
 const gc = (globalThis as { gc?: () => void }).gc;
 if (!gc) throw new Error('run with node --expose-gc');
 
-installQuietRuntime();
-const keyLine = KeyRing.newLine('bench');
-const converter = dataConverter(KeyRing.parse(keyLine, 'bench key'));
-const env = await TestWorkflowEnvironment.createLocal({
-  server: { executable: { type: 'existing-path', path: temporalCliPath() }, ip: '127.0.0.1', searchAttributes: [...searchAttributes], log: { format: 'pretty', level: 'error' } },
-  client: { dataConverter: converter },
-});
+const { env, converter } = await benchDevServer();
 const smtp = await startDiscardingSmtp();
 const context = disputeContext(loadConfig());
 const preloadModules = process.env.BENCH_PRELOAD ? process.env.BENCH_PRELOAD.split(',') : undefined;

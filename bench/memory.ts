@@ -1,21 +1,17 @@
 import { Client } from '@temporalio/client';
 import { readFileSync } from 'node:fs';
 import proto from '@temporalio/proto';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { buildDisputeStart, disputeContext, startDispute } from '../client/disputes';
 import { cachedBundle } from '../client/simulate-bundle';
 import { loadConfig } from '../runtime/config';
-import { KeyRing } from '../runtime/key-ring';
 import { dataConverter, failureConverterPath } from '../runtime/payload-codec';
-import { installQuietRuntime } from '../runtime/quiet-runtime';
-import { temporalCliPath } from '../runtime/temporal-binaries';
 import { disputeState } from '../workflows/dispute/messages';
-import { searchAttributes } from '../workflows/search-attributes';
 import { DEFAULT_CACHED_DISPUTES, workflowsPath } from '../worker/create';
 import { testDataConverter } from '../test/support/temporal';
 import { startDiscardingSmtp, startWorkerProcess } from './worker-process';
 import { benchDispute } from './dispute-input';
+import { benchDevServer } from './dev-server';
 
 // Open disputes on one worker: its RSS and the start rate, beside bare workflows that sleep, on the
 // same dev server in the same run. Each worker runs in a process of its own so its RSS is its own.
@@ -26,13 +22,7 @@ const MiB = 1024 * 1024;
 export async function memoryBench(): Promise<{ name: string; value: string }[]> {
   const n = Number(process.env.BENCH_OPEN_DISPUTES) || 10_000;
   const cache = Number(process.env.BENCH_CACHE) || DEFAULT_CACHED_DISPUTES;
-  installQuietRuntime();
-  const keyLine = KeyRing.newLine('bench');
-  const converter = dataConverter(KeyRing.parse(keyLine, 'bench key'));
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: { executable: { type: 'existing-path', path: temporalCliPath() }, ip: '127.0.0.1', searchAttributes: [...searchAttributes], log: { format: 'pretty', level: 'error' } },
-    client: { dataConverter: converter },
-  });
+  const { env, keyLine, converter } = await benchDevServer();
   // The bare baseline's client: no payload encryption, as a bare Temporal application has none.
   const plain = new Client({ connection: env.connection, namespace: 'default' });
   const smtp = await startDiscardingSmtp();

@@ -195,8 +195,8 @@ export const BoardStage = z.strictObject({
   /** The smallest panel the document allows, where it sets one. */
   panelSize: WholeFrom1.optional(),
   outcome: z.strictObject({
-    /** What the document calls it: "decision", "recommendation". */
-    name: NonEmpty,
+    /** What the document calls it: "decision", "recommendation". Capped as the records store caps it (the closing record carries it). */
+    name: NonEmpty.max(200),
     /** binding: on all agencies; final: final and binding; recommendation: not binding; unstated: the document does not say. */
     effect: z.enum(['binding', 'final', 'recommendation', 'unstated']),
     cite: Cite,

@@ -92,6 +92,14 @@ describe('a policy that breaks the schema', () => {
     expect(rejection(policy)).toMatch(/imminentRisk: /);
   });
 
+  it('refuses a board outcome name longer than the closing record keeps (200 characters), naming the field', () => {
+    const policy = rawPolicy('rotherham-rsab');
+    policy.lastStage.outcome.name = 'd'.repeat(201);
+    expect(rejection(policy)).toMatch(/lastStage\.outcome\.name/);
+    policy.lastStage.outcome.name = 'd'.repeat(200);
+    expect(() => parsePolicy(policy, 'test.yaml')).not.toThrow();
+  });
+
   it('names a bad officer email', () => {
     const policy = rawPolicy('cheshire-west-and-chester-lsab');
     policy.officers['board-manager'].email = 'not-an-address';

@@ -1,4 +1,4 @@
-import { ActivityFailure, patched, proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { ActivityFailure, patched, proxyActivities, proxyLocalActivities, TemporalFailure } from '@temporalio/workflow';
 import type { RecordsActivities } from '../../activities/records/activities';
 import type { RecordRow, RecordWrite } from '../../activities/records/types';
 import type { Calendar } from '../../policies/calendar/calendar';
@@ -110,10 +110,14 @@ export function recordWrites(events: () => DisputeEvent[], row: () => RecordRow,
     try {
       await saveRecordHere.executeWithOptions({ ...localOptions, summary }, [write]);
       return true;
-    } catch {
-      // Its failure or timeout (a local one is not wrapped in an ActivityFailure), or a worker that
-      // has no such activity: the activity's retries take the write over, so it is never dropped.
-      return false;
+    } catch (error) {
+      // Its failure or timeout (a local one is not wrapped in an ActivityFailure): the activity's
+      // retries take the write over, so it is never dropped. Anything else (a worker that has no such
+      // activity, which the SDK only notices live, never on replay) fails the workflow task, to be
+      // retried by a worker that has it: going to the activity instead would record a history that
+      // no replay can follow.
+      if (error instanceof TemporalFailure) return false;
+      throw error;
     }
   }
 

@@ -21,7 +21,8 @@ import * as messages from './messages';
 import { DisputeStart, type DisputeRecord, type DisputeStartInput, type EmailKind } from './model';
 import { describe, DisputeProcedure, Rejection, type Effect, type Operation, type OperationInputs, type Publication } from './procedure';
 import { recordWriteQuery } from './record-query';
-import { recordRow, recordWrites } from './record-writes';
+import { appliedPatches, type Applied } from './patches';
+import { localWritesPatch, recordRow, recordsPatch, recordsUntilDonePatch, recordWrites } from './record-writes';
 
 /**
  * Disputes started before this patch run the first rules to the end (their histories replay
@@ -60,13 +61,19 @@ const PATCH = {
    * without a marker of its own; each marker costs the history two events (the marker and the
    * `TemporalChangeVersion` upsert the SDK's core adds to it, which no option turns off). A history
    * without this marker (a dispute started before) asks each patch on its own, where it was
-   * recorded. A patch added after this one is asked on its own.
+   * recorded. A patch added after this one is asked on its own (patchesBeforeOneMarker).
    */
   onePatchMarker: 'one-marker-for-earlier-patches',
 } as const;
 
-/** Whether a patch applies: all of the earlier ones under `onePatchMarker`, else as its own marker says. */
-type Applied = (patchId: string) => boolean;
+/** The patches `onePatchMarker` stands for: every one made before it, here and in record-writes.ts. Never add to this set. */
+const patchesBeforeOneMarker: ReadonlySet<string> = new Set([
+  ...Object.values(PATCH).filter((patchId) => patchId !== PATCH.onePatchMarker),
+  boardStagePatch,
+  recordsPatch,
+  recordsUntilDonePatch,
+  localWritesPatch,
+]);
 
 /**
  * Asked once, before anything else the dispute does (its marker is then in the first workflow
@@ -74,8 +81,7 @@ type Applied = (patchId: string) => boolean;
  * the marker answers false, but the same call once the dispute runs live would answer true.
  */
 function patchesOfThisDispute(): Applied {
-  const current = patched(PATCH.onePatchMarker);
-  return current ? () => true : patched;
+  return appliedPatches(patched(PATCH.onePatchMarker), patchesBeforeOneMarker, patched);
 }
 
 // The shell around the procedure: it feeds the procedure the messages and the passing of time, and

@@ -1,10 +1,17 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createActivities } from '../../activities';
+import { buildDisputeStart, startPreviewDispute } from '../../client/disputes';
+import { createWorker } from '../../worker/create';
 import { lazyRecordsStore, type LazyRecordsStore } from '../../records/lazy';
 import { readStoredDispute } from '../../records/read';
 import { storedEvents } from '../../records/write';
-import { concernWith, twoAgencies, useDisputeKit, type RunningDispute } from '../support/disputes';
+import { concernWith, context, twoAgencies, useDisputeKit, type RunningDispute } from '../support/disputes';
+import { eventually } from '../support/eventually';
+import { testMailSettings } from '../support/smtp-sink';
 import { freePort } from '../support/processes';
-import { testKeyRing } from '../support/temporal';
+import { testDataConverter, testKeyRing } from '../support/temporal';
 import { boardOfficer, decide, enteredStages, plusHours, saveHistory } from './scenarios';
 
 // The records store's writes as local activities: each write one marker in the dispute's history,
@@ -101,5 +108,33 @@ describe('records-store writes as local activities', () => {
     expect(history.scheduled.filter((name) => name === 'saveRecord')).toHaveLength(1); // only the write the store refused locally
     expect(history.failedLocal).toHaveLength(1);
     await saveHistory(dispute, 'records-local-write-refused-one-patch-marker');
+  });
+
+  it('a worker without the records activity fails the workflow task rather than record a write it could not attempt; a worker with it carries the dispute on, and the history replays', async () => {
+    store = onPglite;
+    const taskQueue = `lacking-${randomUUID()}`;
+    const { saveRecord: _lacking, ...withoutRecords } = createActivities({ mail: testMailSettings(kit.sink), records: () => onPglite.get() });
+    const worker = (activities: object) =>
+      createWorker({ connection: kit.env.nativeConnection, namespace: kit.env.namespace ?? 'default', taskQueue, workflowBundle: { codePath: inject('workflowBundlePath') }, activities, dataConverter: testDataConverter, maxCachedWorkflows: 0 });
+    const disputeId = `test-${randomUUID().slice(0, 8)}`;
+    const offset = Date.parse(T0) - (await kit.env.currentTimeMs());
+    const handle = await startPreviewDispute(kit.env.client, taskQueue, buildDisputeStart(concern(), context, { disputeId, now: Date.parse(T0) }), offset);
+    const eventsOf = async () => (await handle.fetchHistory()).events ?? [];
+
+    await (await worker(withoutRecords)).runUntil(async () => {
+      const events = await eventually(eventsOf, (all) => all.some((event) => event.workflowTaskFailedEventAttributes));
+      expect(events.some((event) => event.workflowTaskFailedEventAttributes)).toBe(true);
+    });
+    // Nothing was recorded for the write the worker could not attempt: no marker, no activity.
+    expect((await eventsOf()).filter((event) => event.markerRecordedEventAttributes?.markerName === 'core_local_activity')).toEqual([]);
+    expect((await eventsOf()).filter((event) => event.activityTaskScheduledEventAttributes)).toEqual([]);
+
+    await (await worker(createActivities({ mail: testMailSettings(kit.sink), records: () => onPglite.get() }))).runUntil(async () => {
+      const { db } = await store.get();
+      const stored = await eventually(() => storedEvents(db, disputeId), (written) => written.count > 0);
+      expect(stored.count).toBeGreaterThan(0);
+    });
+    await handle.terminate('test finished');
+    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') }, dataConverter: testDataConverter }, await handle.fetchHistory());
   });
 });

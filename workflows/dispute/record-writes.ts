@@ -97,6 +97,8 @@ export function recordWrites(events: () => DisputeEvent[], row: () => RecordRow,
         if (!(local && (await writtenHere(write, summary)))) await activity.executeWithOptions({ ...options, summary }, [write]);
         acknowledged = to;
       } catch (error) {
+        // Not the store's answer (see writtenHere): the workflow task fails, to be retried.
+        if (!(error instanceof TemporalFailure)) throw error;
         // Given up after days: the next write carries these events again.
         scheduled = acknowledged;
         gaveUp = error instanceof ActivityFailure && error.retryState === 'TIMEOUT';

@@ -46,17 +46,23 @@ beforeAll(async () => {
   port = (smtp.server.address() as { port: number }).port;
 }, 60_000);
 
+/** Every worker process this file starts: one left running by a failed test would hold the run open. */
+const workers: Launched[] = [];
+
 afterAll(async () => {
+  for (const { child } of workers) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await new Promise<void>((resolve) => smtp.close(() => resolve()));
   await env?.teardown();
 });
 
 function startWorker(taskQueue: string): Launched {
-  return launch(
+  const worker = launch(
     'node',
     ['--import', 'tsx', 'test/support/email-worker.ts', env.address, env.namespace ?? 'default', taskQueue, String(port), inject('workflowBundlePath')],
     process.env,
   );
+  workers.push(worker);
+  return worker;
 }
 
 async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number): Promise<T> {

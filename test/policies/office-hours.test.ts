@@ -1,22 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parse } from 'yaml';
 import { describe, expect, inject, it } from 'vitest';
 import { describePolicy } from '../../policies/describe';
-import { builtInPolicyDir, parsePolicy, PolicyError, PolicyRegistry } from '../../policies/load';
+import { parsePolicy, PolicyRegistry } from '../../policies/load';
 import { context, realClockContext } from '../support/disputes';
-
-const rawPolicy = (id: string) => parse(readFileSync(join(builtInPolicyDir, `${id}.yaml`), 'utf8'));
-
-function rejection(data: unknown): string {
-  try {
-    parsePolicy(data, 'test.yaml');
-  } catch (error) {
-    expect(error).toBeInstanceOf(PolicyError);
-    return (error as Error).message;
-  }
-  throw new Error('the policy was accepted');
-}
+import { rawPolicy, rejection } from '../support/policy-files';
 
 describe("a policy's office hours", () => {
   it("may be 'any-time', and `policy show` says so", () => {

@@ -3,20 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { builtInPolicyDir, loadPolicyFile, parsePolicy, PolicyError, PolicyRegistry } from '../../policies/load';
+import { builtInPolicyDir, loadPolicyFile, parsePolicy, PolicyRegistry } from '../../policies/load';
 import { checkDirectoryFor, loadDirectory, parseDirectory } from '../../policies/directory';
-
-const rawPolicy = (id: string) => parse(readFileSync(join(builtInPolicyDir, `${id}.yaml`), 'utf8'));
-
-function rejection(data: unknown): string {
-  try {
-    parsePolicy(data, 'test.yaml');
-  } catch (error) {
-    expect(error).toBeInstanceOf(PolicyError);
-    return (error as Error).message;
-  }
-  throw new Error('the policy was accepted');
-}
+import { rawPolicy, rejection } from '../support/policy-files';
 
 describe('the five policies', () => {
   const registry = PolicyRegistry.fromDirectory();

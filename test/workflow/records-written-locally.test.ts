@@ -64,18 +64,23 @@ async function historyOf(dispute: RunningDispute) {
   return { scheduled, localMarkers, failedLocal, patchMarkers, changeVersionUpserts };
 }
 
+/** The board officer decides at stage 4; the store then holds every event of the record, once, and the dispute's view as the workflow has it. */
+async function boardDecidesAndStoreAgrees(dispute: RunningDispute) {
+  await decide(dispute, 4, 'decided', { by: boardOfficer(dispute), safetyMeasuresConfirmed: true });
+  const record = await dispute.handle.result();
+  const { db } = await store.get();
+  expect(await storedEvents(db, dispute.disputeId)).toEqual({ count: record.events.length, lastSeq: record.events.length });
+  expect((await readStoredDispute(db, dispute.disputeId))!.view).toEqual(await dispute.state());
+}
+
 describe('records-store writes as local activities', () => {
   it('a full escalation: every write a marker, no record activity, the store agrees with the workflow event for event', async () => {
     store = onPglite;
     const dispute = await kit.start(concern());
     await dispute.at(plusHours(STAGE_4, 1));
     expect((await enteredStages(dispute)).map(([stage]) => stage)).toEqual([1, 2, 3, 4]);
-    await decide(dispute, 4, 'decided', { by: boardOfficer(dispute), safetyMeasuresConfirmed: true });
-    const record = await dispute.handle.result();
+    await boardDecidesAndStoreAgrees(dispute);
 
-    const { db } = await store.get();
-    expect(await storedEvents(db, dispute.disputeId)).toEqual({ count: record.events.length, lastSeq: record.events.length });
-    expect((await readStoredDispute(db, dispute.disputeId))!.view).toEqual(await dispute.state());
 
     const history = await historyOf(dispute);
     expect(history.scheduled.filter((name) => name === 'saveRecord')).toEqual([]);
@@ -99,11 +104,7 @@ describe('records-store writes as local activities', () => {
 
     store = onPglite;
     await dispute.at(plusHours(STAGE_4, 1));
-    await decide(dispute, 4, 'decided', { by: boardOfficer(dispute), safetyMeasuresConfirmed: true });
-    const record = await dispute.handle.result();
-    const { db } = await store.get();
-    expect(await storedEvents(db, dispute.disputeId)).toEqual({ count: record.events.length, lastSeq: record.events.length });
-    expect((await readStoredDispute(db, dispute.disputeId))!.view).toEqual(await dispute.state());
+    await boardDecidesAndStoreAgrees(dispute);
     const history = await historyOf(dispute);
     expect(history.scheduled.filter((name) => name === 'saveRecord')).toHaveLength(1); // only the write the store refused locally
     expect(history.failedLocal).toHaveLength(1);

@@ -298,6 +298,35 @@ export class DisputeProcedure {
     return false;
   }
 
+  /**
+   * An email held for office hours is due: the addresses it still goes to (none: it is not sent).
+   * The request for the organisations' records (Leeds stage 3) is not sent to an organisation that
+   * recorded its own while it was held: its contacts are recorded as `email-cancelled`, saying so.
+   * `onlyMissing` is asked only when that removes someone (disputes before the rule sent to all).
+   */
+  heldEmailRecipients(now: number, held: { stage: number; kind: EmailKind; to: string[] }, rules: { cancelStale?: () => boolean; onlyMissing?: () => boolean } = {}): string[] {
+    if (!this.heldEmailDue(now, held, rules.cancelStale)) return [];
+    if (held.kind !== 'rationale' || !this.state.closing) return held.to;
+    const addresses = (contacts: Contact[]) => new Set(contacts.map((contact) => contact.email.toLowerCase()));
+    const missing = this.missingOrganisations();
+    const awaited = addresses(this.rationaleContacts(missing));
+    const answered = this.start.parties
+      .filter((party) => !missing.includes(party))
+      .map((party) => {
+        const theirs = addresses(this.rationaleContacts([party]));
+        return { party, to: held.to.filter((address) => theirs.has(address.toLowerCase()) && !awaited.has(address.toLowerCase())) };
+      })
+      .filter((removal) => removal.to.length > 0);
+    if (answered.length === 0 || !(rules.onlyMissing?.() ?? true)) return held.to;
+    this.run(now, () => {
+      for (const { party, to } of answered) {
+        this.record({ type: 'email-cancelled', stage: held.stage, kind: held.kind, to, reason: `${party.agency.name} has recorded its decision and rationale` });
+      }
+    });
+    const removed = new Set(answered.flatMap((removal) => removal.to));
+    return held.to.filter((address) => !removed.has(address));
+  }
+
   /** Whether an email held for office hours still asks something the dispute waits for (changes nothing). */
   heldEmailStillAsks(held: { stage: number; kind: EmailKind }): boolean {
     // While the close waits for the organisations, only the request for their records still asks anything.

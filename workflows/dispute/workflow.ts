@@ -14,7 +14,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { EmailActivities } from '../../activities/email/activities';
-import type { EmailBatchResult } from '../../activities/email/types';
+import type { EmailBatch, EmailBatchResult } from '../../activities/email/types';
 import { CalendarRangeError } from '../../policies/calendar';
 import { DisputeAgencies, DisputeBoard, DisputeDeadline, DisputePolicy, DisputeRisk, DisputeStage, DisputeStatus } from '../search-attributes';
 import * as messages from './messages';
@@ -64,6 +64,15 @@ const PATCH = {
    * recorded. A patch added after this one is asked on its own (patchesBeforeOneMarker).
    */
   onePatchMarker: 'one-marker-for-earlier-patches',
+} as const;
+
+/**
+ * Patches made after `onePatchMarker`: outside `PATCH`, so not in the set it stands for; each is
+ * asked on its own and records its own marker, so a dispute running when it ships keeps its path.
+ */
+const LATER_PATCH = {
+  /** A held request for the organisations' records (Leeds stage 3) goes only to those still missing. */
+  heldRationaleOnlyToMissing: 'held-rationale-only-to-missing',
 } as const;
 
 /** The patches `onePatchMarker` stands for: every one made before it, here and in record-writes.ts. Never add to this set. */
@@ -218,7 +227,8 @@ async function runDispute(input: DisputeStartInput, offset: number, applied: App
     // An email that asks someone for something waits for office hours; the dispute's clock runs on.
     // Scheduled at once when it need not wait: the order of commands is the order of the effects.
     // The summary the Web UI shows names the kind and how many, never who.
-    const execute = () => sendEmails.executeWithOptions({ ...emailOptions, summary: `Email: ${batch.kind}, stage ${stage}, ${batch.recipients.length} recipient(s)` }, [batch]);
+    const execute = (going: EmailBatch = batch) =>
+      sendEmails.executeWithOptions({ ...emailOptions, summary: `Email: ${going.kind}, stage ${stage}, ${going.recipients.length} recipient(s)` }, [going]);
     if (wait > 0) {
       // Its own scope, so the timer can be cancelled when the dispute closes (`cancelHeldTimers`).
       const scope = new CancellationScope();
@@ -227,10 +237,16 @@ async function runDispute(input: DisputeStartInput, offset: number, applied: App
       const held = timer.then(
         async () => {
           heldEmails.delete(scope);
-          if (!procedure.heldEmailDue(now(), sent, () => applied(PATCH.cancelStaleHeldEmails))) return;
-          await execute().then(
-            (result) => procedure.emailSettled(now(), sent, { sent: result.sent, rejected: result.rejected }),
-            (error: unknown) => procedure.emailSettled(now(), sent, { failed: error instanceof ActivityFailure && error.cause ? error.cause.message : String(error) }),
+          const to = procedure.heldEmailRecipients(now(), sent, {
+            cancelStale: () => applied(PATCH.cancelStaleHeldEmails),
+            onlyMissing: () => applied(LATER_PATCH.heldRationaleOnlyToMissing),
+          });
+          if (to.length === 0) return;
+          const going = new Set(to);
+          const released = { ...sent, to };
+          await execute({ ...batch, recipients: batch.recipients.filter((contact) => going.has(contact.email)) }).then(
+            (result) => procedure.emailSettled(now(), released, { sent: result.sent, rejected: result.rejected }),
+            (error: unknown) => procedure.emailSettled(now(), released, { failed: error instanceof ActivityFailure && error.cause ? error.cause.message : String(error) }),
           );
         },
         (error: unknown) => {

@@ -19,6 +19,7 @@ import { act, DisputeFailure, openDispute, readDispute, recordAccess, type Dispu
 import { ACCESS_PAGE_SIZE, type AccessChannel, type Reader, type ReaderKind } from '../../records/access-log';
 import { z } from 'zod';
 import { barChart, funnelChart } from './charts';
+import { decisionLines, disputeRecord } from './dispute-record';
 import * as forms from './forms';
 import { boardsOf, findPerson, mayRecordLastStage, type Person } from './people';
 import { createRenderer, govukDist, viewsDir } from './render';
@@ -398,7 +399,9 @@ async function webPages(app: FastifyInstance, options: WebOptions): Promise<void
       const stageInfo = policy?.stages.find((stage) => stage.stage === event.stage);
       return { stage: event.stage, title: stageInfo?.title ?? `Stage ${event.stage}`, entered: event.at, deadline, ended, passed, open: !ended };
     });
-    const decisions = stored?.decisions ?? view.events.flatMap((event) => (event.type === 'outcome' ? [{ stage: event.stage, decision: event.decision, by: event.by ?? '', at: event.at, text: event.agreedActions ?? event.reason ?? '' }] : []));
+    const decisions = (stored?.decisions ?? view.events.flatMap((event) => (event.type === 'outcome' ? [{ stage: event.stage, decision: event.decision, by: event.by ?? '', at: event.at, text: event.agreedActions ?? event.reason ?? '', record: event.record }] : []))).map(
+      (decision) => ({ ...decision, lines: decisionLines(view, decision.record) }),
+    );
     const notes = stored?.notes ?? view.events.flatMap((event) => (event.type === 'note' ? [{ at: event.at, by: event.by ?? '', text: event.text }] : []));
     const person = context.person;
     const myAgencies = view.agencies.filter((agency) => person.agencies.includes(agency.id) || person.boards.includes(view.board));
@@ -409,6 +412,7 @@ async function webPages(app: FastifyInstance, options: WebOptions): Promise<void
       timeline,
       decisions,
       notes,
+      record: disputeRecord(view, stored, policy),
       policy,
       isLast: view.stage === last,
       open: view.status === 'open',

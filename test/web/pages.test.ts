@@ -9,7 +9,8 @@ import { buildApi } from '../../client/api/server';
 import { openRecordsStore, type RecordsStore } from '../../records/open';
 import { saveRecord } from '../../records/write';
 import { buildDisputeStart, startDispute } from '../../client/disputes';
-import { realClockContext, twoAgencies } from '../support/disputes';
+import { contactsAt, officer, realClockContext, twoAgencies } from '../support/disputes';
+import { answerForm, convene, disputeState, recordOutcome, recordRationale, submitRepresentation } from '../../workflows/dispute/messages';
 import { eventually } from '../support/eventually';
 import { freePort } from '../support/processes';
 import { startSmtpSink, testMailSettings, type SmtpSink } from '../support/smtp-sink';
@@ -345,5 +346,96 @@ describe('the board pages', () => {
     if (process.env.WEB_SCREENSHOTS_TO_DOCS === '1') {
       for (const name of ['web-overview', 'web-dispute', 'web-report', 'web-raise']) copyFileSync(`test-output/${name}.png`, `docs/${name}.png`);
     }
+  }, 120_000);
+});
+
+describe('the dispute page shows everything on record', () => {
+  const started = async (raw: Omit<Parameters<typeof buildDisputeStart>[0], 'concernAt'>) => {
+    const start = buildDisputeStart({ ...raw, concernAt: new Date().toISOString() }, realClockContext);
+    await startDispute(env.client, taskQueue, start);
+    return { disputeId: start.disputeId, handle: env.client.workflow.getHandle(start.disputeId) };
+  };
+
+  /** The page's HTML as the server sent it (not the browser's DOM), once the records store has caught up to `ready`. */
+  async function pageHtml(page: Page, disputeId: string, ready: (html: string) => boolean): Promise<string> {
+    const html = await eventually(async () => (await (await page.goto(`${base}/web/disputes/${disputeId}`))!.text()), ready, 30_000);
+    expect(ready(html)).toBe(true);
+    return html;
+  }
+  const rowsOf = (page: Page, id: string) => page.locator(`#${id} tbody tr`).allInnerTexts();
+  const summaryOf = (page: Page, id: string) => page.locator(`#${id}`).innerText();
+
+  it('Leeds stage 3 closing: one organisation’s decision and rationale (its HTML escaped), the other awaited, then both once it has recorded its own', async () => {
+    const { disputeId, handle } = await started({ policy: 'leeds-sab', category: 'other', risk: 'standard', agencies: twoAgencies('leeds', 'vcs', 'asc'), personReference: 'LCC-7001', summary: 'A voluntary sector worker challenges the closure of a referral.' });
+    const unresolved = (stage: number, by: string, extra: Record<string, unknown> = {}) => handle.executeUpdate(recordOutcome, { args: [{ stage, decision: 'unresolved', by, reason: `No agreement at stage ${stage}.`, ...extra }] });
+    await unresolved(1, 'robin.other@leeds-asc.example.org');
+    await unresolved(2, contactsAt('leeds', 'asc', 2)[0]!);
+    const rationale = '<script>alert("rationale")</script> The threshold for s42 is not met.';
+    await unresolved(3, contactsAt('leeds', 'asc', 3)[0]!, { organisations: [{ agencyId: 'leeds-asc', decision: 'The closure stands.', rationale }] });
+
+    // An agency's own senior leader: a party, so the page (and the API) shows them the whole record.
+    const vcs = contactsAt('leeds', 'vcs', 3)[0]!;
+    const { context: browserContext, page } = await signIn(vcs);
+    const html = await pageHtml(page, disputeId, (text) => text.includes('id="closing-wait"'));
+    expect(html).toContain('&lt;script&gt;alert(&quot;rationale&quot;)&lt;/script&gt; The threshold for s42 is not met.');
+    expect(html).not.toContain('<script>alert');
+    await expect(page.locator('main script').count()).resolves.toBe(0);
+    const [vcsRow, ascRow] = await rowsOf(page, 'organisations');
+    expect(vcsRow).toMatch(/^Leeds .*\tAwaited\t—\t—\tAsked on \w{3} \d{1,2} \w{3} \d{4}/);
+    expect(ascRow).toContain(`The closure stands.\t<script>alert("rationale")</script> The threshold for s42 is not met.\t${contactsAt('leeds', 'asc', 3)[0]}`);
+    const vcsName = realClockContext.directory.agencies.find((agency) => agency.id === 'leeds-vcs')!.name;
+    await expect(page.locator('#closing-wait').innerText()).resolves.toMatch(new RegExp(`or on \\w{3} .* recording who gave none\\. Still awaited from: ${vcsName}\\.$`));
+    await axe(page);
+
+    await handle.executeUpdate(recordRationale, { args: [{ by: vcs, decision: 'The referral should be reopened.', rationale: 'New disclosures since closure.' }] });
+    await pageHtml(page, disputeId, (text) => text.includes('New disclosures since closure.') && !text.includes('id="closing-wait"'));
+    const [given] = await rowsOf(page, 'organisations');
+    expect(given).toContain(`The referral should be reopened.\tNew disclosures since closure.\t${vcs}`);
+    await expect(page.locator('#panel').count()).resolves.toBe(0);
+    await axe(page);
+    await browserContext.close();
+  }, 120_000);
+
+  it('North Somerset stage 4: the route and panel, a representation, the board’s outcome, then the effectiveness question awaited and answered', async () => {
+    const { disputeId, handle } = await started({ policy: 'north-somerset-nssab', category: 'neglect', risk: 'imminent', startStage: 4, agencies: twoAgencies('nsomerset'), personReference: 'NS-4002', summary: 'To the panel, with representations.' });
+    const qaLead = officer('north-somerset-nssab', 'qa-lead');
+    const members = ['panel.one@nsomerset-police.example.org', 'panel.two@nsomerset-gp.example.org', 'panel.three@nsomerset-nhs.example.org'];
+    await handle.executeUpdate(convene, { args: [{ by: 'board-rep@nsomerset-asc.example.org', route: 'panel' }] });
+    await handle.executeUpdate(convene, { args: [{ by: qaLead, members: members.map((email, index) => ({ name: `Panel Member ${index + 1}`, email })) }] });
+    const representative = (await handle.query(disputeState)).awaiting.find((party) => party.agencyId === 'nsomerset-nhs')!.contacts[0]!.email;
+    await handle.executeUpdate(submitRepresentation, { args: [{ by: representative, text: 'The trust’s representation: <b>discharge</b> was unsafe.' }] });
+
+    const { context: browserContext, page } = await signIn(qaLead);
+    const html = await pageHtml(page, disputeId, (text) => text.includes('id="representations"'));
+    expect(html).toContain('&lt;b&gt;discharge&lt;/b&gt; was unsafe.');
+    await expect(summaryOf(page, 'panel')).resolves.toBe(`Route\tpanel\nMembers\t${members.join('; ')}`);
+    const [representation] = await rowsOf(page, 'representations');
+    expect(representation).toMatch(new RegExp(`^North Somerset .*\\t${representative.replace(/\./g, '\\.')}\\t\\w{3} .*\\tThe trust’s representation: <b>discharge</b> was unsafe\\.$`));
+    expect(html).not.toContain('id="board-outcome"');
+    expect(html).not.toContain('id="form-question"');
+    await axe(page);
+
+    await handle.executeUpdate(recordOutcome, { args: [{ stage: 4, decision: 'decided', by: qaLead, agreedActions: 'A joint review within five days.', rationale: 'The panel heard both agencies.' }] });
+    await pageHtml(page, disputeId, (text) => text.includes('id="form-question"'));
+    const outcome = await summaryOf(page, 'board-outcome');
+    expect(outcome).toContain('Outcome\tdecision (final and binding on all organisations involved)');
+    expect(outcome).toContain('Agreed actions\tA joint review within five days.');
+    expect(outcome).toContain('Rationale\tThe panel heard both agencies.');
+    expect(outcome).toContain(`Recorded by\t${qaLead}`);
+    const awaited = await summaryOf(page, 'form-question');
+    expect(awaited).toContain('Question\tPlease note how effective this policy was in resolving the issue');
+    expect(awaited).toContain('Asked of\tpat.raiser@nsomerset-asc.example.org');
+    expect(awaited).toMatch(/Answer\tAwaited: to be answered by \w{3} \d{1,2} \w{3} \d{4}/);
+    await axe(page);
+
+    await handle.executeUpdate(answerForm, { args: [{ by: 'pat.raiser@nsomerset-asc.example.org', field: 'effectiveness', choice: 'Partly effective', comment: 'Convene the panel sooner & say <when>.' }] });
+    const answeredHtml = await pageHtml(page, disputeId, (text) => text.includes('Partly effective'));
+    expect(answeredHtml).toContain('Convene the panel sooner &amp; say &lt;when&gt;.');
+    const answered = await summaryOf(page, 'form-question');
+    expect(answered).toContain('Answer\tPartly effective\nComment\tConvene the panel sooner & say <when>.');
+    expect(answered).toMatch(/Answered\t\w{3} .* by pat\.raiser@nsomerset-asc\.example\.org/);
+    await axe(page);
+    await screenshot(page, 'web-dispute-record');
+    await browserContext.close();
   }, 120_000);
 });

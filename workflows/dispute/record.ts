@@ -72,7 +72,8 @@ export function buildForm(start: DisputeStart, state: DisputeState, calendar: Ca
   };
 }
 
-const effectWords = {
+/** How a board's outcome binds, in words (the form's agreed outcomes; the dispute page). */
+export const effectWords = {
   binding: 'binding on all agencies concerned',
   final: 'final and binding on all organisations involved',
   recommendation: 'a recommendation, not a binding decision',
@@ -100,7 +101,7 @@ export function formQuestion(view: Pick<DisputeView, 'events'>, policy: Policy |
 }
 
 /** A decision's written record, as labelled lines for an email or a form. */
-export function writtenRecordLines(record: WrittenRecord, start: DisputeStart): { label: string; value: string }[] {
+export function writtenRecordLines(record: WrittenRecord, start: { parties: readonly { agency: { id: string; name: string } }[] }): { label: string; value: string }[] {
   const lines: { label: string; value: string }[] = [];
   if (record.rationale) lines.push({ label: 'Rationale', value: record.rationale });
   if (record.outstandingIssues) lines.push({ label: 'Outstanding issues and how they will be pursued', value: record.outstandingIssues });

@@ -12,6 +12,7 @@ import { bareOutcome } from './bare/workflows';
 import { benchDispute } from './dispute-input';
 import { startDiscardingSmtp } from './worker-process';
 import { benchDevServer } from './dev-server';
+import { benchLimits } from './limits';
 
 // Disputes started and resolved through the API, against the embedded dev server with one worker,
 // beside the bare baseline in the same run: a bare workflow started with the client and resolved
@@ -39,7 +40,7 @@ export async function apiBench(): Promise<{ name: string; value: string }[]> {
   });
   const bareWorker = await Worker.create({ connection: env.nativeConnection, namespace: 'default', taskQueue: 'bare', workflowsPath: bareWorkflowsPath });
   const context = disputeContext(loadConfig());
-  const api = buildApi({ disputes: { client: env.client, taskQueue: 'bench', context }, keys: ApiKeys.demo(context.directory).keys });
+  const api = buildApi({ disputes: { client: env.client, taskQueue: 'bench', context }, keys: ApiKeys.demo(context.directory).keys, limits: benchLimits });
   const base = await api.listen({ host: '127.0.0.1', port: 0 });
   let unavailable = 0;
   const post = async (path: string, key: string, body: unknown): Promise<{ disputeId: string }> => {

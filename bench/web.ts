@@ -8,6 +8,7 @@ import { openRecordsStore } from '../records/open';
 import type { RecordsDatabase } from '../records/schema';
 import { personalSeal } from '../records/seal';
 import { KeyRing } from '../runtime/key-ring';
+import { benchLimits } from './limits';
 
 // The board pages over a large records store: 50,000 of one board's disputes over two years (PGlite,
 // in memory), and the time the board log and the yearly report take to render, through HTTP
@@ -89,6 +90,7 @@ export async function webBench(): Promise<{ name: string; value: string }[]> {
   const app = buildApi({
     disputes: { client: undefined as never, taskQueue: 'bench', context },
     keys: ApiKeys.demo(context.directory).keys,
+    limits: benchLimits,
     web: { records: store.db, secret: 'a bench secret for the board pages', mail: { host: catcher.host, port: catcher.port, secure: false, from: 'bench@example.org', messageIdDomain: 'bench.example.org' }, publicUrl: 'http://127.0.0.1' },
   });
   let cookie = '';

@@ -6,7 +6,7 @@ import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../activities';
 import { mailTransport } from '../activities/email/activities';
 import { agenciesOfBoard } from '../policies/directory';
-import { loadConfig, mailSettings, publicUrl, recordsLocation } from '../runtime/config';
+import { loadConfig, mailSettings, publicUrl, recordsLocation, rateLimits } from '../runtime/config';
 import { KeyRing, loadKeyRing, localKeysFile } from '../runtime/key-ring';
 import { dataConverter } from '../runtime/payload-codec';
 import { lazyRecordsStore } from '../records/lazy';
@@ -94,6 +94,8 @@ async function main(): Promise<void> {
   const apiLog = logger.child({ component: 'api' });
   const api = buildApi({
     disputes,
+    limits: rateLimits(config),
+    trustedProxies: config.API_TRUSTED_PROXIES,
     keys: configuredKeys ?? demoKeys!.keys,
     log: (line) => apiLog.info(line),
     decisions: { secret },

@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { ConfigError, describeIssues } from './errors';
 
@@ -35,6 +36,13 @@ const Env = z.object({
   /** The key file's content (YAML or JSON); wins over API_KEYS_FILE. */
   API_KEYS: z.string().min(1).optional(),
   API_KEYS_FILE: z.string().min(1).optional(),
+  /** Requests a minute each caller may make to the HTTP service (client/api/rate-limits.ts): writes, and everything else. */
+  API_WRITES_PER_MINUTE: z.coerce.number().int().min(1).default(120),
+  API_READS_PER_MINUTE: z.coerce.number().int().min(1).default(1200),
+  /** Callers the HTTP limits remember at once; the least recently seen beyond this are forgotten. */
+  API_RATE_LIMIT_CALLERS: z.coerce.number().int().min(100).max(1_000_000).default(10_000),
+  /** Reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For names the client; nobody else's is believed. */
+  API_TRUSTED_PROXIES: list.refine((items) => items.every((item) => isAddressOrRange(item)), 'expected IP addresses or CIDR ranges, comma-separated'),
   /** `npm start` only: accept the demo keys when no keys are configured. */
   API_DEMO_KEYS: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
   /** `npm start` only: run MailDev on SMTP_PORT, with its web inbox on this port (0: no inbox). */
@@ -53,6 +61,11 @@ const Env = z.object({
   REPLY_TRUSTED_RELAYS: list,
   INBOUND_SMTP_HOST: z.string().min(1).default('127.0.0.1'),
   INBOUND_SMTP_PORT: z.coerce.number().int().min(1).max(65535).default(2525),
+  /** Bounds on the inbound SMTP server (client/replies/smtp-limits.ts). */
+  INBOUND_SMTP_MAX_CLIENTS: z.coerce.number().int().min(1).max(10_000).default(50),
+  INBOUND_SMTP_MAX_CLIENTS_PER_ADDRESS: z.coerce.number().int().min(1).max(10_000).default(10),
+  INBOUND_SMTP_MESSAGES_PER_CONNECTION: z.coerce.number().int().min(1).default(20),
+  INBOUND_SMTP_MESSAGES_PER_MINUTE: z.coerce.number().int().min(1).default(60),
   IMAP_HOST: z.string().min(1).optional(),
   IMAP_PORT: z.coerce.number().int().min(1).max(65535).default(993),
   IMAP_SECURE: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
@@ -76,6 +89,13 @@ const Env = z.object({
   TEMPORAL_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(7),
 });
 export type Config = z.infer<typeof Env>;
+
+function isAddressOrRange(item: string): boolean {
+  const [address = '', bits, ...rest] = item.split('/');
+  const family = isIP(address);
+  if (!family || rest.length) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+}
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = Env.safeParse(env);
@@ -153,4 +173,20 @@ export function mailSettings(config: Config, secret = config.REPLY_SECRET) {
 /** Where the records store is: the PostgreSQL server, or the embedded PGlite folder. */
 export function recordsLocation(config: Config) {
   return config.DATABASE_URL ? { databaseUrl: config.DATABASE_URL } : { dataDir: config.RECORDS_DIR };
+}
+
+/** Each caller's allowance at the HTTP service, a minute at a time (client/api/rate-limits.ts). */
+export function rateLimits(config: Config) {
+  return { writes: config.API_WRITES_PER_MINUTE, reads: config.API_READS_PER_MINUTE, windowMs: 60_000, callers: config.API_RATE_LIMIT_CALLERS };
+}
+
+/** The inbound SMTP server's bounds (client/replies/smtp-limits.ts). */
+export function inboundSmtpLimits(config: Config) {
+  return {
+    maxClients: config.INBOUND_SMTP_MAX_CLIENTS,
+    maxClientsPerAddress: config.INBOUND_SMTP_MAX_CLIENTS_PER_ADDRESS,
+    messagesPerConnection: config.INBOUND_SMTP_MESSAGES_PER_CONNECTION,
+    messagesPerMinute: config.INBOUND_SMTP_MESSAGES_PER_MINUTE,
+    windowMs: 60_000,
+  };
 }

@@ -7,6 +7,7 @@ import { buildApi } from '../client/api/server';
 import { startDevWorker, type DevWorker } from './support/dev-worker';
 import { realClockContext } from './support/disputes';
 import { eventually } from './support/eventually';
+import { floodLimits } from './support/limits';
 
 // The agency API over real HTTP, against the real dev server, with a worker and a real SMTP sink.
 
@@ -23,7 +24,8 @@ const OTHER = 'robin.other@rotherham-nhs.example.org';
 
 beforeAll(async () => {
   dev = await startDevWorker();
-  app = buildApi({ disputes: { client: dev.env.client, taskQueue: dev.taskQueue, context: realClockContext }, keys: ApiKeys.demo(realClockContext.directory).keys });
+  // Issue 13's hostile bodies come hundreds at a time from one key.
+  app = buildApi({ disputes: { client: dev.env.client, taskQueue: dev.taskQueue, context: realClockContext }, keys: ApiKeys.demo(realClockContext.directory).keys, limits: floodLimits });
   base = await app.listen({ port: 0, host: '127.0.0.1' });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { imapSettings, loadConfig, mailSettings, publicUrl } from '../runtime/config';
+import { imapSettings, inboundSmtpLimits, loadConfig, mailSettings, publicUrl, rateLimits } from '../runtime/config';
 
 // The environment is a boundary like any other: a bad value stops start-up with the variable's name.
 describe('configuration from the environment', () => {
@@ -18,9 +18,30 @@ describe('configuration from the environment', () => {
     [{ REPLY_SECRET: 'short' }, /REPLY_SECRET: expected at least 16 characters/],
     [{ PUBLIC_URL: 'disputes.example.org' }, /PUBLIC_URL: /],
     [{ REPLY_LOCAL_PART: 'reply+x' }, /REPLY_LOCAL_PART: /],
+    [{ API_WRITES_PER_MINUTE: '0' }, /API_WRITES_PER_MINUTE: /],
+    [{ API_READS_PER_MINUTE: 'lots' }, /API_READS_PER_MINUTE: /],
+    [{ API_RATE_LIMIT_CALLERS: '5' }, /API_RATE_LIMIT_CALLERS: /],
+    [{ API_TRUSTED_PROXIES: '10.0.0.1, proxy.example.org' }, /API_TRUSTED_PROXIES: expected IP addresses or CIDR ranges/],
+    [{ API_TRUSTED_PROXIES: '10.0.0.0/33' }, /API_TRUSTED_PROXIES: /],
+    [{ INBOUND_SMTP_MAX_CLIENTS: '-1' }, /INBOUND_SMTP_MAX_CLIENTS: /],
+    [{ INBOUND_SMTP_MESSAGES_PER_MINUTE: '1.5' }, /INBOUND_SMTP_MESSAGES_PER_MINUTE: /],
   ])('%j is refused, naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(/^Invalid configuration in the environment: /);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('rate limits: defaults a real integrator or mail server does not reach, each one settable', () => {
+    expect(rateLimits(loadConfig({}))).toEqual({ writes: 120, reads: 1200, windowMs: 60_000, callers: 10_000 });
+    expect(rateLimits(loadConfig({ API_WRITES_PER_MINUTE: '10', API_READS_PER_MINUTE: '100', API_RATE_LIMIT_CALLERS: '500' }))).toEqual({ writes: 10, reads: 100, windowMs: 60_000, callers: 500 });
+    expect(loadConfig({}).API_TRUSTED_PROXIES).toEqual([]);
+    expect(loadConfig({ API_TRUSTED_PROXIES: '10.0.0.1, 192.168.0.0/16,::1' }).API_TRUSTED_PROXIES).toEqual(['10.0.0.1', '192.168.0.0/16', '::1']);
+    expect(inboundSmtpLimits(loadConfig({}))).toEqual({ maxClients: 50, maxClientsPerAddress: 10, messagesPerConnection: 20, messagesPerMinute: 60, windowMs: 60_000 });
+    expect(inboundSmtpLimits(loadConfig({ INBOUND_SMTP_MAX_CLIENTS: '5', INBOUND_SMTP_MAX_CLIENTS_PER_ADDRESS: '2', INBOUND_SMTP_MESSAGES_PER_CONNECTION: '3', INBOUND_SMTP_MESSAGES_PER_MINUTE: '4' }))).toMatchObject({
+      maxClients: 5,
+      maxClientsPerAddress: 2,
+      messagesPerConnection: 3,
+      messagesPerMinute: 4,
+    });
   });
 
   it('a reply secret turns on signed reply addresses and links; IMAP needs its credentials', () => {

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { mailTransport } from '../../activities/email/activities';
-import { loadConfig, mailSettings, publicUrl } from '../../runtime/config';
+import { loadConfig, mailSettings, publicUrl, rateLimits } from '../../runtime/config';
 import { runMain } from '../../runtime/entry';
 import { ConfigError } from '../../runtime/errors';
 import { createLogger } from '../../runtime/logger';
@@ -37,6 +37,8 @@ async function main(): Promise<void> {
   const records = config.REPLY_SECRET && store ? store : null;
   const api = buildApi({
     disputes,
+    limits: rateLimits(config),
+    trustedProxies: config.API_TRUSTED_PROXIES,
     keys,
     log: (line) => logger.info(line),
     // The API sends no mail itself, but the worker's emails and the answers to replies need the relay.

@@ -10,9 +10,10 @@ import { parseJsonBody } from './json-body';
 import { maySee, viewerOfCaller, type Visible } from '../access';
 import type { ApiKeys, Caller } from './keys';
 import { registerCodec, type CodecOptions } from './codec';
-import { registerDecisionPages, type DecisionPagesOptions } from './decision-pages';
+import { page as decisionPage, registerDecisionPages, type DecisionPagesOptions } from './decision-pages';
 import { openApiDocument, type RouteDoc } from './openapi';
 import { registerWebPages, type WebOptions } from '../web/routes';
+import { defaultRateLimits, limitRequests, RateLimited, type RateLimits } from './rate-limits';
 
 // The HTTP API agency case systems call. JSON in and out; every body parsed with zod; every error a
 // JSON object that names the field; nothing a caller can send gives a 500.
@@ -33,6 +34,10 @@ export interface ApiOptions {
   health?: Record<string, () => Promise<unknown>>;
   /** With this, the codec endpoint for the Temporal Web UI is served under /codec/. */
   codec?: CodecOptions;
+  /** Each caller's allowance (README "Rate limits"); without it, the defaults. */
+  limits?: RateLimits;
+  /** Reverse proxies whose X-Forwarded-For names the client (API_TRUSTED_PROXIES); without them, the socket's address is the client's. */
+  trustedProxies?: string[];
 }
 
 const statusOf: Record<FailureKind, number> = {
@@ -80,9 +85,13 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, where: string): T {
   return parsed.data;
 }
 
-function callerOf(request: FastifyRequest, keys: ApiKeys): Caller {
+function bearerKey(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
-  const key = typeof header === 'string' && /^Bearer \S+$/i.test(header) ? header.slice(7) : undefined;
+  return typeof header === 'string' && /^Bearer \S+$/i.test(header) ? header.slice(7) : undefined;
+}
+
+function callerOf(request: FastifyRequest, keys: ApiKeys): Caller {
+  const key = bearerKey(request);
   if (!key) throw new HttpError(401, 'unauthenticated', 'an API key is needed: send "Authorization: Bearer <key>"');
   const caller = keys.identify(key);
   if (!caller) throw new HttpError(403, 'forbidden', 'this API key is not recognised');
@@ -174,6 +183,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   const app = Fastify({
     logger: false,
     bodyLimit: 256 * 1024,
+    trustProxy: options.trustedProxies?.length ? options.trustedProxies : false,
     // The router's own refusals (a bad %-escape, an over-long path segment) in our shape, without echoing the path.
     frameworkErrors: (error, _request, reply) =>
       error.code === 'FST_ERR_MAX_PARAM_LENGTH'
@@ -190,11 +200,24 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     else done(new HttpError(400, 'invalid_request', `body: ${parsed.message}`, 'body'), undefined);
   });
 
+  // An API key we issued names its agency or board; any other request is counted by its address.
+  limitRequests(app, options.limits ?? defaultRateLimits, (request) => {
+    const key = bearerKey(request);
+    const caller = key ? keys.identify(key) : null;
+    return caller ? callerId(caller) : undefined;
+  });
+
   app.addHook('onResponse', async (request, reply) => {
     options.log?.(`${request.method} ${request.routeOptions.url ?? '(no route)'} ${reply.statusCode} ${reply.elapsedTime.toFixed(0)}ms`);
   });
 
-  app.setErrorHandler((error: unknown, _request, reply) => {
+  app.setErrorHandler((error: unknown, request, reply) => {
+    if (error instanceof RateLimited) {
+      reply.header('retry-after', String(error.retryAfterSeconds));
+      // The decision and answer links are pages a person opens: they get a page, not JSON.
+      if (/^\/(decisions|answers)\//.test(request.url)) return decisionPage(reply, 429, 'Too many requests', `Too many requests came from your connection in the last minute. Wait ${error.retryAfterSeconds} seconds, then open the link again. Nothing was recorded.`);
+      return send(reply, 429, 'rate_limited', error.message);
+    }
     if (error instanceof HttpError) return send(reply, error.status, error.code, error.message, error.field);
     if (error instanceof DisputeFailure) return send(reply, statusOf[error.kind], codeOf[error.kind], error.message, error.field);
     const status = (error as { statusCode?: number }).statusCode;

@@ -1,4 +1,4 @@
-import { imapSettings, replySettings, type Config } from '../../runtime/config';
+import { imapSettings, inboundSmtpLimits, replySettings, type Config } from '../../runtime/config';
 import type { Disputes } from '../operations';
 import { answerQueue } from './answer';
 import type { ReplyDeps } from './handler';
@@ -14,7 +14,7 @@ export async function startReplyServices(config: Config, disputes: Disputes, sec
     settings.auth = { trustedAuthservIds: [LOCAL_AUTHSERV_ID], trustedRelays: ['127.0.0.1', '::1'] };
   }
   const deps: ReplyDeps = { disputes, settings, answer: answerQueue(disputes), log };
-  const smtp: InboundSmtp = await startInboundSmtp(deps, { host: config.INBOUND_SMTP_HOST, port: config.INBOUND_SMTP_PORT });
+  const smtp: InboundSmtp = await startInboundSmtp(deps, { host: config.INBOUND_SMTP_HOST, port: config.INBOUND_SMTP_PORT, limits: inboundSmtpLimits(config) });
   const imap = imapSettings(config);
   const poller: ImapPoller | null = imap ? startImapPoller(deps, imap) : null;
   return {

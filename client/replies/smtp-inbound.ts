@@ -3,11 +3,12 @@ import { SMTPServer } from 'smtp-server';
 import { plausibleToken, tokenFromAddress } from '../../runtime/decision-token';
 import { handleReply, type ReplyDeps } from './handler';
 import { SenderCheckUnavailable } from './sender-auth';
+import { defaultInboundSmtpLimits, smtpLimits, type InboundSmtpLimits } from './smtp-limits';
 
 // The inbound SMTP server a deployment routes reply mail to (an MX record or a forwarding rule for
 // the reply domain). Addresses that are not ours, or whose token was tampered with, are refused at
 // RCPT time; mail over the advertised size is refused with 552 without being kept; everything else
-// goes to the reply handler.
+// goes to the reply handler. Connections and messages are bounded (./smtp-limits.ts).
 
 export interface InboundSmtp {
   port: number;
@@ -19,7 +20,7 @@ const refuse = (code: number, text: string) => Object.assign(new Error(text), { 
 /** The largest message taken: larger replies are still read far enough to tell the sender (see the handler). */
 export const inboundSizeLimit = (maxBytes: number) => maxBytes * 4;
 
-export async function startInboundSmtp(deps: ReplyDeps, options: { host: string; port: number }): Promise<InboundSmtp> {
+export async function startInboundSmtp(deps: ReplyDeps, options: { host: string; port: number; limits?: InboundSmtpLimits }): Promise<InboundSmtp> {
   const { addressing, maxBytes } = deps.settings;
   const limit = inboundSizeLimit(maxBytes);
   const server = new SMTPServer({
@@ -27,6 +28,7 @@ export async function startInboundSmtp(deps: ReplyDeps, options: { host: string;
     disabledCommands: ['AUTH', 'STARTTLS'],
     logger: false,
     size: limit,
+    ...smtpLimits(options.limits ?? defaultInboundSmtpLimits),
     onRcptTo(address, _session, callback) {
       const token = tokenFromAddress(addressing, address.address);
       if (!token) return callback(refuse(550, '5.1.1 This address takes no mail: it is not a reply address of the safeguarding disputes service.'));

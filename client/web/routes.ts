@@ -15,6 +15,7 @@ import { boardLog, reportFigures, type ReportFigures } from '../../records/repor
 import type { RecordsDatabase } from '../../records/schema';
 import type { DisputeView } from '../../workflows/dispute/model';
 import { maySee } from '../access';
+import { RateLimited } from '../api/rate-limits';
 import { act, DisputeFailure, openDispute, readDispute, recordAccess, type Disputes, type FailureKind } from '../operations';
 import { ACCESS_PAGE_SIZE, type AccessChannel, type Reader, type ReaderKind } from '../../records/access-log';
 import { z } from 'zod';
@@ -150,6 +151,12 @@ async function webPages(app: FastifyInstance, options: WebOptions): Promise<void
   }
 
   app.setErrorHandler((error: unknown, request, reply) => {
+    if (error instanceof RateLimited) {
+      // No session is made or touched for a refused request: a flood must not push people's sessions out.
+      const passer = { id: '', csrf: '', person: null, expires: 0 };
+      reply.header('retry-after', String(error.retryAfterSeconds));
+      return page({ request, reply, session: passer }, 'message.njk', { title: 'Too many requests', message: `Too many requests came from your connection in the last minute. Wait ${error.retryAfterSeconds} seconds, then try again. Nothing was changed.` }, 429);
+    }
     const session = sessionOf(request, reply);
     const context = { request, reply, session };
     if (error instanceof PageError) return page(context, 'message.njk', { title: error.title, message: error.message }, error.status);

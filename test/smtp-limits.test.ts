@@ -1,0 +1,139 @@
+import { connect, type Socket } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { answerQueue } from '../client/replies/answer';
+import type { ReplyDeps } from '../client/replies/handler';
+import { startInboundSmtp, type InboundSmtp } from '../client/replies/smtp-inbound';
+import { WindowCounts, type InboundSmtpLimits } from '../client/replies/smtp-limits';
+import { realClockContext } from './support/disputes';
+import { eventually } from './support/eventually';
+import { freePort } from './support/processes';
+
+// Nothing bounded the inbound SMTP server: one sender could hold any number of connections and
+// send any number of messages, each reaching the worker and Temporal. Over real SMTP, each bound
+// answers a 4xx (so an honest sender's server retries) to what is over it. None of these
+// dialogues gets as far as a message, so Temporal is never reached.
+
+let connection: Connection;
+let deps: ReplyDeps;
+const servers: InboundSmtp[] = [];
+const sockets: Socket[] = [];
+
+beforeAll(async () => {
+  connection = await Connection.lazy({ address: `127.0.0.1:${await freePort()}` });
+  const disputes = { client: new Client({ connection }), taskQueue: 'nowhere', context: realClockContext };
+  deps = { disputes, settings: { secret: 'a secret for the smtp limits test', addressing: { localPart: 'reply', domain: 'replies.example.org' }, maxBytes: 64 * 1024, auth: { trustedAuthservIds: [], trustedRelays: [] } }, answer: answerQueue(disputes) };
+});
+
+afterAll(async () => {
+  for (const socket of sockets) socket.destroy();
+  for (const server of servers) await server.close();
+  await connection?.close();
+});
+
+async function serve(limits: Partial<InboundSmtpLimits>): Promise<number> {
+  const server = await startInboundSmtp(deps, { host: '127.0.0.1', port: 0, limits: { maxClients: 10, maxClientsPerAddress: 10, messagesPerConnection: 10, messagesPerMinute: 10, windowMs: 60_000, ...limits } });
+  servers.push(server);
+  return server.port;
+}
+
+/** One SMTP dialogue: the server's first line, then each command's reply (its last line). */
+async function dial(port: number) {
+  const socket = connect(port, '127.0.0.1');
+  sockets.push(socket);
+  let buffered = '';
+  let closed = false;
+  const waiting: ((line: string) => void)[] = [];
+  const deliver = () => {
+    for (let end = buffered.indexOf('\r\n'); end >= 0 && waiting.length; end = buffered.indexOf('\r\n')) {
+      const line = buffered.slice(0, end);
+      buffered = buffered.slice(end + 2);
+      if (/^\d{3} /.test(line)) waiting.shift()!(line);
+    }
+    if (closed) while (waiting.length) waiting.shift()!('(closed)');
+  };
+  socket.on('data', (chunk) => {
+    buffered += chunk.toString('latin1');
+    deliver();
+  });
+  socket.on('close', () => {
+    closed = true;
+    deliver();
+  });
+  socket.on('error', () => undefined);
+  const reply = () => new Promise<string>((resolve) => (waiting.push(resolve), deliver()));
+  const greeting = await reply();
+  return {
+    greeting,
+    say: (command: string) => (socket.write(`${command}\r\n`), reply()),
+    closed: () => new Promise<void>((resolve) => (closed ? resolve() : socket.once('close', () => resolve()))),
+    quit: () => socket.destroy(),
+  };
+}
+
+/** MAIL FROM, then RSET: one message begun and dropped, as a flood of messages counts. */
+async function message(session: Awaited<ReturnType<typeof dial>>) {
+  const answer = await session.say('MAIL FROM:<someone@example.org>');
+  if (answer.startsWith('250')) await session.say('RSET');
+  return answer;
+}
+
+describe('inbound SMTP bounds', () => {
+  it.each([
+    ['the server’s bound', { maxClients: 2 }, /^421 .*Too many connected clients/],
+    ['one address’s share', { maxClientsPerAddress: 2 }, /^421 4\.7\.0 Too many connections from your address; try again in a moment\.$/],
+  ])('a connection over %s gets 421 and is closed; a slot freed is taken again', async (_bound, limits, refusal) => {
+    const port = await serve(limits);
+    const first = await dial(port);
+    const second = await dial(port);
+    expect([first.greeting, second.greeting].map((line) => line.slice(0, 4))).toEqual(['220 ', '220 ']);
+    const third = await dial(port);
+    expect(third.greeting).toMatch(refusal);
+    await third.closed();
+    first.quit();
+    // The server learns of the close a moment later.
+    expect(await eventually(async () => (await dial(port)).greeting, (greeting) => greeting.startsWith('220 '), 5_000)).toMatch(/^220 /);
+  });
+
+  it('a connection over its bound of messages gets 421 and is closed; a new connection goes on', async () => {
+    const port = await serve({ messagesPerConnection: 3 });
+    const session = await dial(port);
+    await session.say('HELO sender.example.org');
+    for (let n = 0; n < 3; n += 1) expect(await message(session)).toMatch(/^250 /);
+    expect(await message(session)).toBe('421 4.7.0 Too many messages in one connection; connect again to send more.');
+    await session.closed();
+    const again = await dial(port);
+    await again.say('HELO sender.example.org');
+    expect(await message(again)).toMatch(/^250 /);
+  });
+
+  it('an address over its messages a minute gets 451 on every connection until the window ends', async () => {
+    const port = await serve({ messagesPerMinute: 3 });
+    const session = await dial(port);
+    await session.say('HELO sender.example.org');
+    for (let n = 0; n < 3; n += 1) expect(await message(session)).toMatch(/^250 /);
+    expect(await message(session)).toMatch(/^451 4\.7\.1 Too many messages from your address; try again in \d+ seconds\.$/);
+    const other = await dial(port);
+    await other.say('HELO sender.example.org');
+    expect(await message(other)).toMatch(/^451 /);
+  });
+});
+
+describe('counting in windows', () => {
+  it('counts each key in its own window, starts afresh when the window ends, and forgets the least recently seen past its capacity', () => {
+    let now = 0;
+    const counts = new WindowCounts(60_000, 2, () => now);
+    expect([counts.add('a'), counts.add('a')]).toEqual([
+      { count: 1, retryAfterSeconds: 60 },
+      { count: 2, retryAfterSeconds: 60 },
+    ]);
+    now = 59_500;
+    expect(counts.add('a')).toEqual({ count: 3, retryAfterSeconds: 1 });
+    now = 60_000;
+    expect(counts.add('a').count).toBe(1);
+    counts.add('b');
+    counts.add('c');
+    expect(counts.add('a').count).toBe(1);
+    expect(counts.add('c').count).toBe(2);
+  });
+});

@@ -66,6 +66,12 @@ const PATCH = {
   onePatchMarker: 'one-marker-for-earlier-patches',
 } as const;
 
+/**
+ * No party acts in another's name (procedure.ts `ownAgencyOnly`). Made after the one patch marker,
+ * so asked on its own, and only where it would refuse a message the first rules took.
+ */
+const ownAgencyOnlyPatch = 'own-agency-only';
+
 /** The patches `onePatchMarker` stands for: every one made before it, here and in record-writes.ts. Never add to this set. */
 const patchesBeforeOneMarker: ReadonlySet<string> = new Set([
   ...Object.values(PATCH).filter((patchId) => patchId !== PATCH.onePatchMarker),
@@ -135,6 +141,8 @@ async function runDispute(input: DisputeStartInput, offset: number, applied: App
   // The order of these calls is the order their markers were recorded in: keep it.
   const hardened = applied(PATCH.hardened);
   const emailQueuedThenSent = applied(PATCH.emailQueuedThenSent);
+  /** While an update's validator runs (live only: replay skips validators). */
+  let validating = false;
   const procedure = new DisputeProcedure(
     start,
     {
@@ -146,6 +154,8 @@ async function runDispute(input: DisputeStartInput, offset: number, applied: App
       formCopies: applied(PATCH.formCopies),
       formQuestions: applied(PATCH.formQuestions),
       closingAwaitsOrganisations: applied(PATCH.closingAwaitsOrganisations),
+      // A validator's refusal leaves no history, so it needs no marker; a handler or a signal asks.
+      ownAgencyOnly: () => validating || applied(ownAgencyOnlyPatch),
     },
     // Each effect is carried out as it arises, so commands and patch markers keep their recorded order.
     (effect) => carryOut([effect]),
@@ -294,7 +304,16 @@ async function runDispute(input: DisputeStartInput, offset: number, applied: App
         step(() => procedure.apply(operation, checked(operation, payload), now()));
         return procedure.accepted();
       },
-      { validator: (payload: unknown) => void checked(operation, payload) },
+      {
+        validator: (payload: unknown) => {
+          validating = true;
+          try {
+            checked(operation, payload);
+          } finally {
+            validating = false;
+          }
+        },
+      },
     );
     setHandler(signal, (payload: unknown) => {
       let input: OperationInputs[O];

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { formatLondon } from '../policies/calendar';
 import { calendarConfigFor, loadHolidaySources, type HolidaySources } from '../policies/calendar/sources';
 import { agenciesOfBoard, loadDirectory, type Directory } from '../policies/directory';
-import { domainOf } from '../policies/directory-schema';
+import { directoryPeople, domainOf } from '../policies/directory-schema';
 import { PolicyRegistry } from '../policies/load';
 import type { Config } from '../runtime/config';
 import { Category, Contact, Risk } from '../policies/schema';
@@ -145,8 +145,9 @@ export function buildDisputeStart(raw: NewDispute, context: DisputeContext, opti
 
 /**
  * Each practitioner is one of their own agency's people (an address in its mail domains), never a
- * board officer: the practitioner gets the stage-1 emails and may decide by reply or link, so a
- * raiser that named another agency's practitioner at an address of its own would speak in that
+ * board officer nor another party's person (its practitioner here, or one the directory names for
+ * it, where agencies share a mail domain): the practitioner gets the stage-1 emails and may decide
+ * by reply or link, so a raiser that named another agency's person as its own would speak in that
  * agency's name, and a mistyped domain would send the person's details outside the agencies.
  */
 function checkPractitioners(parties: { agency: DisputeStart['parties'][number]['agency']; practitioner: Contact }[], officers: Record<string, Contact>): void {
@@ -158,6 +159,8 @@ function checkPractitioners(parties: { agency: DisputeStart['parties'][number]['
     if (agency.emailDomains && !agency.emailDomains.includes(domainOf(address))) {
       throw new DisputeInputError(`${field}: ${address} is not an address of ${agency.name} (${agency.emailDomains.join(', ')})`, field);
     }
+    const other = parties.find((party, at) => at !== index && (party.practitioner.email.toLowerCase() === address || directoryPeople(party.agency).includes(address)));
+    if (other) throw new DisputeInputError(`${field}: ${address} is one of ${other.agency.name}'s people, not ${agency.name}'s`, field);
   });
 }
 

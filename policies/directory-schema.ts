@@ -48,3 +48,8 @@ export const Agency = z.object({
   boardRepresentative: Contact,
 });
 export type Agency = z.infer<typeof Agency>;
+
+/** The addresses the directory names for an agency's people (lower case): its tiers' contacts, its safeguarding lead, its board representative. */
+export function directoryPeople(agency: Agency): string[] {
+  return [...agency.tiers.flatMap((tier) => tier.contacts), agency.designatedSafeguardingLead, agency.boardRepresentative].map((contact) => contact.email.toLowerCase());
+}

@@ -3,9 +3,10 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeys } from '../client/api/keys';
 import { buildApi } from '../client/api/server';
+import { buildDisputeStart, startDispute } from '../client/disputes';
 import type { Disputes } from '../client/operations';
 import { startDevWorker, type DevWorker } from './support/dev-worker';
-import { context as demoContext } from './support/disputes';
+import { contactsAt, context as demoContext, officer } from './support/disputes';
 
 // Issue 14: actions are authorised from the dispute's parties (remembered at its start or a read, else
 // its search attributes), not from a query of the dispute before every update. What must not change:
@@ -61,15 +62,20 @@ async function call(through: { base: string }, method: string, path: string, key
   return { status: response.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : null };
 }
 
-async function started(agencies: { agencyId: string; practitioner: { name: string; email: string } }[]): Promise<string> {
-  const response = await call(warm, 'POST', '/disputes', ASC, {
-    policy: 'rotherham-rsab',
-    concernAt: new Date().toISOString(),
-    category: 'neglect',
-    agencies,
-    personReference: 'RMBC-AUTH-1',
-    summary: 'Who may act on this dispute.',
-  });
+type Parties = { agencyId: string; practitioner: { name: string; email: string } }[];
+
+/** A start's body: raising agency first. */
+const startOf = (agencies: Parties, policy = 'rotherham-rsab', category: 'neglect' | 'other' = 'neglect') => ({
+  policy,
+  concernAt: new Date().toISOString(),
+  category,
+  agencies,
+  personReference: 'RMBC-AUTH-1',
+  summary: 'Who may act on this dispute.',
+});
+
+async function started(agencies: Parties): Promise<string> {
+  const response = await call(warm, 'POST', '/disputes', ASC, startOf(agencies));
   expect(response.status).toBe(201);
   return (response.body as { disputeId: string }).disputeId;
 }
@@ -151,5 +157,106 @@ describe('authorising actions without reading the dispute first', () => {
     const view = await call(warm, 'GET', `/disputes/${disputeId}`, NHS);
     expect(view.body).toMatchObject({ status: 'open', stage: 1 });
     expect((view.body!.events as { type: string; by?: string }[]).filter((event) => event.type === 'note').map((event) => event.by)).toEqual([OFFICER]);
+  });
+});
+
+// The hostile review of s18: no party may act in another party's name. Each case is the review's
+// exact request, refused with the field named, and the dispute unchanged after it.
+describe('no party acts in another party’s name', () => {
+  const NHS_STAGE2 = contactsAt('rotherham', 'nhs', 2)[0]!;
+  const threeParties = () => [...twoParties, { agencyId: 'rotherham-police', practitioner: { name: 'Casey Constable', email: OFFICER } }];
+  const contactChange = (agencyId: string, email: string, by: string) => ({ agencyId, stage: 2, contacts: [{ name: 'Someone', email }], by, reason: 'Covering.' });
+  async function contactEvents(disputeId: string) {
+    const view = await call(warm, 'GET', `/disputes/${disputeId}`, 'demo-board-rotherham-rsab');
+    return { changed: (view.body!.events as { type: string }[]).filter((event) => event.type === 'contact-changed'), agencies: view.body!.agencies as { id: string; people: string[] }[] };
+  }
+
+  it('the police (sharing the trust’s mail domain) cannot make the trust’s practitioner or its stage-2 contact its own contact, then act as them', async () => {
+    const disputeId = await started(threeParties());
+    for (const through of [warm, cold]) {
+      for (const address of [OTHER, NHS_STAGE2]) {
+        const refused = await call(through, 'POST', `/disputes/${disputeId}/contacts`, POLICE, contactChange('rotherham-police', address, OFFICER));
+        expect(refused, address).toMatchObject({ status: 403, body: { error: 'forbidden', field: 'contacts.0.email' } });
+      }
+    }
+    // The workflow refuses it too, naming the trust, for a caller that goes straight to Temporal.
+    await expect(dev.env.client.workflow.getHandle(disputeId).executeUpdate('changeContact', { args: [contactChange('rotherham-police', OTHER, OFFICER)] })).rejects.toMatchObject({
+      cause: { message: expect.stringMatching(/^contacts\.0\.email: robin\.other@rotherham-nhs\.example\.org is one of Rotherham Hospitals.*'s people in this dispute/) },
+    });
+    const after = await contactEvents(disputeId);
+    expect(after.changed).toEqual([]);
+    expect(after.agencies.find((agency) => agency.id === 'rotherham-police')!.people).not.toContain(OTHER);
+    expect(await call(cold, 'POST', `/disputes/${disputeId}/outcome`, POLICE, { stage: 1, decision: 'unresolved', by: OTHER, reason: 'As the trust.' })).toMatchObject({ status: 403, body: { field: 'by' } });
+    // An address at the shared domain that is nobody's in this dispute is the police's to name.
+    expect(await call(cold, 'POST', `/disputes/${disputeId}/contacts`, POLICE, contactChange('rotherham-police', 'dee.puty@rotherham-nhs.example.org', OFFICER))).toMatchObject({ status: 200 });
+  });
+
+  it('a start cannot name another party’s person as the raising agency’s practitioner', async () => {
+    const start = (practitioner: string) => call(warm, 'POST', '/disputes', POLICE, startOf([{ agencyId: 'rotherham-police', practitioner: { name: 'Someone', email: practitioner } }, twoParties[1]!]));
+    for (const address of [OTHER, NHS_STAGE2, 'safeguarding-lead@rotherham-nhs.example.org']) {
+      const refused = await start(address);
+      expect(refused, address).toMatchObject({ status: 400, body: { error: 'invalid_request', field: 'agencies.0.practitioner.email', message: expect.stringMatching(/is one of Rotherham Hospitals.*'s people/) } });
+    }
+    expect(await start('casey.constable@rotherham-nhs.example.org')).toMatchObject({ status: 201 });
+  });
+
+  it('in a dispute whose start named the trust’s practitioner for the police too (as one could before), the police cannot act as that person', async () => {
+    const built = buildDisputeStart(startOf(threeParties()), context);
+    const start = structuredClone(built);
+    start.parties[2]!.practitioner = { name: 'Robin Other', email: OTHER };
+    await startDispute(dev.env.client, dev.taskQueue, start);
+    for (const through of [warm, cold]) {
+      const asOther = await call(through, 'POST', `/disputes/${start.disputeId}/outcome`, POLICE, { stage: 1, decision: 'unresolved', by: OTHER, reason: 'As the trust.' });
+      expect(asOther).toMatchObject({ status: 403, body: { error: 'forbidden', field: 'by' } });
+    }
+    const view = await call(warm, 'GET', `/disputes/${start.disputeId}`, NHS);
+    expect(view.body).toMatchObject({ status: 'open', stage: 1 });
+    expect((view.body!.events as { type: string }[]).filter((event) => event.type === 'outcome')).toEqual([]);
+  });
+
+  it('an agency starts a dispute only as its raising agency (the first of `agencies`); a board’s key starts any under its own policy', async () => {
+    // The trust raising the concern in the council's name.
+    expect(await call(warm, 'POST', '/disputes', NHS, startOf(twoParties))).toMatchObject({ status: 403, body: { error: 'forbidden', field: 'agencies.0.agencyId' } });
+    expect(await call(warm, 'POST', '/disputes', 'demo-board-rotherham-rsab', startOf(twoParties))).toMatchObject({ status: 201 });
+  });
+
+  it('a board’s key changes any party’s contacts, but only to that agency’s own addresses, never an officer’s nor another party’s person', async () => {
+    const disputeId = await started(twoParties);
+    const chair = officer('rotherham-rsab', 'chair');
+    for (const through of [warm, cold]) {
+      for (const address of ['dee.puty@rotherham-nhs.example.org', chair, OTHER]) {
+        const refused = await call(through, 'POST', `/disputes/${disputeId}/contacts`, 'demo-board-rotherham-rsab', contactChange('rotherham-asc', address, MANAGER));
+        expect(refused, address).toMatchObject({ status: 403, body: { error: 'forbidden', field: 'contacts.0.email' } });
+      }
+    }
+    await expect(dev.env.client.workflow.getHandle(disputeId).executeUpdate('changeContact', { args: [contactChange('rotherham-asc', chair, MANAGER)] })).rejects.toMatchObject({
+      cause: { message: expect.stringMatching(/^contacts\.0\.email: a board officer's address/) },
+    });
+    expect((await contactEvents(disputeId)).changed).toEqual([]);
+    expect(await call(cold, 'POST', `/disputes/${disputeId}/contacts`, 'demo-board-rotherham-rsab', contactChange('rotherham-asc', 'dee.puty@rotherham-asc.example.org', MANAGER))).toMatchObject({ status: 200 });
+  });
+
+  it('Leeds stage 3: the council’s "unresolved" cannot carry the voluntary sector’s decision and rationale', async () => {
+    const vcsPractitioner = 'pat.raiser@leeds-vcs.example.org';
+    const leedsParties = [
+      { agencyId: 'leeds-vcs', practitioner: { name: 'Pat Raiser', email: vcsPractitioner } },
+      { agencyId: 'leeds-asc', practitioner: { name: 'Robin Other', email: 'robin.other@leeds-asc.example.org' } },
+    ];
+    const response = await call(warm, 'POST', '/disputes', 'demo-leeds-vcs', startOf(leedsParties, 'leeds-sab', 'other'));
+    expect(response.status).toBe(201);
+    const disputeId = (response.body as { disputeId: string }).disputeId;
+    const outcome = (stage: number, by: string, extra: Record<string, unknown> = {}) => ({ stage, decision: 'unresolved', by, reason: 'No agreement.', ...extra });
+    expect(await call(warm, 'POST', `/disputes/${disputeId}/outcome`, 'demo-leeds-vcs', outcome(1, vcsPractitioner))).toMatchObject({ status: 200, body: { stage: 2 } });
+    expect(await call(warm, 'POST', `/disputes/${disputeId}/outcome`, 'demo-leeds-vcs', outcome(2, contactsAt('leeds', 'vcs', 2)[0]!))).toMatchObject({ status: 200, body: { stage: 3 } });
+    const asc = contactsAt('leeds', 'asc', 3)[0]!;
+    const entry = (agencyId: string) => ({ agencyId, decision: `${agencyId} keeps its view.`, rationale: 'Because.' });
+    // The review's exact request: the council's stage-3 contact writing both organisations' records.
+    const refused = await call(cold, 'POST', `/disputes/${disputeId}/outcome`, 'demo-leeds-asc', outcome(3, asc, { organisations: [entry('leeds-asc'), entry('leeds-vcs')] }));
+    expect(refused).toMatchObject({ status: 403, body: { error: 'forbidden', field: 'organisations.1.agencyId' } });
+    const view = await call(warm, 'GET', `/disputes/${disputeId}`, 'demo-leeds-vcs');
+    expect(view.body).toMatchObject({ status: 'open', stage: 3 });
+    expect((view.body!.events as { type: string; stage: number }[]).filter((event) => event.type === 'outcome' && event.stage === 3)).toEqual([]);
+    // Its own entry is taken; the dispute then waits for the voluntary sector's.
+    expect(await call(cold, 'POST', `/disputes/${disputeId}/outcome`, 'demo-leeds-asc', outcome(3, asc, { organisations: [entry('leeds-asc')] }))).toMatchObject({ status: 200, body: { status: 'open', stage: 3 } });
   });
 });

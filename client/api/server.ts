@@ -5,7 +5,7 @@ import { AnswerInput, ChangeContactInput, NoteInput, RationaleInput, OutcomeInpu
 import { NewDispute } from '../disputes';
 import { act, checkTemporal, DisputeFailure, disputeParties, listDisputePage, ListFilter, openDispute, readDispute, recordAccess, type Disputes, type FailureKind, type Operation } from '../operations';
 import type { Reader } from '../../records/access-log';
-import { domainOf } from '../../policies/directory-schema';
+import { directoryPeople, domainOf } from '../../policies/directory-schema';
 import { parseJsonBody } from './json-body';
 import { maySee, viewerOfCaller, type Visible } from '../access';
 import type { ApiKeys, Caller } from './keys';
@@ -138,16 +138,21 @@ function officersOf(disputes: Disputes, boardId: string): string[] {
   return Object.values(disputes.context.directory.boards[boardId]?.officers ?? {}).map((officer) => officer.email.toLowerCase());
 }
 
+function agencyOf(disputes: Disputes, agencyId: string) {
+  return disputes.context.directory.agencies.find((agency) => agency.id === agencyId);
+}
+
 /** An agency's own mail domains, from the directory. */
 function domainsOf(disputes: Disputes, agencyId: string): string[] {
-  return disputes.context.directory.agencies.find((agency) => agency.id === agencyId)?.emailDomains ?? [];
+  return agencyOf(disputes, agencyId)?.emailDomains ?? [];
 }
 
 /**
  * The person named in `by` must be one the caller speaks for: for an agency, one of its people (an
  * address of its own, never a board officer's), and the workflow's validator then holds it to the
  * people of this dispute; for a board, its officers. Where another party shares the address's
- * domain, the domain cannot tell them apart: the dispute's own list of each agency's people does.
+ * domain, the domain cannot tell them apart: the dispute's own list of each agency's people does,
+ * and an address on another party's list too (named twice before that was refused) is neither's.
  */
 async function mustSpeakFor(disputes: Disputes, caller: Caller, parties: Visible, disputeId: string, by: string): Promise<void> {
   const person = by.toLowerCase();
@@ -160,21 +165,32 @@ async function mustSpeakFor(disputes: Disputes, caller: Caller, parties: Visible
   if (officersOf(disputes, parties.board).includes(person) || !domainsOf(disputes, caller.agencyId).includes(domain)) throw notOurs();
   if (parties.agencies.some((agency) => agency !== caller.agencyId && domainsOf(disputes, agency).includes(domain))) {
     const view = await readDispute(disputes, disputeId);
-    if (!view.agencies.find((agency) => agency.id === caller.agencyId)?.people.includes(person)) throw notOurs();
+    const ours = view.agencies.find((agency) => agency.id === caller.agencyId)?.people.includes(person);
+    const theirs = view.agencies.some((agency) => agency.id !== caller.agencyId && agency.people.includes(person));
+    if (!ours || theirs) throw notOurs();
   }
 }
 
-/** An agency changes only its own contacts, to addresses of its own, never to a board officer's; a board changes any. */
-function mayChangeContact(disputes: Disputes, caller: Caller, board: string, input: ChangeContactInput): void {
-  if (caller.kind === 'board') return;
-  if (input.agencyId !== caller.agencyId) throw new HttpError(403, 'forbidden', `agencyId: ${caller.name} may change only its own contacts`, 'agencyId');
-  const officers = officersOf(disputes, board);
-  const domains = domainsOf(disputes, caller.agencyId);
+/**
+ * An agency changes only its own contacts, a board any party's; either way only to addresses of
+ * that agency's own, never a board officer's nor one the directory names for another party (the
+ * workflow holds it to the dispute's own lists of each party's people too).
+ */
+function mayChangeContact(disputes: Disputes, caller: Caller, parties: Visible, input: ChangeContactInput): void {
+  if (caller.kind === 'agency' && input.agencyId !== caller.agencyId) throw new HttpError(403, 'forbidden', `agencyId: ${caller.name} may change only its own contacts`, 'agencyId');
+  // Not a party: the workflow refuses it, naming `agencyId`.
+  if (!parties.agencies.includes(input.agencyId)) return;
+  const officers = officersOf(disputes, parties.board);
+  const domains = domainsOf(disputes, input.agencyId);
+  const others = parties.agencies.filter((agency) => agency !== input.agencyId).map((agency) => agencyOf(disputes, agency));
   input.contacts.forEach((contact, index) => {
     const address = contact.email.toLowerCase();
+    const field = `contacts.${index}.email`;
     if (officers.includes(address) || !domains.includes(domainOf(address))) {
-      throw new HttpError(403, 'forbidden', `contacts.${index}.email: ${caller.name} may name only addresses of its own (${domains.join(', ')})`, `contacts.${index}.email`);
+      throw new HttpError(403, 'forbidden', `${field}: only addresses of ${input.agencyId}'s own (${domains.join(', ')}) may be its contacts, never a board officer's`, field);
     }
+    const other = others.find((agency) => agency && directoryPeople(agency).includes(address));
+    if (other) throw new HttpError(403, 'forbidden', `${field}: ${address} is one of ${other.name}'s people, not ${input.agencyId}'s`, field);
   });
 }
 
@@ -249,6 +265,10 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     if (caller.kind === 'agency' && !agencies.includes(caller.agencyId)) {
       throw new HttpError(403, 'forbidden', `agencies: ${caller.name} may only start a dispute it is party to`, 'agencies');
     }
+    // As the raise form: an agency raises a concern for itself, never in another agency's name.
+    if (caller.kind === 'agency' && agencies[0] !== caller.agencyId) {
+      throw new HttpError(403, 'forbidden', `agencies.0.agencyId: ${caller.name} may start a dispute only as its raising agency (the first of agencies)`, 'agencies.0.agencyId');
+    }
     if (caller.kind === 'board' && disputes.context.policies.find(body.policy)?.board.id !== caller.boardId) {
       throw new HttpError(403, 'forbidden', `policy: this key may only start disputes under ${caller.boardId}'s policy`, 'policy');
     }
@@ -283,7 +303,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
         const key = idempotencyKey(request);
         const parties = await actionableDispute(disputes, caller, params.disputeId);
         const requestId = key ? `${callerId(caller)}:${operation}:${key}` : undefined;
-        if (operation === 'changeContact') mayChangeContact(disputes, caller, parties.board, input as unknown as ChangeContactInput);
+        if (operation === 'changeContact') mayChangeContact(disputes, caller, parties, input as unknown as ChangeContactInput);
         await mustSpeakFor(disputes, caller, parties, params.disputeId, input.by);
         // Only the parsed value goes to the workflow: its history keeps exactly what the schema names.
         // Its validator has the last word (the stage, who is a party of it, whether the dispute is open);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { renderEmail } from '../../activities/email/templates';
-import { Rejection, RejectionType } from '../../workflows/dispute/procedure';
-import { boards, drive, officerOf, partyAt, tierOf, type Board } from './kit';
+import { RejectionType } from '../../workflows/dispute/procedure';
+import { boards, drive, officerOf, partyAt, refusal, tierOf, type Board } from './kit';
 
 // The last stage is the board's (issue 11): who may record its outcome, what it is called and
 // whether it binds, the representations, the panel and North Somerset's choice of route.
@@ -22,16 +22,6 @@ function atLastStage(board: Board) {
   }
   expect(dispute.procedure.state.stage).toBe(4);
   return dispute;
-}
-
-function refusal(action: () => unknown): Rejection {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(Rejection);
-    return error as Rejection;
-  }
-  throw new Error('it was accepted');
 }
 
 const lastStage = [

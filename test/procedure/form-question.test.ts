@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { Rejection, RejectionType } from '../../workflows/dispute/procedure';
+import { RejectionType } from '../../workflows/dispute/procedure';
 import { formQuestion } from '../../workflows/dispute/record';
-import { boards, drive, officerOf, partyAt, type Board } from './kit';
+import { boards, drive, officerOf, partyAt, refusal, type Board } from './kit';
 
 // North Somerset's Monitoring Form asks the raising practitioner how effective the procedure was,
 // "after the issue has been resolved": by a link, and the completed form waits for the answer
@@ -27,16 +27,6 @@ function resolvedAt(board: Board, stage: number) {
     dispute.send('recordOutcome', { stage, decision: 'resolved', by: partyAt(other, stage, `robin.other@${other}.example.org`), agreedActions: 'Agreed.', safetyMeasuresConfirmed: true });
   }
   return dispute;
-}
-
-function refusal(action: () => unknown): Rejection {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(Rejection);
-    return error as Rejection;
-  }
-  throw new Error('it was accepted');
 }
 
 const completedForms = (dispute: ReturnType<typeof drive>) => dispute.emails('officer-notice').filter((email) => email.facts.purpose?.startsWith('The completed Monitoring Form'));

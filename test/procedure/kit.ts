@@ -1,7 +1,8 @@
 import { buildDisputeStart, type NewDispute } from '../../client/disputes';
 import { loadDirectory } from '../../policies/directory';
 import { PolicyRegistry } from '../../policies/load';
-import { DisputeProcedure, type Effect, type Operation } from '../../workflows/dispute/procedure';
+import { expect } from 'vitest';
+import { DisputeProcedure, Rejection, type Effect, type Operation, type ProcedureRules } from '../../workflows/dispute/procedure';
 
 // The procedure without Temporal: what the workflow shell does (feed it time and messages, collect
 // its effects), done by hand, so each rule is tested in microseconds.
@@ -47,10 +48,10 @@ export interface Sent {
 }
 
 /** A dispute driven by hand: time moves only when asked, and every email it asks for is kept. */
-export function drive(board: Board, changes: Partial<NewDispute> = {}) {
+export function drive(board: Board, changes: Partial<NewDispute> = {}, options: { directory?: typeof context.directory; rules?: ProcedureRules } = {}) {
   const input = newDispute(board, changes);
-  const start = buildDisputeStart(input, context, { disputeId: 'test-procedure', now: Date.parse(input.concernAt) });
-  const procedure = new DisputeProcedure(start);
+  const start = buildDisputeStart(input, { ...context, directory: options.directory ?? context.directory }, { disputeId: 'test-procedure', now: Date.parse(input.concernAt) });
+  const procedure = new DisputeProcedure(start, options.rules);
   const sent: Sent[] = [];
   let clock = Date.parse(start.concernAt);
   const keep = (effects: Effect[]) => {
@@ -108,4 +109,15 @@ export function tierOf(agencyId: string, stage: number): string[] {
 
 export function partyAt(agencyId: string, stage: number, practitioner: string): string {
   return stage === 1 ? practitioner : tierOf(agencyId, stage)[0]!;
+}
+
+/** The Rejection a message meets; fails the test if it was accepted. */
+export function refusal(action: () => unknown): Rejection {
+  try {
+    action();
+  } catch (error) {
+    expect(error).toBeInstanceOf(Rejection);
+    return error as Rejection;
+  }
+  throw new Error('it was accepted');
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Rejection, RejectionType } from '../../workflows/dispute/procedure';
-import { context, drive, partyAt, tierOf } from './kit';
+import { RejectionType } from '../../workflows/dispute/procedure';
+import { context, drive, partyAt, refusal, tierOf } from './kit';
 
 // Leeds stage 3: "Each organisation is responsible for recording their decisions, their rationale…"
 // An unresolved stage 3 with no stage 4 (not an s42 concern) closes only once each organisation has
@@ -12,16 +12,6 @@ const STAGE3_ENDS = '2026-04-21T10:30:00+01:00';
 const WAIT_ENDS = '2026-04-28T10:30:00+01:00'; // 5 working days on
 const agency = (id: string) => context.directory.agencies.find((candidate) => candidate.id === id)!;
 const dsl = (id: string) => agency(id).designatedSafeguardingLead.email;
-
-function refusal(action: () => unknown): Rejection {
-  try {
-    action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(Rejection);
-    return error as Rejection;
-  }
-  throw new Error('it was accepted');
-}
 
 describe('Leeds stage 3: each organisation’s decision and rationale before the dispute closes', () => {
   it('time runs out at stage 3: the dispute stays open, each organisation is asked; when both have recorded theirs it closes with them', () => {
@@ -80,19 +70,42 @@ describe('Leeds stage 3: each organisation’s decision and rationale before the
     expect(dispute.procedure.result().organisations![0]).toEqual({ agencyId: 'leeds-vcs', askedOn: expect.arrayContaining([new Date(STAGE3_ENDS).toISOString()]) });
   });
 
-  it('"unresolved" at stage 3 carrying every organisation’s entry closes at once; carrying one, it waits for the other', () => {
-    const both = drive('leeds', { category: 'other' });
-    both.until(STAGE3);
-    const entries = ['leeds-vcs', 'leeds-asc'].map((agencyId) => ({ agencyId, decision: `${agencyId} keeps its view`, rationale: 'Because.' }));
-    expect(both.send('recordOutcome', { stage: 3, decision: 'unresolved', by: tierOf('leeds-asc', 3)[0], reason: 'x', organisations: entries }).status).toBe('unresolved');
-    expect(both.emails('rationale')).toEqual([]);
+  it('"unresolved" at stage 3 carries only the recorder’s own organisation’s entry: another’s is refused, naming it, and changes nothing', () => {
+    const entry = (agencyId: string) => ({ agencyId, decision: `${agencyId} keeps its view`, rationale: 'Because.' });
+    const asc = tierOf('leeds-asc', 3)[0];
+    const dispute = drive('leeds', { category: 'other' });
+    dispute.until(STAGE3);
+    // The review's exact message: the council's stage-3 contact writing both organisations' records.
+    for (const [organisations, index] of [
+      [[entry('leeds-vcs'), entry('leeds-asc')], 0],
+      [[entry('leeds-asc'), entry('leeds-vcs')], 1],
+      [[entry('leeds-police')], 0],
+    ] as const) {
+      const refused = refusal(() => dispute.send('recordOutcome', { stage: 3, decision: 'unresolved', by: asc, reason: 'x', organisations }));
+      expect(refused.type).toBe(RejectionType.notAParty);
+      expect(refused.message).toMatch(new RegExp(`^organisations\\.${index}\\.agencyId: .* may record only leeds-asc's decision and rationale`));
+    }
+    expect(dispute.procedure.state).toMatchObject({ status: 'open', stage: 3, decisions: [] });
+    expect(dispute.procedure.state.organisations).toBeUndefined();
 
-    const one = drive('leeds', { category: 'other' });
-    one.until(STAGE3);
-    expect(one.send('recordOutcome', { stage: 3, decision: 'unresolved', by: tierOf('leeds-asc', 3)[0], reason: 'x', organisations: entries.slice(1) }).status).toBe('open');
-    expect(one.emails('rationale')[0]!.to.sort()).toEqual([...tierOf('leeds-vcs', 3), dsl('leeds-vcs')].sort());
-    one.send('recordRationale', { by: tierOf('leeds-vcs', 3)[0], decision: 'Reopen it.', rationale: 'New facts.' });
-    expect(one.procedure.state.status).toBe('unresolved');
+    // Its own entry counts; the other organisation records its own, and that closes the dispute.
+    expect(dispute.send('recordOutcome', { stage: 3, decision: 'unresolved', by: asc, reason: 'x', organisations: [entry('leeds-asc')] }).status).toBe('open');
+    expect(dispute.emails('rationale')[0]!.to.sort()).toEqual([...tierOf('leeds-vcs', 3), dsl('leeds-vcs')].sort());
+    dispute.send('recordRationale', { by: tierOf('leeds-vcs', 3)[0], decision: 'Reopen it.', rationale: 'New facts.' });
+    expect(dispute.procedure.state.status).toBe('unresolved');
+    expect(dispute.procedure.result().organisations).toEqual([
+      expect.objectContaining({ agencyId: 'leeds-vcs', by: tierOf('leeds-vcs', 3)[0] }),
+      expect.objectContaining({ agencyId: 'leeds-asc', by: asc }),
+    ]);
+  });
+
+  it('"unresolved" at stage 3 closes at once when the other organisation has already recorded its own', () => {
+    const dispute = drive('leeds', { category: 'other' });
+    dispute.until(STAGE3);
+    dispute.send('recordRationale', { by: dsl('leeds-vcs'), decision: 'Reopen it.', rationale: 'New facts.' });
+    const own = { agencyId: 'leeds-asc', decision: 'The closure stands.', rationale: 'Threshold not met.' };
+    expect(dispute.send('recordOutcome', { stage: 3, decision: 'unresolved', by: tierOf('leeds-asc', 3)[0], reason: 'x', organisations: [own] }).status).toBe('unresolved');
+    expect(dispute.emails('rationale')).toEqual([]);
   });
 
   it('with an s42 category stage 4 follows: nothing is held, and recording a rationale at stage 3 is refused', () => {

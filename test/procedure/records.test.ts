@@ -99,7 +99,10 @@ describe('written accounts, learning, debriefs, withdrawal', () => {
     unresolvedThrough(dispute, 'leeds', [1, 2]);
     dispute.hours(1);
     const organisations = boards.leeds.agencies.map((agencyId) => ({ agencyId, decision: `${agencyId} keeps its view`, rationale: 'Because.' }));
-    expect(dispute.send('recordOutcome', { stage: 3, decision: 'unresolved', by: tierOf('leeds-asc', 3)[0], reason: 'x', organisations }).status).toBe('unresolved');
+    // Each organisation gives its own: the voluntary sector by itself, the council with its "unresolved".
+    const { agencyId: _, ...vcs } = organisations[0]!;
+    dispute.send('recordRationale', { by: tierOf('leeds-vcs', 3)[0], ...vcs });
+    expect(dispute.send('recordOutcome', { stage: 3, decision: 'unresolved', by: tierOf('leeds-asc', 3)[0], reason: 'x', organisations: organisations.slice(1) }).status).toBe('unresolved');
     expect(dispute.emails('closed-unresolved')[0]!.facts.writtenRecord).toEqual(
       organisations.map((entry) => ({ label: expect.stringContaining(': decision and rationale'), value: `${entry.decision} — Because.` })),
     );

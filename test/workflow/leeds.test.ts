@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { raiseRisk, recordRationale } from '../../workflows/dispute/messages';
+import { raiseRisk, recordOutcomeSignal, recordRationale } from '../../workflows/dispute/messages';
+import { eventually } from '../support/eventually';
 import { RejectionType } from '../../workflows/dispute/messages';
 import { contactsAt, context, officer, twoAgencies, concernWith, useDisputeKit } from '../support/disputes';
 import { decide, enteredStages, expectRejected, mailMatching, nobodyDecides, plusHours, recipientsOf, resolvedAtEachStage, saveHistory, subjectHas, unresolvedEarly, utc } from './scenarios';
@@ -77,7 +78,8 @@ describe('Leeds', () => {
     await decide(dispute, 1, 'unresolved');
     await decide(dispute, 2, 'unresolved');
     const vcs = { agencyId: 'leeds-vcs', decision: 'The referral should be reopened.', rationale: 'New disclosures since closure.' };
-    const accepted = await decide(dispute, 3, 'unresolved', { organisations: [vcs] });
+    // Given by the voluntary sector's own stage-3 contact: an organisation's entry is its own to give.
+    const accepted = await decide(dispute, 3, 'unresolved', { by: contactsAt(BOARD, 'vcs', 3)[0]!, organisations: [vcs] });
     expect(accepted.status).toBe('open');
     await expectRejected(decide(dispute, 3, 'unresolved'), RejectionType.notAllowed, /still awaited: leeds-asc/);
     const asc = { decision: 'The closure stands.', rationale: 'The threshold for s42 is not met.' };
@@ -89,6 +91,29 @@ describe('Leeds', () => {
     const [closing] = await mailMatching(dispute, subjectHas('closed unresolved at stage 3'));
     expect(closing!.text).toContain(`${dispute.start.parties[0]!.agency.name}: decision and rationale: The referral should be reopened. — New disclosures since closure.`);
     expect(closing!.text).toContain(`${dispute.start.parties[1]!.agency.name}: decision and rationale: The closure stands. — The threshold for s42 is not met.`);
+  });
+
+  it('an "unresolved" signal at stage 3 carrying another organisation’s entry is recorded as rejected and changes nothing; one carrying its own is applied', async () => {
+    const dispute = await kit.start(concern({ category: 'other' }));
+    await dispute.at(plusHours(T0, 1));
+    await decide(dispute, 1, 'unresolved');
+    await decide(dispute, 2, 'unresolved');
+    const asc = contactsAt(BOARD, 'asc', 3)[0]!;
+    const entry = (agencyId: string) => ({ agencyId, decision: `${agencyId} keeps its view.`, rationale: 'Because.' });
+    await dispute.handle.signal(recordOutcomeSignal, { stage: 3, decision: 'unresolved', by: asc, reason: 'No agreement.', organisations: [entry('leeds-vcs'), entry('leeds-asc')] });
+    const refused = await eventually(() => dispute.state(), (state) => state.events.some((event) => event.type === 'rejected'));
+    expect(refused.events.filter((event) => event.type === 'rejected')).toEqual([
+      expect.objectContaining({ operation: 'recordOutcome', reason: expect.stringMatching(/^organisations\.0\.agencyId: .* may record only leeds-asc's decision and rationale/) }),
+    ]);
+    expect(refused).toMatchObject({ status: 'open', stage: 3 });
+    expect(refused.events.filter((event) => event.type === 'outcome' && event.stage === 3)).toEqual([]);
+    await dispute.handle.signal(recordOutcomeSignal, { stage: 3, decision: 'unresolved', by: asc, reason: 'No agreement.', organisations: [entry('leeds-asc')] });
+    const held = await eventually(() => dispute.state(), (state) => state.events.some((event) => event.type === 'closing-held'));
+    expect(held.events.find((event) => event.type === 'closing-held')).toMatchObject({ awaiting: ['leeds-vcs'] });
+    await dispute.handle.executeUpdate(recordRationale, { args: [{ by: contactsAt(BOARD, 'vcs', 3)[0]!, decision: 'Reopen it.', rationale: 'New facts.' }] });
+    const record = await dispute.handle.result();
+    expect(record.organisations).toEqual([expect.objectContaining({ agencyId: 'leeds-vcs' }), expect.objectContaining({ agencyId: 'leeds-asc', by: asc })]);
+    await saveHistory(dispute, 'leeds-other-entry-signal-refused');
   });
 
   it('resolved at each stage (stage 3 confirming safety measures)', async () => {

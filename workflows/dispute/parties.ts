@@ -37,6 +37,26 @@ export function unique(contacts: Contact[]): Contact[] {
   });
 }
 
+/**
+ * Everyone who acts for a party in this dispute: its practitioner, its tiers' contacts and those
+ * named in their place, its safeguarding lead and its board representative.
+ */
+export function peopleOf(view: PartiesView, party: Party): Contact[] {
+  return unique([
+    party.practitioner,
+    ...party.agency.tiers.flatMap((tier) => tier.contacts),
+    ...Object.values(view.overrides[party.agency.id] ?? {}).flat(),
+    party.agency.designatedSafeguardingLead,
+    party.agency.boardRepresentative,
+  ]);
+}
+
+/** The parties an address acts for (one, unless an address was named for two). */
+export function partiesOf(view: PartiesView, email: string): Party[] {
+  const address = email.toLowerCase();
+  return view.start.parties.filter((party) => peopleOf(view, party).some((contact) => contact.email.toLowerCase() === address));
+}
+
 export function stageContacts(view: PartiesView, stage: number): Contact[] {
   return unique(view.start.parties.flatMap((party) => tierContacts(view, party, stage)));
 }

@@ -24,7 +24,7 @@ import {
   type Status,
   type WrittenRecord,
 } from './model';
-import { involvedSoFar, isInvolved, isPartyOfStage, raisingPeople, recipientsOf, stageContacts, tierContacts, unique, type PartiesView } from './parties';
+import { involvedSoFar, isInvolved, isPartyOfStage, partiesOf, peopleOf, raisingPeople, recipientsOf, stageContacts, tierContacts, unique, type PartiesView } from './parties';
 import { buildForm, buildRecord, disputeDetails, writtenAccount, writtenRecordLines } from './record';
 import { officeHoursStart } from './office-hours';
 import type { DisputeState } from './state';
@@ -107,10 +107,17 @@ export interface ProcedureRules {
   formQuestions?: boolean;
   /** A stage that closes unresolved (Leeds stage 3) waits for each organisation's own decision and rationale, chasing, rather than closing with "not recorded". */
   closingAwaitsOrganisations?: boolean;
+  /**
+   * No party acts in another's name: an outcome's `organisations` entries are the caller's own
+   * agency's only; a contact change never names another party's person, and an officer's is held to
+   * the agency's domains too. Asked only when it would refuse, so a running dispute's messages taken
+   * before it replay as they were taken.
+   */
+  ownAgencyOnly?: () => boolean;
 }
 
 /** The rules a new dispute runs by. */
-export const currentRules: ProcedureRules = { hardened: true, emailQueuedThenSent: true, overdueAtMostOnce: () => true, boardStage: true, formCopies: true, formQuestions: true, closingAwaitsOrganisations: true };
+export const currentRules: ProcedureRules = { hardened: true, emailQueuedThenSent: true, overdueAtMostOnce: () => true, boardStage: true, formCopies: true, formQuestions: true, closingAwaitsOrganisations: true, ownAgencyOnly: () => true };
 
 type EntryReason = 'started' | 'unresolved' | 'deadline' | 'imminent-risk';
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -384,13 +391,7 @@ export class DisputeProcedure {
         name: party.agency.name,
         raising: index === 0,
         // Who may act for the agency: lets an agency's system be held to its own people.
-        people: unique([
-          party.practitioner,
-          ...party.agency.tiers.flatMap((tier) => tier.contacts),
-          ...Object.values(state.overrides[party.agency.id] ?? {}).flat(),
-          party.agency.designatedSafeguardingLead,
-          party.agency.boardRepresentative,
-        ]).map((contact) => contact.email.toLowerCase()),
+        people: peopleOf(this.view(), party).map((contact) => contact.email.toLowerCase()),
       })),
       events: state.events,
     };
@@ -464,6 +465,7 @@ export class DisputeProcedure {
           );
         }
       }
+      if (this.rules.closingAwaitsOrganisations && input.decision === 'unresolved' && this.closesWithOrganisations()) this.mustGiveOwnEntries(input);
       return input;
     },
     submitRepresentation: (payload) => {
@@ -580,35 +582,44 @@ export class DisputeProcedure {
   }
 
   /**
-   * An agency's people change only their own agency's contacts, and only to addresses of their own
-   * agency (its mail domains), never to a board officer's; the board's officers may change any.
-   * Otherwise an agency could name someone else as its contact and then act in their name.
+   * An agency's people change only their own agency's contacts, and the board's officers any; the
+   * new addresses are the agency's own (its mail domains), never a board officer's nor another
+   * party's person. Otherwise a party could name someone else as a contact and then act in their name.
    */
   private mayChangeContact(input: ChangeContactInput): void {
     const officers = Object.values(this.start.officers).map((officer) => officer.email.toLowerCase());
-    if (officers.includes(input.by)) return;
+    const byOfficer = officers.includes(input.by);
     const party = this.start.parties.find((candidate) => candidate.agency.id === input.agencyId)!;
-    const own = unique([
-      party.practitioner,
-      ...party.agency.tiers.flatMap((tier) => tier.contacts),
-      ...Object.values(this.state.overrides[party.agency.id] ?? {}).flat(),
-      party.agency.designatedSafeguardingLead,
-      party.agency.boardRepresentative,
-    ]).map((contact) => contact.email.toLowerCase());
-    if (!own.includes(input.by)) {
+    const own = peopleOf(this.view(), party).map((contact) => contact.email.toLowerCase());
+    if (!byOfficer && !own.includes(input.by)) {
       reject(RejectionType.notAParty, `by: ${input.by} may not change ${party.agency.name}'s contacts: only its own people or the board's officers may`);
     }
     // Snapshots from before the directory named domains: the domains the agency's own people use.
     const domains = party.agency.emailDomains ?? [...new Set(own.map(domainOf))];
     input.contacts.forEach((contact, index) => {
       const address = contact.email.toLowerCase();
-      if (officers.includes(address)) {
-        reject(RejectionType.notAParty, `contacts.${index}.email: a board officer's address cannot be an agency's contact`);
-      }
-      if (!domains.includes(domainOf(address))) {
-        reject(RejectionType.notAParty, `contacts.${index}.email: ${address} is not an address of ${party.agency.name} (${domains.join(', ')})`);
+      // The first rules held an officer's change to none of these.
+      const refuse = byOfficer ? (message: string) => this.refuseUnlessFirstRules(message) : (message: string) => reject(RejectionType.notAParty, message);
+      if (officers.includes(address)) refuse(`contacts.${index}.email: a board officer's address cannot be an agency's contact`);
+      if (!domains.includes(domainOf(address))) refuse(`contacts.${index}.email: ${address} is not an address of ${party.agency.name} (${domains.join(', ')})`);
+      const other = partiesOf(this.view(), address).find((candidate) => candidate !== party);
+      if (other) this.refuseUnlessFirstRules(`contacts.${index}.email: ${address} is one of ${other.agency.name}'s people in this dispute, not ${party.agency.name}'s`);
+    });
+  }
+
+  /** Only the caller's own agency's entries (the agency of `by`): one party never writes another's decision and rationale. */
+  private mustGiveOwnEntries(input: OutcomeInput): void {
+    const own = partiesOf(this.view(), input.by).map((party) => party.agency.id);
+    (input.organisations ?? []).forEach((entry, index) => {
+      if (!own.includes(entry.agencyId)) {
+        this.refuseUnlessFirstRules(`organisations.${index}.agencyId: ${input.by} may record only ${own.join(', ') || 'its own agency'}'s decision and rationale, not ${entry.agencyId}'s: each organisation records its own`);
       }
     });
+  }
+
+  /** A refusal the first rules did not make: a dispute that took such a message before (`ownAgencyOnly`) replays taking it. */
+  private refuseUnlessFirstRules(message: string): void {
+    if (this.rules.ownAgencyOnly?.()) reject(RejectionType.notAParty, message);
   }
 
   /** The overdue notice after the one due at `due`. */

@@ -73,6 +73,8 @@ const PATCH = {
 const LATER_PATCH = {
   /** A held request for the organisations' records (Leeds stage 3) goes only to those still missing. */
   heldRationaleOnlyToMissing: 'held-rationale-only-to-missing',
+  /** No party acts in another's name (procedure.ts `ownAgencyOnly`): asked only where it would refuse a message the first rules took. */
+  ownAgencyOnly: 'own-agency-only',
 } as const;
 
 /** The patches `onePatchMarker` stands for: every one made before it, here and in record-writes.ts. Never add to this set. */
@@ -144,6 +146,8 @@ async function runDispute(input: DisputeStartInput, offset: number, applied: App
   // The order of these calls is the order their markers were recorded in: keep it.
   const hardened = applied(PATCH.hardened);
   const emailQueuedThenSent = applied(PATCH.emailQueuedThenSent);
+  /** While an update's validator runs (live only: replay skips validators). */
+  let validating = false;
   const procedure = new DisputeProcedure(
     start,
     {
@@ -155,6 +159,8 @@ async function runDispute(input: DisputeStartInput, offset: number, applied: App
       formCopies: applied(PATCH.formCopies),
       formQuestions: applied(PATCH.formQuestions),
       closingAwaitsOrganisations: applied(PATCH.closingAwaitsOrganisations),
+      // A validator's refusal leaves no history, so it needs no marker; a handler or a signal asks.
+      ownAgencyOnly: () => validating || applied(LATER_PATCH.ownAgencyOnly),
     },
     // Each effect is carried out as it arises, so commands and patch markers keep their recorded order.
     (effect) => carryOut([effect]),
@@ -310,7 +316,16 @@ async function runDispute(input: DisputeStartInput, offset: number, applied: App
         step(() => procedure.apply(operation, checked(operation, payload), now()));
         return procedure.accepted();
       },
-      { validator: (payload: unknown) => void checked(operation, payload) },
+      {
+        validator: (payload: unknown) => {
+          validating = true;
+          try {
+            checked(operation, payload);
+          } finally {
+            validating = false;
+          }
+        },
+      },
     );
     setHandler(signal, (payload: unknown) => {
       let input: OperationInputs[O];

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeys } from '../../client/api/keys';
 import { buildApi } from '../../client/api/server';
+import { SESSION_LIMITS } from '../../client/web/sessions';
 import { openRecordsStore, type RecordsStore } from '../../records/open';
 import { saveRecord } from '../../records/write';
 import { context } from '../support/disputes';
@@ -114,6 +115,19 @@ describe('sign-in and sessions', () => {
     expect(String(out.headers['set-cookie'])).toMatch(/Max-Age=0/);
     expect((await request('GET', '/web/overview')).headers.location).toBe('/web/sign-in');
   });
+
+  it('anonymous visits, however many, do not push a signed-in session out', async () => {
+    now = Date.now();
+    const { request, signIn } = web('http://127.0.0.1:3000');
+    await signIn('board-manager.rotherham@board.example.org');
+    const app = apps[apps.length - 1]!;
+    // More cookieless requests than the server holds sessions of any kind, each given a session for its sign-in form.
+    for (let i = 0; i <= SESSION_LIMITS.signedIn; i++) {
+      const anonymous = await app.inject({ method: 'GET', url: '/web/overview' });
+      expect(anonymous.statusCode).toBe(303);
+    }
+    expect((await request('GET', '/web/overview')).statusCode).toBe(200);
+  }, 120_000);
 });
 
 describe('forms and inputs', () => {

@@ -90,6 +90,7 @@ const rejectionKinds: Record<string, FailureKind> = {
   [messages.RejectionType.closed]: 'conflict',
   [messages.RejectionType.notAParty]: 'forbidden',
   [messages.RejectionType.notAllowed]: 'not-allowed',
+  [messages.RejectionType.limitReached]: 'not-allowed',
 };
 
 /** Temporal's errors, in the dispute's words. Anything not recognised is rethrown. */

@@ -66,6 +66,13 @@ const PATCH = {
   onePatchMarker: 'one-marker-for-earlier-patches',
 } as const;
 
+/**
+ * Made after the one patch marker, so asked on its own (and only when a contact change or
+ * representation would pass `messageLimits`): a dispute that took more before the limits replays
+ * as recorded; from here on one beyond them is refused.
+ */
+const messageLimitsPatch = 'message-limits';
+
 /** The patches `onePatchMarker` stands for: every one made before it, here and in record-writes.ts. Never add to this set. */
 const patchesBeforeOneMarker: ReadonlySet<string> = new Set([
   ...Object.values(PATCH).filter((patchId) => patchId !== PATCH.onePatchMarker),
@@ -146,6 +153,8 @@ async function runDispute(input: DisputeStartInput, offset: number, applied: App
       formCopies: applied(PATCH.formCopies),
       formQuestions: applied(PATCH.formQuestions),
       closingAwaitsOrganisations: applied(PATCH.closingAwaitsOrganisations),
+      // A validator runs live only and a refusal there leaves no trace in history: no marker needed.
+      messageLimits: () => validating || applied(messageLimitsPatch),
     },
     // Each effect is carried out as it arises, so commands and patch markers keep their recorded order.
     (effect) => carryOut([effect]),
@@ -278,6 +287,9 @@ async function runDispute(input: DisputeStartInput, offset: number, applied: App
     setCurrentDetails(publication.details);
   }
 
+  /** While an update's validator runs (never during replay): nothing it does may add a command, not even a patch marker. */
+  let validating = false;
+
   function checked<O extends Operation>(operation: O, payload: unknown): OperationInputs[O] {
     try {
       return procedure.check(operation, payload, now());
@@ -294,7 +306,16 @@ async function runDispute(input: DisputeStartInput, offset: number, applied: App
         step(() => procedure.apply(operation, checked(operation, payload), now()));
         return procedure.accepted();
       },
-      { validator: (payload: unknown) => void checked(operation, payload) },
+      {
+        validator: (payload: unknown) => {
+          validating = true;
+          try {
+            checked(operation, payload);
+          } finally {
+            validating = false;
+          }
+        },
+      },
     );
     setHandler(signal, (payload: unknown) => {
       let input: OperationInputs[O];

@@ -139,6 +139,9 @@ async function runDispute(input: DisputeStartInput, offset: number, applied: App
   }
   const start = parsedStart.data;
   const now = () => Date.now() + offset;
+  /** While an update's validator runs (never during replay): nothing it does may add a command, not even a patch marker. */
+  let validating = false;
+
   // The order of these calls is the order their markers were recorded in: keep it.
   const hardened = applied(PATCH.hardened);
   const emailQueuedThenSent = applied(PATCH.emailQueuedThenSent);
@@ -286,9 +289,6 @@ async function runDispute(input: DisputeStartInput, offset: number, applied: App
     ] as Parameters<typeof upsertSearchAttributes>[0]);
     setCurrentDetails(publication.details);
   }
-
-  /** While an update's validator runs (never during replay): nothing it does may add a command, not even a patch marker. */
-  let validating = false;
 
   function checked<O extends Operation>(operation: O, payload: unknown): OperationInputs[O] {
     try {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeys } from '../client/api/keys';
 import { buildApi } from '../client/api/server';
 import { boundedRetries } from '../client/operations';
+import { messageLimits } from '../workflows/dispute/procedure';
 import { startDevWorker, type DevWorker } from './support/dev-worker';
 import { RAISER, rotherhamStart } from './support/api-start';
 import { realClockContext } from './support/disputes';
@@ -11,8 +12,10 @@ import { testDataConverter } from './support/temporal';
 
 // Finding 9 of the s18 review: once Temporal refuses a dispute more updates (2,000 a run by
 // default, `history.maxTotalUpdates`; 10 in flight, `history.maxInFlightUpdates`) the API answered
-// 500. Provoked here against the real dev server with both limits lowered by its dynamic config.
-const TOTAL = 4;
+// 500. Provoked here against the real dev server with both limits lowered by its dynamic config; the
+// dispute's own cap on contact changes (messageLimits) is met first, over the same HTTP.
+/** Above the contact changes one agency may make at one stage, so the dispute's own cap is reached first. */
+const TOTAL = messageLimits.contactChangesPerAgencyStage + 2;
 let dev: DevWorker;
 let app: FastifyInstance;
 let base: string;
@@ -50,11 +53,16 @@ async function newDispute(at = base): Promise<string> {
 }
 
 describe('Temporal refusing a dispute more updates', () => {
-  it('the run’s total reached: 409 naming the limit, never a 500', async () => {
+  it('the dispute’s own cap first: 422 naming it, using none of Temporal’s total; then the run’s total reached: 409 naming it, never a 500', async () => {
     const disputeId = await newDispute();
-    // Refused updates (here by the workflow's validator, as the dispute's own limits refuse) use none of the total.
+    const change = (n: number) => ({ agencyId: 'rotherham-asc', stage: 3, contacts: [{ name: `Deputy ${n}`, email: `deputy.${n}@rotherham-asc.example.org` }], by: RAISER, reason: `Cover ${n}.` });
+    const cap = messageLimits.contactChangesPerAgencyStage;
+    for (let n = 0; n < cap; n++) expect((await post(`/disputes/${disputeId}/contacts`, change(n))).status).toBe(200);
+    const capped = await post(`/disputes/${disputeId}/contacts`, change(cap));
+    expect(capped).toMatchObject({ status: 422, body: { error: 'not_allowed', field: 'contacts', message: expect.stringContaining(`the most allowed (${cap})`) } });
+    // Refused updates (by the workflow's validator, as the cap and a stale stage are) use none of the total.
     for (let n = 0; n < TOTAL; n++) expect((await post(`/disputes/${disputeId}/outcome`, { stage: 2, decision: 'unresolved', by: RAISER, reason: 'Not current.' })).status).toBe(409);
-    for (let n = 0; n < TOTAL; n++) expect((await post(`/disputes/${disputeId}/notes`, { by: RAISER, text: `note ${n}` })).status).toBe(200);
+    for (let n = cap; n < TOTAL; n++) expect((await post(`/disputes/${disputeId}/notes`, { by: RAISER, text: `note ${n}` })).status).toBe(200);
     const refused = await post(`/disputes/${disputeId}/notes`, { by: RAISER, text: 'one too many' });
     expect(refused.status).toBe(409);
     expect(refused.body).toMatchObject({ error: 'conflict', message: expect.stringMatching(new RegExp(`most updates Temporal takes for one dispute \\(${TOTAL}\\)`)) });

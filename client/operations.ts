@@ -90,6 +90,7 @@ const rejectionKinds: Record<string, FailureKind> = {
   [messages.RejectionType.closed]: 'conflict',
   [messages.RejectionType.notAParty]: 'forbidden',
   [messages.RejectionType.notAllowed]: 'not-allowed',
+  [messages.RejectionType.limitReached]: 'not-allowed',
 };
 
 /** Temporal's errors, in the dispute's words. Anything not recognised is rethrown. */
@@ -106,8 +107,27 @@ export function translate(error: unknown, disputeId?: string): never {
     throw new DisputeFailure(kind, error.cause.message, field);
   }
   if (isUnreachable(error)) throw new DisputeFailure('unavailable', 'Temporal is not answering; nothing was changed, try again shortly');
+  refuseAtUpdateLimits(error);
   if (/not found/i.test(text) && disputeId) throw new DisputeFailure('not-found', `no dispute '${disputeId}'`);
   throw error;
+}
+
+/**
+ * Temporal's own limits on a workflow's updates. Its total a run (`history.maxTotalUpdates`, 2,000
+ * by default) is permanent for the dispute: 409, as a retry never succeeds (`messageLimits` keep a
+ * dispute well inside it). Too many in flight at once (`history.maxInFlightUpdates`) passes: 503.
+ */
+function refuseAtUpdateLimits(error: unknown): void {
+  for (let cause: unknown = error, depth = 0; cause && depth < 5; cause = (cause as { cause?: unknown }).cause, depth++) {
+    const { code, details, message } = cause as { code?: unknown; details?: unknown; message?: unknown };
+    const text = `${typeof details === 'string' ? details : ''} ${typeof message === 'string' ? message : ''}`;
+    // Server versions word it differently: "limit on number of total updates", "the total number of distinct updates".
+    if (code === 9 /* FAILED_PRECONDITION */ && /total updates|total number of distinct updates/i.test(text)) {
+      const limit = /has been reached \((\d+)\)/.exec(text)?.[1] ?? 'its limit';
+      throw new DisputeFailure('conflict', `nothing was changed: the dispute has taken the most updates Temporal takes for one dispute (${limit}); ask the board's officers`);
+    }
+    if (code === 8 /* RESOURCE_EXHAUSTED */) throw new DisputeFailure('unavailable', 'Temporal is busy with other changes to this dispute; nothing was changed, try again shortly');
+  }
 }
 
 /**

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeys } from '../client/api/keys';
 import { buildApi } from '../client/api/server';
 import { startDevWorker, type DevWorker } from './support/dev-worker';
+import { RAISER, rotherhamStart } from './support/api-start';
 import { realClockContext } from './support/disputes';
 
 // Issue 13, finding 5, on the actions (found in the hostile review of the merged main): an action's
@@ -13,7 +14,6 @@ let dev: DevWorker;
 let app: FastifyInstance;
 let base: string;
 
-const RAISER = 'pat.raiser@rotherham-asc.example.org';
 
 beforeAll(async () => {
   dev = await startDevWorker();
@@ -36,17 +36,7 @@ async function post(path: string, body: unknown, key?: string) {
 }
 
 async function newDispute(): Promise<string> {
-  const started = await post('/disputes', {
-    policy: 'rotherham-rsab',
-    concernAt: new Date().toISOString(),
-    category: 'neglect',
-    agencies: [
-      { agencyId: 'rotherham-asc', practitioner: { name: 'Pat Raiser', email: RAISER } },
-      { agencyId: 'rotherham-nhs', practitioner: { name: 'Robin Other', email: 'robin.other@rotherham-nhs.example.org' } },
-    ],
-    personReference: 'RMBC-IDEM-1',
-    summary: 'Idempotent actions.',
-  });
+  const started = await post('/disputes', rotherhamStart('RMBC-IDEM-1', 'Idempotent actions.'));
   expect(started.status).toBe(201);
   return started.body.disputeId as string;
 }

@@ -9,6 +9,7 @@ import { boundedRetries } from '../client/operations';
 import { realClockContext } from './support/disputes';
 import { startSmtpSink, testMailSettings, type SmtpSink } from './support/smtp-sink';
 import { devServerEnv } from './support/temporal';
+import { RAISER, rotherhamStart } from './support/api-start';
 
 // Issue 13, finding 12: /health says what is down, and while Temporal is down every call answers
 // 503 within a couple of seconds. The API is pointed at a real dev server that is then stopped.
@@ -20,7 +21,6 @@ let app: FastifyInstance;
 let base: string;
 
 const ASC = 'demo-rotherham-asc';
-const RAISER = 'pat.raiser@rotherham-asc.example.org';
 
 beforeAll(async () => {
   env = await devServerEnv();
@@ -69,17 +69,7 @@ describe('health and a Temporal that is down', () => {
     expect(health).toMatchObject({ status: 503, body: { ok: false, down: ['temporal', 'smtp'] } });
     expect(health.ms).toBeLessThan(3_000);
 
-    const start = {
-      policy: 'rotherham-rsab',
-      concernAt: new Date().toISOString(),
-      category: 'neglect',
-      agencies: [
-        { agencyId: 'rotherham-asc', practitioner: { name: 'Pat Raiser', email: RAISER } },
-        { agencyId: 'rotherham-nhs', practitioner: { name: 'Robin Other', email: 'robin.other@rotherham-nhs.example.org' } },
-      ],
-      personReference: 'RMBC-HEALTH-1',
-      summary: 'While Temporal is down.',
-    };
+    const start = rotherhamStart('RMBC-HEALTH-1', 'While Temporal is down.');
     const calls = [
       timed('POST', '/disputes', start),
       timed('GET', '/disputes'),

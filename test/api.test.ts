@@ -8,6 +8,7 @@ import { startDevWorker, type DevWorker } from './support/dev-worker';
 import { realClockContext } from './support/disputes';
 import { eventually } from './support/eventually';
 import { floodLimits } from './support/limits';
+import { rotherhamStart } from './support/api-start';
 
 // The agency API over real HTTP, against the real dev server, with a worker and a real SMTP sink.
 
@@ -47,18 +48,7 @@ async function call(method: string, path: string, options: { key?: string | null
 const refusal = (message: RegExp) => ({ cause: { message: expect.stringMatching(message) } });
 
 function newDispute(overrides: Record<string, unknown> = {}) {
-  return {
-    policy: 'rotherham-rsab',
-    concernAt: new Date().toISOString(),
-    category: 'neglect',
-    agencies: [
-      { agencyId: 'rotherham-asc', practitioner: { name: 'Pat Raiser', email: RAISER } },
-      { agencyId: 'rotherham-nhs', practitioner: { name: 'Robin Other', email: OTHER } },
-    ],
-    personReference: 'RMBC-API-1',
-    summary: 'Disagreement about discharge planning.',
-    ...overrides,
-  };
+  return { ...rotherhamStart('RMBC-API-1', 'Disagreement about discharge planning.'), ...overrides };
 }
 
 async function started(overrides: Record<string, unknown> = {}): Promise<string> {

@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { Client, Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
 import type { FastifyInstance } from 'fastify';
 import hoodiecrow from 'hoodiecrow-imap';
@@ -9,10 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeys } from '../client/api/keys';
 import { buildApi } from '../client/api/server';
 import { buildDisputeStart, startDispute } from '../client/disputes';
-import type { Disputes } from '../client/operations';
+import { boundedRetries, type Disputes } from '../client/operations';
 import { answerQueue } from '../client/replies/answer';
 import { replyKeyOf, type ReplyDeps } from '../client/replies/handler';
-import { startImapPoller, type ImapPoller } from '../client/replies/imap-poller';
+import { FAILING_REPLY_RETRY_MS, startImapPoller, type ImapPoller } from '../client/replies/imap-poller';
 import { checkSender } from '../client/replies/sender-auth';
 import { inboundSizeLimit, startInboundSmtp, type InboundSmtp } from '../client/replies/smtp-inbound';
 import { expiryDay, signDecisionToken } from '../runtime/decision-token';
@@ -52,6 +53,7 @@ let apiBase: string;
 let imapServer: ReturnType<typeof hoodiecrow>;
 let imapPort: number;
 let poller: ImapPoller;
+let replyDeps: ReplyDeps;
 let clockShift = 0;
 /** The inbound service's log: one line per reply, so a test knows a reply was handled. */
 const handledLog: string[] = [];
@@ -75,13 +77,14 @@ beforeAll(async () => {
     now: () => Date.now() + clockShift,
     log: (line) => handledLog.push(line),
   };
+  replyDeps = deps;
   inbound = await startInboundSmtp(deps, { host: '127.0.0.1', port: 0 });
   api = buildApi({ disputes, keys: ApiKeys.demo(realClockContext.directory).keys, decisions: { secret: SECRET, now: () => Date.now() + clockShift } });
   await api.listen({ host: '127.0.0.1', port: apiPort });
   imapPort = await freePort();
   imapServer = hoodiecrow({ plugins: ['IDLE', 'UIDPLUS', 'ENABLE', 'LITERALPLUS'], storage: { INBOX: { messages: [] } }, users: { replies: { password: 'imap-secret' } } });
   await new Promise<void>((resolve) => imapServer.listen(imapPort, resolve));
-  poller = startImapPoller(deps, { host: '127.0.0.1', port: imapPort, secure: false, user: 'replies', password: 'imap-secret', everyMs: 3_600_000 });
+  poller = startImapPoller(deps, imapSettings());
 }, 120_000);
 
 afterAll(async () => {
@@ -91,6 +94,16 @@ afterAll(async () => {
   await new Promise<void>((resolve) => (imapServer ? imapServer.close(() => resolve()) : resolve()));
   await dev?.close();
 });
+
+const imapSettings = () => ({ host: '127.0.0.1', port: imapPort, secure: false, user: 'replies', password: 'imap-secret', everyMs: 3_600_000 });
+
+/** Files a message in the shared mailbox, as the council's mail server does. */
+async function fileInMailbox(raw: Buffer | string): Promise<void> {
+  const client = new ImapFlow({ host: '127.0.0.1', port: imapPort, secure: false, auth: { user: 'replies', pass: 'imap-secret' }, logger: false });
+  await client.connect();
+  await client.append('INBOX', raw);
+  await client.logout();
+}
 
 async function newDispute(): Promise<string> {
   const start = buildDisputeStart(
@@ -414,10 +427,7 @@ describe('reply by email, read from an IMAP mailbox', () => {
     })
       .compile()
       .build();
-    const client = new ImapFlow({ host: '127.0.0.1', port: imapPort, secure: false, auth: { user: 'replies', pass: 'imap-secret' }, logger: false });
-    await client.connect();
-    await client.append('INBOX', raw);
-    await client.logout();
+    await fileInMailbox(raw);
 
     const before = sink.messages.length;
     expect(await poller.pollOnce()).toBe(1);
@@ -433,16 +443,77 @@ describe('reply by email, read from an IMAP mailbox', () => {
     // A message over the size limit in the mailbox is passed over unread, and marked seen.
     const big = await newDispute();
     const bigEmail = await decisionEmail(big, 1, OTHER);
-    const client2 = new ImapFlow({ host: '127.0.0.1', port: imapPort, secure: false, auth: { user: 'replies', pass: 'imap-secret' }, logger: false });
-    await client2.connect();
-    await client2.append('INBOX', Buffer.from(`From: ${OTHER}\r\nTo: ${replyToOf(bigEmail)}\r\nSubject: Re\r\n\r\nUNRESOLVED\r\n${'x'.repeat(inboundSizeLimit(64 * 1024))}\r\n`));
-    await client2.logout();
+    await fileInMailbox(Buffer.from(`From: ${OTHER}\r\nTo: ${replyToOf(bigEmail)}\r\nSubject: Re\r\n\r\nUNRESOLVED\r\n${'x'.repeat(inboundSizeLimit(64 * 1024))}\r\n`));
     const handledBefore = handledLog.length;
     expect(await poller.pollOnce()).toBe(1);
     expect(handledLog.slice(handledBefore)).toEqual([`reply refused in the mailbox: larger than ${inboundSizeLimit(64 * 1024)} bytes, not read`]);
     expect(await poller.pollOnce()).toBe(0);
     expect(await outcomes(big)).toBe(0);
   });
+});
+
+describe('a reply whose handling fails, read from the IMAP mailbox', () => {
+  // Finding 9 of the s18 review: one reply whose handling threw aborted the poll pass before it was
+  // marked seen, so every later reply, from anyone, was held up behind it on every pass.
+  it('is left unseen for the next pass while the others are handled; after a day of failing it is flagged and passed over', async () => {
+    const unreachable = await freePort();
+    // The same service, but its Temporal is not answering (nothing listens there).
+    const connection = Connection.lazy({ address: `127.0.0.1:${unreachable}`, interceptors: boundedRetries() });
+    const broken = startImapPoller({ ...replyDeps, disputes: { ...disputes, client: new Client({ connection, namespace: 'default' }) } }, imapSettings());
+    const reply = async (disputeId: string, text: string) => {
+      const email = await decisionEmail(disputeId, 1, OTHER);
+      return new MailComposer({
+        from: OTHER,
+        to: replyToOf(email),
+        headers: { 'Authentication-Results': `${COUNCIL_MX}; spf=pass smtp.mailfrom=rotherham-nhs.example.org; dmarc=pass (p=REJECT) header.from=rotherham-nhs.example.org` },
+        subject: 'Re: your decision is needed',
+        inReplyTo: email.messageId,
+        text,
+      })
+        .compile()
+        .build();
+    };
+    try {
+      const first = await newDispute();
+      await fileInMailbox(await reply(first, 'UNRESOLVED: no agreement on the date.'));
+      // Behind it, mail that needs no Temporal (no token: passed over in silence).
+      await fileInMailbox(`From: ${OTHER}\r\nTo: reply@${DOMAIN}\r\nSubject: Hello\r\nMessage-ID: <behind@rotherham-nhs.example.org>\r\n\r\nNot a reply to anything.\r\n`);
+      const logged = handledLog.length;
+      expect(await broken.pollOnce()).toBe(1);
+      const lines = handledLog.slice(logged);
+      expect(lines).toContain('reply not handled (unavailable): left unseen for the next pass');
+      expect(lines).toContain('reply refused (malformed)');
+      expect(lines.join('\n')).not.toContain('@');
+      // Left unseen, not lost: once Temporal answers, the next pass records it.
+      expect(await poller.pollOnce()).toBe(1);
+      expect(await outcomes(first)).toBe(1);
+
+      const second = await newDispute();
+      await fileInMailbox(await reply(second, 'RESOLVED: we agree.'));
+      expect(await broken.pollOnce()).toBe(0);
+      clockShift = FAILING_REPLY_RETRY_MS;
+      const before = handledLog.length;
+      expect(await broken.pollOnce()).toBe(1);
+      expect(handledLog.slice(before)).toEqual([`reply not handled (unavailable) for 24 hours: flagged in the mailbox for a person, and passed over`]);
+      expect(await poller.pollOnce()).toBe(0);
+      expect(await outcomes(second)).toBe(0);
+      const client = new ImapFlow({ host: '127.0.0.1', port: imapPort, secure: false, auth: { user: 'replies', pass: 'imap-secret' }, logger: false });
+      await client.connect();
+      const lock = await client.getMailboxLock('INBOX');
+      const flagged: string[][] = [];
+      try {
+        for await (const message of client.fetch({ flagged: true }, { uid: true, flags: true })) flagged.push([...(message.flags ?? [])].sort());
+      } finally {
+        lock.release();
+        await client.logout();
+      }
+      expect(flagged).toEqual([['\\Flagged', '\\Seen']]);
+    } finally {
+      clockShift = 0;
+      await broken.stop();
+      await connection.close();
+    }
+  }, 120_000);
 });
 
 describe('decision links', () => {

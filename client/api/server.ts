@@ -235,7 +235,11 @@ export function buildApi(options: ApiOptions): FastifyInstance {
       return send(reply, 429, 'rate_limited', error.message);
     }
     if (error instanceof HttpError) return send(reply, error.status, error.code, error.message, error.field);
-    if (error instanceof DisputeFailure) return send(reply, statusOf[error.kind], codeOf[error.kind], error.message, error.field);
+    if (error instanceof DisputeFailure) {
+      // Temporal down or busy passes: the caller may try again in a second.
+      if (error.kind === 'unavailable') reply.header('retry-after', '1');
+      return send(reply, statusOf[error.kind], codeOf[error.kind], error.message, error.field);
+    }
     const status = (error as { statusCode?: number }).statusCode;
     if (typeof status === 'number' && status >= 400 && status < 500) {
       return send(reply, status, 'invalid_request', (error as Error).message);

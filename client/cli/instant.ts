@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { fromLondon, parseIsoDate } from '../../policies/calendar/civil';
+import { fromLondon, isRealIsoDate } from '../../policies/calendar/civil';
 
 const withOffset = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2})$/;
 const londonWall = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/;
@@ -9,12 +9,12 @@ const londonWall = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/;
  * which is how people in the boards say when a concern arose.
  */
 export const Instant = z.string().transform((text, context) => {
-  if (withOffset.test(text) && realDate(text.slice(0, 10))) {
+  if (withOffset.test(text) && isRealIsoDate(text.slice(0, 10))) {
     const date = new Date(text);
     if (!Number.isNaN(date.getTime())) return date;
   }
   const wall = londonWall.exec(text);
-  if (wall && realDate(text.slice(0, 10))) {
+  if (wall && isRealIsoDate(text.slice(0, 10))) {
     const [year, month, day, hour, minute, second] = wall.slice(1).map((part) => Number(part ?? 0)) as number[];
     const ms = Date.UTC(year!, month! - 1, day!, hour!, minute!, second!);
     const check = new Date(ms);
@@ -26,12 +26,3 @@ export const Instant = z.string().transform((text, context) => {
   return z.NEVER;
 });
 
-/** V8 reads 2026-02-30 as 2 March; a person who typed it made a mistake. */
-function realDate(date: string): boolean {
-  try {
-    parseIsoDate(date);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Category, Risk } from '../../policies/schema';
+import { isRealIsoDate } from '../../policies/calendar/civil';
 import { describeIssues } from '../../runtime/errors';
 
 // Every form the pages post, and every query they read, parsed strictly: sizes capped, unknown
@@ -37,7 +38,19 @@ export function parseWith<T>(schema: z.ZodType<T>, value: unknown): T {
 const Csrf = z.string().max(100);
 const Slug = z.string().regex(/^[a-z0-9-]{1,80}$/, 'expected an id such as rotherham-asc');
 const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `at most ${max} characters`);
-const IsoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD').refine((day) => day >= '2000-01-01' && day <= '2099-12-31', 'expected a date between 2000 and 2099');
+// The calendar's years: a day or period outside them could not be turned into instants the pages query by.
+const FIRST_YEAR = 2000;
+const LAST_YEAR = 2099;
+const IsoDay = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD')
+  .refine((day) => day >= `${FIRST_YEAR}-01-01` && day <= `${LAST_YEAR}-12-31`, `expected a date between ${FIRST_YEAR} and ${LAST_YEAR}`)
+  .refine(isRealIsoDate, 'expected a real date (no 31 February)');
+/** A year (2026), a quarter (2026-Q1) or custom, within the calendar's years. */
+const Period = z
+  .string()
+  .regex(/^(\d{4}|\d{4}-Q[1-4]|custom)$/, 'expected a year (2026), a quarter (2026-Q1) or custom')
+  .refine((period) => period === 'custom' || (Number(period.slice(0, 4)) >= FIRST_YEAR && Number(period.slice(0, 4)) <= LAST_YEAR), `expected a year between ${FIRST_YEAR} and ${LAST_YEAR}`);
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
 
 export const SignInForm = z.object({ csrf: Csrf, email: z.string().trim().max(254, 'at most 254 characters') }).strict();
@@ -74,7 +87,7 @@ export const LogQuery = z.object({
 });
 export const ReportQuery = z.object({
   board: optional(Slug),
-  period: optional(z.string().regex(/^(\d{4}|\d{4}-Q[1-4]|custom)$/, 'expected a year (2026), a quarter (2026-Q1) or custom')),
+  period: optional(Period),
   from: optional(IsoDay),
   to: optional(IsoDay),
 });

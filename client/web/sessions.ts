@@ -12,12 +12,17 @@ export interface Session {
   expires: number;
 }
 
-/** Sessions held at once; beyond this the least recently used are dropped (those people sign in again). */
-const MAX_SESSIONS = 50_000;
+/**
+ * Sessions held at once, least recently used dropped first (those people sign in again). The
+ * anonymous (a cookieless visit's, holding only the sign-in form's token) have their own pool, so
+ * any number of visits never pushes out a signed-in session; one dropped means reloading that form.
+ */
+export const SESSION_LIMITS = { signedIn: 50_000, anonymous: 10_000 } as const;
 export const SESSION_COOKIE = 'dispute_session';
 
 export class Sessions {
-  private readonly sessions = new Map<string, Session>();
+  private readonly signedIn = new Map<string, Session>();
+  private readonly anonymous = new Map<string, Session>();
 
   constructor(
     /** When a session touched at `now` expires if left idle. */
@@ -27,26 +32,29 @@ export class Sessions {
 
   create(person: Person | null): Session {
     const session: Session = { id: randomBytes(32).toString('base64url'), csrf: randomBytes(32).toString('base64url'), person, expires: this.idleUntil(this.now()) };
-    this.sessions.set(session.id, session);
-    while (this.sessions.size > MAX_SESSIONS) this.sessions.delete(this.sessions.keys().next().value!);
+    const [pool, limit] = person ? [this.signedIn, SESSION_LIMITS.signedIn] : [this.anonymous, SESSION_LIMITS.anonymous];
+    pool.set(session.id, session);
+    while (pool.size > limit) pool.delete(pool.keys().next().value!);
     return session;
   }
 
   /** The live session with this id, its idle clock restarted; null if unknown or expired. */
   touch(id: string | undefined): Session | null {
     if (!id || id.length > 64) return null;
-    const session = this.sessions.get(id);
+    const pool = this.signedIn.has(id) ? this.signedIn : this.anonymous;
+    const session = pool.get(id);
     if (!session) return null;
     const now = this.now();
-    this.sessions.delete(id);
+    pool.delete(id);
     if (now > session.expires) return null;
     session.expires = this.idleUntil(now);
-    this.sessions.set(id, session); // re-inserted: the map's order is least recently used first
+    pool.set(id, session); // re-inserted: the map's order is least recently used first
     return session;
   }
 
   end(id: string): void {
-    this.sessions.delete(id);
+    this.signedIn.delete(id);
+    this.anonymous.delete(id);
   }
 }
 

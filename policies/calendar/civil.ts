@@ -58,6 +58,16 @@ export function parseIsoDate(text: string): number {
   return dayNo;
 }
 
+/** Whether the text is a date that exists (V8 reads 2026-02-30 as 2 March; a person who typed it made a mistake). */
+export function isRealIsoDate(text: string): boolean {
+  try {
+    parseIsoDate(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** The last Sunday of a month, as a day number. */
 function lastSunday(year: number, month: number): number {
   const last = dayNumber(year, month + 1, 1) - 1;

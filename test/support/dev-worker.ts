@@ -17,10 +17,19 @@ export interface DevWorker {
  * unless a server option asks for one of the file's own. `close` stops them in order.
  */
 export async function startDevWorker(
-  options: { uiPort?: number; codecEndpoint?: string; dbFilename?: string; ownServer?: boolean; decisions?: DecisionSettings; records?: ActivityDependencies['records'] } = {},
+  options: {
+    uiPort?: number;
+    codecEndpoint?: string;
+    dbFilename?: string;
+    /** Temporal's dynamic config for a server of the file's own (e.g. a lower `history.maxTotalUpdates`). */
+    dynamicConfig?: Record<string, number>;
+    ownServer?: boolean;
+    decisions?: DecisionSettings;
+    records?: ActivityDependencies['records'];
+  } = {},
 ): Promise<DevWorker> {
   const { decisions: _decisions, records: _records, ownServer, ...server } = options;
-  const own = ownServer || server.uiPort || server.codecEndpoint || server.dbFilename;
+  const own = ownServer || server.uiPort || server.codecEndpoint || server.dbFilename || server.dynamicConfig;
   const env = own ? await devServerEnv(server) : await sharedDevServerEnv();
   const sink = await startSmtpSink();
   const { worker, taskQueue } = await testWorker(env, createActivities({ mail: { ...testMailSettings(sink), decisions: options.decisions }, records: options.records }));

@@ -34,14 +34,18 @@ export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
 }
 
 /** The real dev server (`temporal server start-dev`, in-memory SQLite), with our search attributes. */
-export async function devServerEnv(options: { uiPort?: number; codecEndpoint?: string; dbFilename?: string } = {}): Promise<TestWorkflowEnvironment> {
+export async function devServerEnv(options: { uiPort?: number; codecEndpoint?: string; dbFilename?: string; dynamicConfig?: Record<string, number> } = {}): Promise<TestWorkflowEnvironment> {
+  const extraArgs = [
+    ...(options.codecEndpoint ? ['--ui-codec-endpoint', options.codecEndpoint] : []),
+    ...Object.entries(options.dynamicConfig ?? {}).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${value}`]),
+  ];
   quietRuntime();
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: temporalCliPath() },
       ip: '127.0.0.1',
       ...(options.uiPort ? { ui: true, uiPort: options.uiPort } : {}),
-      ...(options.codecEndpoint ? { extraArgs: ['--ui-codec-endpoint', options.codecEndpoint] } : {}),
+      ...(extraArgs.length ? { extraArgs } : {}),
       ...(options.dbFilename ? { dbFilename: options.dbFilename } : {}),
       searchAttributes: [...searchAttributes],
       log: { format: 'pretty', level: 'error' },

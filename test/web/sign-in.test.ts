@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeys } from '../../client/api/keys';
 import { buildApi } from '../../client/api/server';
+import { SESSION_LIMITS } from '../../client/web/sessions';
 import { openRecordsStore, type RecordsStore } from '../../records/open';
 import { saveRecord } from '../../records/write';
 import { context } from '../support/disputes';
@@ -114,6 +115,19 @@ describe('sign-in and sessions', () => {
     expect(String(out.headers['set-cookie'])).toMatch(/Max-Age=0/);
     expect((await request('GET', '/web/overview')).headers.location).toBe('/web/sign-in');
   });
+
+  it('anonymous visits, however many, do not push a signed-in session out', async () => {
+    now = Date.now();
+    const { request, signIn } = web('http://127.0.0.1:3000');
+    await signIn('board-manager.rotherham@board.example.org');
+    const app = apps[apps.length - 1]!;
+    // More cookieless requests than the server holds sessions of any kind, each given a session for its sign-in form.
+    for (let i = 0; i <= SESSION_LIMITS.signedIn; i++) {
+      const anonymous = await app.inject({ method: 'GET', url: '/web/overview' });
+      expect(anonymous.statusCode).toBe(303);
+    }
+    expect((await request('GET', '/web/overview')).statusCode).toBe(200);
+  }, 120_000);
 });
 
 describe('forms and inputs', () => {
@@ -217,5 +231,29 @@ describe('forms and inputs', () => {
     }
     expect((await request('GET', '/web/disputes/rsab-nosuch')).statusCode).toBe(404);
     expect((await request('POST', '/web/sign-in', { csrf: token, email: 'x'.repeat(70_000) })).statusCode).toBe(413);
+  });
+
+  it('impossible dates and out-of-range periods get the form problem page (400) naming the field, never a 500', async () => {
+    now = Date.now();
+    const { request, signIn } = web('http://127.0.0.1:3000');
+    await signIn('board-manager.rotherham@board.example.org');
+    const refused: [string, string][] = [
+      ['/web/overview?from=2026-02-31', 'from'],
+      ['/web/overview?to=2026-02-29', 'to'],
+      ['/web/reports?period=custom&from=2026-02-30&to=2026-03-01', 'from'],
+      ['/web/reports?period=custom&from=2026-03-01&to=2026-04-31', 'to'],
+      ['/web/reports?period=9999', 'period'],
+      ['/web/reports?period=1999-Q4', 'period'],
+      ['/web/reports/csv/decisions?period=custom&from=2026-02-30&to=2026-03-01', 'from'],
+    ];
+    for (const [url, field] of refused) {
+      const response = await request('GET', url);
+      expect(response.statusCode, url).toBe(400);
+      expect(response.body, url).toContain('There is a problem with what was sent');
+      expect(response.body, url).toContain(`${field}: `);
+    }
+    // A real 29 February, and the last year the calendar holds, are taken.
+    expect((await request('GET', '/web/overview?from=2028-02-29')).statusCode).toBe(200);
+    expect((await request('GET', '/web/reports?period=2099-Q4')).statusCode).toBe(200);
   });
 });

@@ -73,6 +73,8 @@ export const RejectionType = {
   notAParty: 'NotAParty',
   closed: 'DisputeClosed',
   notAllowed: 'NotAllowed',
+  /** One of `messageLimits` is reached: permanent for the dispute, so never worth a retry. */
+  limitReached: 'LimitReached',
 } as const;
 
 export type Operation = 'recordOutcome' | 'raiseRisk' | 'withdraw' | 'changeContact' | 'addNote' | 'submitRepresentation' | 'convene' | 'answerForm' | 'recordRationale';
@@ -114,10 +116,32 @@ export interface ProcedureRules {
    * before it replay as they were taken.
    */
   ownAgencyOnly?: () => boolean;
+  /** Asked only when a message would pass one of `messageLimits`: whether to refuse it (disputes that took more before the limits keep them). */
+  messageLimits?: () => boolean;
 }
 
+/**
+ * How many contact changes and representations a dispute takes. Temporal takes 2,000 updates in a
+ * workflow run (`history.maxTotalUpdates`) and 51,200 history events; a party repeating one of
+ * these without end would otherwise use them up, and no outcome could then be recorded by anyone.
+ * Far above honest use (a contact leaves, falls ill, or a representation is corrected a few times):
+ * per agency and stage, so one agency never uses up another's; in all, so together they stay a
+ * small share of Temporal's 2,000 beside the notes (noteLimits) and the outcomes.
+ */
+export const messageLimits = { contactChangesPerAgencyStage: 10, contactChanges: 100, representationsPerAgency: 10 } as const;
+
 /** The rules a new dispute runs by. */
-export const currentRules: ProcedureRules = { hardened: true, emailQueuedThenSent: true, overdueAtMostOnce: () => true, boardStage: true, formCopies: true, formQuestions: true, closingAwaitsOrganisations: true, ownAgencyOnly: () => true };
+export const currentRules: ProcedureRules = {
+  hardened: true,
+  emailQueuedThenSent: true,
+  overdueAtMostOnce: () => true,
+  boardStage: true,
+  formCopies: true,
+  formQuestions: true,
+  closingAwaitsOrganisations: true,
+  ownAgencyOnly: () => true,
+  messageLimits: () => true,
+};
 
 type EntryReason = 'started' | 'unresolved' | 'deadline' | 'imminent-risk';
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
@@ -475,8 +499,13 @@ export class DisputeProcedure {
       if (!board?.representations || this.state.stage !== this.last) {
         reject(RejectionType.notAllowed, `written representations go to the board at stage ${this.last}; the dispute is at stage ${this.state.stage}`);
       }
-      if (!this.representing(input.by)) {
+      const party = this.representing(input.by);
+      if (!party) {
         reject(RejectionType.notAParty, `${input.by} is not a stage ${this.last} contact of an agency in this dispute: each agency's stage ${this.last} contact makes its representation`);
+      }
+      const made = (this.state.representations ?? []).filter((representation) => representation.agencyId === party.agency.id).length;
+      if (made >= messageLimits.representationsPerAgency && this.rules.messageLimits?.()) {
+        reject(RejectionType.limitReached, `text: ${party.agency.name} has made ${made} written representations to the board, the most one agency may make (${messageLimits.representationsPerAgency})`);
       }
       return input;
     },
@@ -555,6 +584,7 @@ export class DisputeProcedure {
         reject(RejectionType.invalidPayload, `stage: the policy has no stage ${input.stage}`);
       }
       if (this.rules.hardened) this.mayChangeContact(input);
+      this.withinContactChangeLimits(input);
       return input;
     },
     addNote: (payload) => {
@@ -620,6 +650,19 @@ export class DisputeProcedure {
   /** A refusal the first rules did not make: a dispute that took such a message before (`ownAgencyOnly`) replays taking it. */
   private refuseUnlessFirstRules(message: string): void {
     if (this.rules.ownAgencyOnly?.()) reject(RejectionType.notAParty, message);
+  }
+
+  /** Refuses a contact change beyond `messageLimits`: per agency and stage, then in all. */
+  private withinContactChangeLimits(input: ChangeContactInput): void {
+    const changes = this.state.events.filter((event) => event.type === 'contact-changed');
+    const ofThisTier = changes.filter((event) => event.agencyId === input.agencyId && event.stage === input.stage).length;
+    const perTier = messageLimits.contactChangesPerAgencyStage;
+    if (ofThisTier >= perTier && this.rules.messageLimits?.()) {
+      reject(RejectionType.limitReached, `contacts: this agency's stage ${input.stage} contacts have been changed ${ofThisTier} times in this dispute, the most allowed (${perTier})`);
+    }
+    if (changes.length >= messageLimits.contactChanges && this.rules.messageLimits?.()) {
+      reject(RejectionType.limitReached, `contacts: this dispute's contacts have been changed ${changes.length} times, the most allowed (${messageLimits.contactChanges})`);
+    }
   }
 
   /** The overdue notice after the one due at `due`. */

@@ -75,6 +75,11 @@ const LATER_PATCH = {
   heldRationaleOnlyToMissing: 'held-rationale-only-to-missing',
   /** No party acts in another's name (procedure.ts `ownAgencyOnly`): asked only where it would refuse a message the first rules took. */
   ownAgencyOnly: 'own-agency-only',
+  /**
+   * Asked only when a contact change or representation would pass `messageLimits`: a dispute that
+   * took more before the limits replays as recorded; from here on one beyond them is refused.
+   */
+  messageLimits: 'message-limits',
 } as const;
 
 /** The patches `onePatchMarker` stands for: every one made before it, here and in record-writes.ts. Never add to this set. */
@@ -143,11 +148,12 @@ async function runDispute(input: DisputeStartInput, offset: number, applied: App
   }
   const start = parsedStart.data;
   const now = () => Date.now() + offset;
+  /** While an update's validator runs (never during replay): nothing it does may add a command, not even a patch marker. */
+  let validating = false;
+
   // The order of these calls is the order their markers were recorded in: keep it.
   const hardened = applied(PATCH.hardened);
   const emailQueuedThenSent = applied(PATCH.emailQueuedThenSent);
-  /** While an update's validator runs (live only: replay skips validators). */
-  let validating = false;
   const procedure = new DisputeProcedure(
     start,
     {
@@ -161,6 +167,7 @@ async function runDispute(input: DisputeStartInput, offset: number, applied: App
       closingAwaitsOrganisations: applied(PATCH.closingAwaitsOrganisations),
       // A validator's refusal leaves no history, so it needs no marker; a handler or a signal asks.
       ownAgencyOnly: () => validating || applied(LATER_PATCH.ownAgencyOnly),
+      messageLimits: () => validating || applied(LATER_PATCH.messageLimits),
     },
     // Each effect is carried out as it arises, so commands and patch markers keep their recorded order.
     (effect) => carryOut([effect]),

@@ -1,7 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { base32, unbase32 } from './base32';
 
-// The token a decision email carries, in its Reply-To, its Message-ID and its links: who was asked
+// The token a decision email carries, in its Reply-To and its links (never its Message-ID): who was asked
 // (dispute, stage, recipient) and until when, signed with the server's secret. Base32 in lower case,
 // because mail systems may change the case of an address.
 
@@ -116,10 +116,4 @@ export function tokenFromAddress(addressing: ReplyAddressing, address: string): 
   const match = /^([^+@\s]+)\+([a-z2-7]+)@([^@\s]+)$/i.exec(address.trim());
   if (!match || match[1]!.toLowerCase() !== addressing.localPart.toLowerCase() || match[3]!.toLowerCase() !== addressing.domain.toLowerCase()) return null;
   return match[2]!.toLowerCase();
-}
-
-/** Our Message-IDs carry the token as `.t<token>@`: a reply that lost the plus-part names it in In-Reply-To or References. */
-export function tokenFromReferences(headers: string): string | null {
-  const match = /\.t([a-z2-7]{16,})@/i.exec(headers);
-  return match ? match[1]!.toLowerCase() : null;
 }

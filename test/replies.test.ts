@@ -161,7 +161,9 @@ describe('reply by email, over SMTP', () => {
     expect(replyTo).toMatch(new RegExp(`^reply\\+[a-z2-7]+@${DOMAIN.replace(/\./g, '\\.')}$`));
     expect(email.text).toContain('reply to this email with RESOLVED or UNRESOLVED on the first line');
     const token = replyTo.slice('reply+'.length, replyTo.indexOf('@'));
-    expect(email.messageId).toContain(`.t${token}@`);
+    // The Message-ID goes into every reply in the thread, whoever it is sent to: it carries no token.
+    expect(email.messageId).not.toContain(token);
+    expect(email.messageId).not.toMatch(/\.t[a-z2-7]{16,}@/);
 
     const before = sink.messages.length;
     await sendReply({
@@ -397,27 +399,43 @@ describe('a reply while the SMTP relay is down', () => {
   }, 120_000);
 });
 
+/** Files a message in the shared mailbox the poller reads, as the council's mail server does. */
+async function fileInMailbox(raw: Buffer | Promise<Buffer>): Promise<void> {
+  const client = new ImapFlow({ host: '127.0.0.1', port: imapPort, secure: false, auth: { user: 'replies', pass: 'imap-secret' }, logger: false });
+  await client.connect();
+  await client.append('INBOX', await raw);
+  await client.logout();
+}
+
 describe('reply by email, read from an IMAP mailbox', () => {
-  it('the poller reads the shared mailbox, records the decision (even when the plus-part was lost), and answers', async () => {
+  it('the poller reads the shared mailbox, records the decision, and answers; the thread’s Message-IDs never stand in for the reply address', async () => {
     const disputeId = await newDispute();
     const email = await decisionEmail(disputeId, 1, OTHER);
-    // A mail system that dropped the plus-part: only the thread (In-Reply-To) names the token.
+    const token = replyToOf(email).slice('reply+'.length, replyToOf(email).indexOf('@'));
     // Not signed: the council's server, which filed it in the mailbox, vouches for the sender.
-    const raw = await new MailComposer({
-      from: OTHER,
-      to: `reply@${DOMAIN}`,
-      headers: { 'Authentication-Results': `${COUNCIL_MX}; spf=pass smtp.mailfrom=rotherham-nhs.example.org; dmarc=pass (p=REJECT) header.from=rotherham-nhs.example.org` },
-      subject: 'Re: your decision is needed',
-      inReplyTo: email.messageId,
-      references: email.messageId,
-      text: 'UNRESOLVED: the hospital will not agree to the date.\n\n> quoted original',
-    })
-      .compile()
-      .build();
-    const client = new ImapFlow({ host: '127.0.0.1', port: imapPort, secure: false, auth: { user: 'replies', pass: 'imap-secret' }, logger: false });
-    await client.connect();
-    await client.append('INBOX', raw);
-    await client.logout();
+    const reply = (to: string, references: string) =>
+      new MailComposer({
+        from: OTHER,
+        to,
+        headers: { 'Authentication-Results': `${COUNCIL_MX}; spf=pass smtp.mailfrom=rotherham-nhs.example.org; dmarc=pass (p=REJECT) header.from=rotherham-nhs.example.org` },
+        subject: 'Re: your decision is needed',
+        inReplyTo: references,
+        references,
+        text: 'UNRESOLVED: the hospital will not agree to the date.\n\n> quoted original',
+      })
+        .compile()
+        .build();
+    // An email sent before Message-IDs stopped carrying the token, answered by a mail system that
+    // dropped the plus-part: only the thread names the token, and anyone in the thread has it.
+    const oldMessageId = `<${disputeId}.s1.stage-entered.1.t${token}@test.example.org>`;
+    await fileInMailbox(reply(`reply@${DOMAIN}`, oldMessageId));
+    const handledFirst = handledLog.length;
+    expect(await poller.pollOnce()).toBe(1);
+    expect(handledLog.slice(handledFirst)).toEqual(['reply refused (malformed)']);
+    expect(await outcomes(disputeId)).toBe(0);
+
+    // The same reply to the reply address is taken, whatever its thread quotes.
+    await fileInMailbox(reply(replyToOf(email), `${oldMessageId} ${email.messageId}`));
 
     const before = sink.messages.length;
     expect(await poller.pollOnce()).toBe(1);
@@ -433,10 +451,7 @@ describe('reply by email, read from an IMAP mailbox', () => {
     // A message over the size limit in the mailbox is passed over unread, and marked seen.
     const big = await newDispute();
     const bigEmail = await decisionEmail(big, 1, OTHER);
-    const client2 = new ImapFlow({ host: '127.0.0.1', port: imapPort, secure: false, auth: { user: 'replies', pass: 'imap-secret' }, logger: false });
-    await client2.connect();
-    await client2.append('INBOX', Buffer.from(`From: ${OTHER}\r\nTo: ${replyToOf(bigEmail)}\r\nSubject: Re\r\n\r\nUNRESOLVED\r\n${'x'.repeat(inboundSizeLimit(64 * 1024))}\r\n`));
-    await client2.logout();
+    await fileInMailbox(Buffer.from(`From: ${OTHER}\r\nTo: ${replyToOf(bigEmail)}\r\nSubject: Re\r\n\r\nUNRESOLVED\r\n${'x'.repeat(inboundSizeLimit(64 * 1024))}\r\n`));
     const handledBefore = handledLog.length;
     expect(await poller.pollOnce()).toBe(1);
     expect(handledLog.slice(handledBefore)).toEqual([`reply refused in the mailbox: larger than ${inboundSizeLimit(64 * 1024)} bytes, not read`]);

@@ -97,6 +97,15 @@ export function checkDecisionToken(secret: string, token: string, sender: string
   return { ok: true, claim: { ...reading.claim, recipient: sender.trim().toLowerCase() } };
 }
 
+/**
+ * A name for a token that may be shown where the token must not be (update IDs, which Temporal keeps
+ * in clear in history): the same for the same token, and keyed, so the token can neither be
+ * recovered from it nor a guess at the token tested against it.
+ */
+export function tokenReference(secret: string, token: string): string {
+  return createHmac('sha256', secret).update('token-reference\n').update(token.toLowerCase()).digest('hex').slice(0, 32);
+}
+
 /** Whether the token is one we could have issued to someone (the MAC needs the addressee, so not checked). */
 export function plausibleToken(token: string): boolean {
   return readDecisionToken(token).ok;

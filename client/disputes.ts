@@ -7,7 +7,7 @@ import { agenciesOfBoard, loadDirectory, type Directory } from '../policies/dire
 import { directoryPeople, domainOf } from '../policies/directory-schema';
 import { PolicyRegistry } from '../policies/load';
 import type { Config } from '../runtime/config';
-import { Category, Contact, Risk } from '../policies/schema';
+import { Category, Contact, Risk, type Policy } from '../policies/schema';
 import { describeIssues } from '../runtime/errors';
 import { DisputeStart, type DisputeRecord } from '../workflows/dispute/model';
 import type { DisputePreviewInput } from '../workflows/dispute/preview';
@@ -115,13 +115,7 @@ export function buildDisputeStart(raw: NewDispute, context: DisputeContext, opti
       throw new DisputeInputError(`the policy has no stage ${input.startStage}`, 'startStage');
     }
   }
-  const boardOfficers = context.directory.boards[policy.board.id]?.officers ?? {};
-  const officers = Object.fromEntries(
-    Object.entries(policy.officers).flatMap(([id, officer]) => {
-      const contact = boardOfficers[id] ?? (officer.email ? { name: officer.title, email: officer.email, title: officer.title } : undefined);
-      return contact ? [[id, contact]] : [];
-    }),
-  );
+  const officers = boardOfficerContacts(policy, context.directory);
   checkPractitioners(parties, officers);
   if (input.safeguardingPlanLead) checkPlanLead(input.safeguardingPlanLead, agencies);
   const start = {
@@ -141,6 +135,17 @@ export function buildDisputeStart(raw: NewDispute, context: DisputeContext, opti
   const checked = DisputeStart.safeParse(start);
   if (!checked.success) throw new DisputeInputError(describeIssues(checked.error), checked.error.issues[0]?.path.join('.') ?? '');
   return checked.data;
+}
+
+/** The policy's officers, by id, at the directory's address for them, else the address the policy publishes. */
+export function boardOfficerContacts(policy: Policy, directory: Directory): Record<string, Contact> {
+  const boardOfficers = directory.boards[policy.board.id]?.officers ?? {};
+  return Object.fromEntries(
+    Object.entries(policy.officers).flatMap(([id, officer]) => {
+      const contact = boardOfficers[id] ?? (officer.email ? { name: officer.title, email: officer.email, title: officer.title } : undefined);
+      return contact ? [[id, contact]] : [];
+    }),
+  );
 }
 
 /**

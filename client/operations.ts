@@ -264,10 +264,16 @@ export async function readDispute(disputes: Disputes, disputeId: string): Promis
   return view;
 }
 
+/** The workflow types that are disputes: the product's, and a preview's (`dispute simulate`, the tests). */
+const disputeWorkflowTypes = new Set(['dispute', 'disputePreview']);
+
 async function readDisputeView(disputes: Disputes, disputeId: string): Promise<DisputeView> {
   try {
     const handle = disputes.client.workflow.getHandle(disputeId);
     const description = await within(disputes, reachableWithinMs, () => handle.describe());
+    // Another kind of workflow (a reply's answer) whose ID looks like a dispute's is no dispute: its
+    // query would fail with an error nobody translates.
+    if (!disputeWorkflowTypes.has(description.type)) throw new DisputeFailure('not-found', `no dispute '${disputeId}'`);
     const ended = endedStatus[description.status.name];
     if (!ended) return await within(disputes, queryWithinMs, () => handle.query(messages.disputeState));
     const statusReason = await endReason(disputes, disputeId, ended);

@@ -1,7 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { base32, unbase32 } from './base32';
 
-// The token a decision email carries, in its Reply-To, its Message-ID and its links: who was asked
+// The token a decision email carries, in its Reply-To and its links (never its Message-ID): who was asked
 // (dispute, stage, recipient) and until when, signed with the server's secret. Base32 in lower case,
 // because mail systems may change the case of an address.
 
@@ -97,6 +97,15 @@ export function checkDecisionToken(secret: string, token: string, sender: string
   return { ok: true, claim: { ...reading.claim, recipient: sender.trim().toLowerCase() } };
 }
 
+/**
+ * A name for a token that may be shown where the token must not be (update IDs, which Temporal keeps
+ * in clear in history): the same for the same token, and keyed, so the token can neither be
+ * recovered from it nor a guess at the token tested against it.
+ */
+export function tokenReference(secret: string, token: string): string {
+  return createHmac('sha256', secret).update('token-reference\n').update(token.toLowerCase()).digest('hex').slice(0, 32);
+}
+
 /** Whether the token is one we could have issued to someone (the MAC needs the addressee, so not checked). */
 export function plausibleToken(token: string): boolean {
   return readDecisionToken(token).ok;
@@ -116,10 +125,4 @@ export function tokenFromAddress(addressing: ReplyAddressing, address: string): 
   const match = /^([^+@\s]+)\+([a-z2-7]+)@([^@\s]+)$/i.exec(address.trim());
   if (!match || match[1]!.toLowerCase() !== addressing.localPart.toLowerCase() || match[3]!.toLowerCase() !== addressing.domain.toLowerCase()) return null;
   return match[2]!.toLowerCase();
-}
-
-/** Our Message-IDs carry the token as `.t<token>@`: a reply that lost the plus-part names it in In-Reply-To or References. */
-export function tokenFromReferences(headers: string): string | null {
-  const match = /\.t([a-z2-7]{16,})@/i.exec(headers);
-  return match ? match[1]!.toLowerCase() : null;
 }

@@ -37,10 +37,34 @@ function options(name: string, level: LogLevelName): LoggerOptions {
   };
 }
 
-/** Errors by type and message (addresses masked), never their payloads or stacks of user data. */
-function serializeError(error: unknown): Record<string, unknown> {
+/**
+ * Errors by type and message (addresses masked), never their payloads or stacks of user data: a
+ * Temporal failure's `details` (an email batch's progress names who was reached) stay out, and
+ * its cause is written the same way.
+ */
+function serializeError(error: unknown, depth = 0): Record<string, unknown> {
   if (!(error instanceof Error)) return { message: maskAddresses(String(error)) };
-  return { type: error.name, message: maskAddresses(error.message), ...(error.stack ? { stack: maskAddresses(error.stack) } : {}) };
+  const type = (error as { type?: unknown }).type;
+  return {
+    type: typeof type === 'string' ? type : error.name,
+    message: maskAddresses(error.message),
+    ...(error.stack ? { stack: maskAddresses(error.stack) } : {}),
+    ...(error.cause !== undefined && depth < 3 ? { cause: serializeError(error.cause, depth + 1) } : {}),
+  };
+}
+
+/**
+ * The Temporal runtime's log metadata as it may be written: the SDK puts whole errors in it
+ * ("Activity failed" with `error`), which pino would write field by field, and no redaction path
+ * reaches an error's details. Errors are serialized, strings masked, nesting cut short.
+ */
+function safeMeta(value: unknown, depth = 0): unknown {
+  if (value instanceof Error) return serializeError(value);
+  if (typeof value === 'string') return maskAddresses(value);
+  if (value === null || typeof value !== 'object') return value;
+  if (depth >= 4) return '[nested]';
+  if (Array.isArray(value)) return value.map((item) => safeMeta(item, depth + 1));
+  return Object.fromEntries(Object.entries(value).map(([key, field]) => [key, safeMeta(field, depth + 1)]));
 }
 
 /** JSON lines on stdout (or the stream given). */
@@ -69,7 +93,7 @@ const temporalLevels: Record<LogLevel, 'trace' | 'debug' | 'info' | 'warn' | 'er
 export class PinoTemporalLogger implements TemporalLogger {
   constructor(private readonly logger: Pino) {}
   log(level: LogLevel, message: string, meta?: LogMetadata): void {
-    this.logger[temporalLevels[level] ?? 'info'](meta ?? {}, message);
+    this.logger[temporalLevels[level] ?? 'info'](safeMeta(meta ?? {}) as LogMetadata, message);
   }
   trace(message: string, meta?: LogMetadata): void {
     this.log('TRACE', message, meta);

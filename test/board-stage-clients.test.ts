@@ -134,6 +134,32 @@ describe('a disputing agency can never record the last stage’s outcome', () =>
   });
 });
 
+describe('a panel member’s decision link', () => {
+  it('the link the convene email gives a panel member opens and records the board’s decision; signed for anyone the dispute never named, it is refused', async () => {
+    const disputeId = await atBoardStage();
+    const MEMBER = 'panel.one@rotherham-police.example.org';
+    await act(disputes, disputeId, 'convene', { by: officer('rotherham-rsab', 'board-manager'), members: [{ name: 'Panel One', email: MEMBER }] });
+    const [notice] = await eventually(
+      async () => dev.sink.messages.filter((mail) => mail.subject.includes(disputeId) && mail.envelopeTo.includes(MEMBER) && mail.text.includes('/decisions/')),
+      (mails) => mails.length > 0,
+    );
+    const link = /resolved: (http\S+\/resolved)/.exec(notice!.text)![1]!;
+    const shown = await fetch(link);
+    expect(shown.status).toBe(200); // was 404: "altered", the panel being nobody's people
+    expect(await shown.text()).toContain(`as ${MEMBER}`);
+    // A token the service signed, for someone this dispute never named: not a link of this dispute.
+    const stranger = signDecisionToken(SECRET, { disputeId, stage: 4, recipient: 'panel.two@rotherham-police.example.org', expiresDay: expiryDay(Date.now(), 30) });
+    const refused = await fetch(`${apiBase}/decisions/${stranger}/resolved`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'text=We+decide.' });
+    expect(refused.status).toBe(404);
+    expect(await refused.text()).toContain('altered, or was not issued by this service');
+
+    const posted = await fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'text=The+panel+decides+on+joint+reviews.' });
+    expect(posted.status).toBe(200);
+    const view = await readDispute(disputes, disputeId);
+    expect(view.events.filter((event) => event.type === 'outcome').at(-1)).toMatchObject({ stage: 4, decision: 'decided', by: MEMBER });
+  });
+});
+
 describe('representations by email reply and by the link’s form', () => {
   const settings = { secret: SECRET, addressing: ADDRESSING, maxBytes: 64 * 1024, auth: { trustedAuthservIds: [COUNCIL_MX], trustedRelays: ['127.0.0.1'] } };
   const COUNCIL = contactsAt('rotherham', 'asc', 4)[0]!;

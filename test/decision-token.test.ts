@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readDecision } from '../client/replies/handler';
 import { unbase32 } from '../runtime/base32';
-import { checkDecisionToken, expiryDay, plausibleToken, readDecisionToken, replyAddress, signDecisionToken, tokenFromAddress, tokenFromReferences } from '../runtime/decision-token';
+import { checkDecisionToken, expiryDay, plausibleToken, readDecisionToken, replyAddress, signDecisionToken, tokenFromAddress } from '../runtime/decision-token';
 
 const SECRET = 'unit-test-secret';
 const NOW = Date.parse('2026-11-23T10:00:00Z');
@@ -19,7 +19,6 @@ describe('decision tokens', () => {
       ok: true,
       claim: { disputeId: 'leeds-sab-hm5my6qq2f', stage: 3, recipient: 'morgan.dunmore@leeds-asc.example.org', expiresDay: claim.expiresDay },
     });
-    expect(tokenFromReferences(`<leeds-sab-hm5my6qq2f.s3.stage-entered.1.t${token}@mail.example.org>`)).toBe(token);
   });
 
   it('refuses another sender, another secret, an altered token and an expired one', () => {

@@ -15,7 +15,7 @@ import { testDataConverter, timeSkippingEnv } from './support/temporal';
 
 let server: SMTPServer;
 let port: number;
-const seen = { connections: 0, open: 0, inFlight: 0, mostInFlight: 0, delivered: [] as { to: string; messageId: string }[] };
+const seen = { connections: 0, open: 0, inFlight: 0, mostInFlight: 0, delivered: [] as { to: string; messageId: string; replyTo?: string }[] };
 /** Addresses answered 451 after their data (a transient failure). */
 const deferred = new Set<string>();
 
@@ -46,8 +46,10 @@ beforeAll(async () => {
           seen.inFlight -= 1;
           const to = session.envelope.rcptTo.map((rcpt) => rcpt.address).join(',');
           if (deferred.has(to)) return callback(Object.assign(new Error('4.3.0 Try again later'), { responseCode: 451 }));
-          const messageId = /^Message-ID:\s*(<[^>]+>)/im.exec(Buffer.concat(chunks).toString())?.[1] ?? ''; // the header may be folded
-          seen.delivered.push({ to, messageId });
+          const raw = Buffer.concat(chunks).toString();
+          const messageId = /^Message-ID:\s*(<[^>]+>)/im.exec(raw)?.[1] ?? ''; // the header may be folded
+          const replyTo = /^Reply-To:\s*<?([^>\s]+)>?/im.exec(raw)?.[1];
+          seen.delivered.push({ to, messageId, ...(replyTo ? { replyTo } : {}) });
           callback();
         }, 20);
       });
@@ -105,6 +107,25 @@ describe('the email activity', () => {
       await new MockActivityEnvironment().run(activities.sendEmailsTogether, [batch('reminder', 2, 3)]);
       expect(seen.delivered).toHaveLength(15);
       expect(seen.connections).toBeLessThanOrEqual(MAX_CONNECTIONS);
+    } finally {
+      activities[releaseMail]();
+    }
+  });
+
+  it('a decision email’s Message-ID carries no token (replies copy it to the whole thread); it is the same for every attempt', async () => {
+    const decisions = { secret: 'email-activity-secret', addressing: { localPart: 'reply', domain: 'replies.test.example.org' }, linkBase: 'http://127.0.0.1:1', ttlDays: 30 };
+    const activities = createEmailActivities({ ...settings(), decisions });
+    const asking = { ...batch('stage-entered', 2), facts: { ...batch('stage-entered', 2).facts, asksForDecision: true } };
+    try {
+      await new MockActivityEnvironment().run(activities.sendEmailsTogether, [asking]);
+      await new MockActivityEnvironment({ attempt: 2 }).run(activities.sendEmailsTogether, [asking]);
+      expect(seen.delivered).toHaveLength(4);
+      for (const { to, messageId, replyTo } of seen.delivered) {
+        const token = /^reply\+([a-z2-7]+)@/.exec(replyTo ?? '')?.[1];
+        expect(token).toBeDefined();
+        expect(messageId.toLowerCase()).not.toContain(token!.slice(-13)); // its signature's characters
+        expect(messageId).toBe(messageIdFor(asking, to, 'test.example.org'));
+      }
     } finally {
       activities[releaseMail]();
     }

@@ -98,10 +98,10 @@ afterAll(async () => {
 const imapSettings = () => ({ host: '127.0.0.1', port: imapPort, secure: false, user: 'replies', password: 'imap-secret', everyMs: 3_600_000 });
 
 /** Files a message in the shared mailbox, as the council's mail server does. */
-async function fileInMailbox(raw: Buffer | string): Promise<void> {
+async function fileInMailbox(raw: Buffer | string | Promise<Buffer>): Promise<void> {
   const client = new ImapFlow({ host: '127.0.0.1', port: imapPort, secure: false, auth: { user: 'replies', pass: 'imap-secret' }, logger: false });
   await client.connect();
-  await client.append('INBOX', raw);
+  await client.append('INBOX', await raw);
   await client.logout();
 }
 
@@ -163,6 +163,12 @@ async function sendReply(options: ReplyOptions) {
   });
 }
 
+/** The IDs of the updates the dispute's history accepted, as the Web UI shows them. */
+async function updateIdsOf(disputeId: string): Promise<string[]> {
+  const history = await dev.env.client.workflow.getHandle(disputeId).fetchHistory();
+  return (history.events ?? []).flatMap((event) => event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.meta?.updateId ?? []);
+}
+
 const stateOf = (disputeId: string) => dev.env.client.workflow.getHandle(disputeId).query(disputeState);
 const outcomes = async (disputeId: string) => (await stateOf(disputeId)).events.filter((event) => event.type === 'outcome').length;
 
@@ -174,7 +180,9 @@ describe('reply by email, over SMTP', () => {
     expect(replyTo).toMatch(new RegExp(`^reply\\+[a-z2-7]+@${DOMAIN.replace(/\./g, '\\.')}$`));
     expect(email.text).toContain('reply to this email with RESOLVED or UNRESOLVED on the first line');
     const token = replyTo.slice('reply+'.length, replyTo.indexOf('@'));
-    expect(email.messageId).toContain(`.t${token}@`);
+    // The Message-ID goes into every reply in the thread, whoever it is sent to: it carries no token.
+    expect(email.messageId).not.toContain(token);
+    expect(email.messageId).not.toMatch(/\.t[a-z2-7]{16,}@/);
 
     const before = sink.messages.length;
     await sendReply({
@@ -411,23 +419,34 @@ describe('a reply while the SMTP relay is down', () => {
 });
 
 describe('reply by email, read from an IMAP mailbox', () => {
-  it('the poller reads the shared mailbox, records the decision (even when the plus-part was lost), and answers', async () => {
+  it('the poller reads the shared mailbox, records the decision, and answers; the thread’s Message-IDs never stand in for the reply address', async () => {
     const disputeId = await newDispute();
     const email = await decisionEmail(disputeId, 1, OTHER);
-    // A mail system that dropped the plus-part: only the thread (In-Reply-To) names the token.
+    const token = replyToOf(email).slice('reply+'.length, replyToOf(email).indexOf('@'));
     // Not signed: the council's server, which filed it in the mailbox, vouches for the sender.
-    const raw = await new MailComposer({
-      from: OTHER,
-      to: `reply@${DOMAIN}`,
-      headers: { 'Authentication-Results': `${COUNCIL_MX}; spf=pass smtp.mailfrom=rotherham-nhs.example.org; dmarc=pass (p=REJECT) header.from=rotherham-nhs.example.org` },
-      subject: 'Re: your decision is needed',
-      inReplyTo: email.messageId,
-      references: email.messageId,
-      text: 'UNRESOLVED: the hospital will not agree to the date.\n\n> quoted original',
-    })
-      .compile()
-      .build();
-    await fileInMailbox(raw);
+    const reply = (to: string, references: string) =>
+      new MailComposer({
+        from: OTHER,
+        to,
+        headers: { 'Authentication-Results': `${COUNCIL_MX}; spf=pass smtp.mailfrom=rotherham-nhs.example.org; dmarc=pass (p=REJECT) header.from=rotherham-nhs.example.org` },
+        subject: 'Re: your decision is needed',
+        inReplyTo: references,
+        references,
+        text: 'UNRESOLVED: the hospital will not agree to the date.\n\n> quoted original',
+      })
+        .compile()
+        .build();
+    // An email sent before Message-IDs stopped carrying the token, answered by a mail system that
+    // dropped the plus-part: only the thread names the token, and anyone in the thread has it.
+    const oldMessageId = `<${disputeId}.s1.stage-entered.1.t${token}@test.example.org>`;
+    await fileInMailbox(reply(`reply@${DOMAIN}`, oldMessageId));
+    const handledFirst = handledLog.length;
+    expect(await poller.pollOnce()).toBe(1);
+    expect(handledLog.slice(handledFirst)).toEqual(['reply refused (malformed)']);
+    expect(await outcomes(disputeId)).toBe(0);
+
+    // The same reply to the reply address is taken, whatever its thread quotes.
+    await fileInMailbox(reply(replyToOf(email), `${oldMessageId} ${email.messageId}`));
 
     const before = sink.messages.length;
     expect(await poller.pollOnce()).toBe(1);
@@ -550,6 +569,11 @@ describe('decision links', () => {
     const state = await stateOf(disputeId);
     expect(state.status).toBe('resolved');
     expect(state.events.find((event) => event.type === 'outcome')).toMatchObject({ by: OTHER, agreedActions: 'Weekly joint reviews from Monday.' });
+    // Update IDs are kept in clear in history (the Web UI shows them): the token is not in them.
+    const token = link.split('/').at(-2)!;
+    const updateIds = await updateIdsOf(disputeId);
+    expect(updateIds).toEqual([expect.stringMatching(/^link:[0-9a-f]{32}:resolved$/)]);
+    expect(updateIds[0]).not.toContain(token.slice(-13));
 
     const used = await fetch(link);
     expect(used.status).toBe(410);
@@ -563,5 +587,45 @@ describe('decision links', () => {
     const twin = await fetch(link.replace(/\/decisions\/([a-z2-7]+)/, (_m, token: string) => `/decisions/${lastChar(token)}`));
     expect(twin.status).toBe(404);
     expect(await twin.text()).toContain('altered, or was not issued by this service');
+  });
+
+  it('a link’s POST takes a web form of its own fields only, and a refusal names the field', async () => {
+    const disputeId = await newDispute();
+    const email = await decisionEmail(disputeId, 1, OTHER);
+    const link = /resolved: (http\S+\/resolved)/.exec(email.text)![1]!;
+    const token = link.split('/').at(-2)!;
+    // JSON whose text is an object: String(text) threw, and the page was a 500.
+    for (const path of ['resolved', 'representation']) {
+      const json = await fetch(`${apiBase}/decisions/${token}/${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"text":{"toString":1}}' });
+      expect(json.status).toBe(415);
+      expect(await json.text()).toContain('application/x-www-form-urlencoded');
+    }
+    const form = (body: string) => fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+    const unknown = await form('text=Agreed.&padding=x');
+    expect(unknown.status).toBe(400);
+    expect(await unknown.text()).toContain('padding');
+    const missing = await form('safetyMeasuresConfirmed=true');
+    expect(missing.status).toBe(400);
+    expect(await missing.text()).toContain('text: the form’s text box is missing');
+    expect((await form('text=Agreed.&safetyMeasuresConfirmed=yes')).status).toBe(400);
+    expect(await outcomes(disputeId)).toBe(0);
+  });
+
+  it('a token naming another kind of workflow is refused as not ours (404), and so is reading it as a dispute', async () => {
+    // A reply's answer is a workflow whose ID fits a dispute ID's pattern.
+    const replyKey = 'b'.repeat(32);
+    await answerQueue(disputes)({ to: OTHER, subject: 'Your email to the disputes service: test', text: 'Test.' }, replyKey);
+    const workflowId = `reply-answer-${replyKey}`;
+    await eventually(async () => (await dev.env.client.workflow.getHandle(workflowId).describe()).status.name, (status) => status === 'COMPLETED');
+    const claim = { disputeId: workflowId, stage: 1, recipient: OTHER, expiresDay: expiryDay(Date.now(), 30) };
+    // Signed with some other secret: a crafted token, whose dispute ID names that workflow.
+    const crafted = signDecisionToken('not-the-service-secret', claim);
+    expect((await fetch(`${apiBase}/decisions/${crafted}/resolved`)).status).toBe(404);
+    const posted = await fetch(`${apiBase}/decisions/${crafted}/unresolved`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'text=x' });
+    expect(posted.status).toBe(404);
+    expect(await posted.text()).toContain('altered, or was not issued by this service');
+    expect((await fetch(`${apiBase}/answers/${signDecisionToken('not-the-service-secret', claim, 'answer')}`)).status).toBe(404);
+    const read = await fetch(`${apiBase}/disputes/${workflowId}`, { headers: { authorization: 'Bearer demo-rotherham-asc' } });
+    expect(read.status).toBe(404);
   });
 });

@@ -29,17 +29,18 @@ export interface DecisionSettings {
 }
 
 /**
- * The same (dispute, stage, kind, sequence, recipient) always gives the same Message-ID. A decision
- * email's carries its token (`.t<token>`), so a reply that lost the Reply-To's plus-part still matches.
+ * The same (dispute, stage, kind, sequence, recipient) always gives the same Message-ID, whichever
+ * attempt sends it. It never carries the decision token: mail clients copy Message-IDs into the
+ * In-Reply-To and References of every reply in the thread, including replies to other people.
  */
-export function messageIdFor(batch: EmailBatch, recipient: string, domain: string, token?: string): string {
-  const who = token ? `t${token}` : createHash('sha256').update(recipient.toLowerCase()).digest('hex').slice(0, 16);
+export function messageIdFor(batch: EmailBatch, recipient: string, domain: string): string {
+  const who = createHash('sha256').update(recipient.toLowerCase()).digest('hex').slice(0, 16);
   const { disputeId, stage } = batch.facts;
   return `<${disputeId}.s${stage}.${batch.kind}.${batch.sequence}.${who}@${domain}>`;
 }
 
-/** The decision token and ways to use it, for one recipient of a decision email. */
-function decisionWays(settings: DecisionSettings, batch: EmailBatch, recipient: string): { token: string; ways: DecisionWays } {
+/** The ways one recipient of a decision email answers it: the signed Reply-To and links. */
+function decisionWays(settings: DecisionSettings, batch: EmailBatch, recipient: string): DecisionWays {
   // Expiry counts from when the email was first scheduled, so every retry sends the same token.
   const token = signDecisionToken(settings.secret, {
     disputeId: batch.facts.disputeId,
@@ -49,15 +50,12 @@ function decisionWays(settings: DecisionSettings, batch: EmailBatch, recipient: 
   });
   const base = settings.linkBase.replace(/\/$/, '');
   return {
-    token,
-    ways: {
-      replyTo: replyAddress(settings.addressing, token),
-      links: {
-        resolved: `${base}/decisions/${token}/resolved`,
-        unresolved: `${base}/decisions/${token}/unresolved`,
-        ...(batch.facts.asksForRepresentation ? { representation: `${base}/decisions/${token}/representation` } : {}),
-        ...(batch.facts.asksForRationale ? { rationale: `${base}/decisions/${token}/rationale` } : {}),
-      },
+    replyTo: replyAddress(settings.addressing, token),
+    links: {
+      resolved: `${base}/decisions/${token}/resolved`,
+      unresolved: `${base}/decisions/${token}/unresolved`,
+      ...(batch.facts.asksForRepresentation ? { representation: `${base}/decisions/${token}/representation` } : {}),
+      ...(batch.facts.asksForRationale ? { rationale: `${base}/decisions/${token}/rationale` } : {}),
     },
   };
 }
@@ -94,16 +92,16 @@ export function createEmailActivities(settings: MailSettings) {
     // A party asked for its representation to the board answers the same way: by reply or by link.
     const decision = (batch.facts.asksForDecision || batch.facts.asksForRepresentation || batch.facts.asksForRationale) && settings.decisions ? decisionWays(settings.decisions, batch, recipient.email) : undefined;
     const answer = batch.facts.question && settings.decisions ? answerWay(settings.decisions, batch, recipient.email) : undefined;
-    const email = renderEmail(batch, recipient.name, decision?.ways, answer);
+    const email = renderEmail(batch, recipient.name, decision, answer);
     try {
       await transport.sendMail({
         from: settings.from,
         to: { name: recipient.name, address: recipient.email },
-        ...(decision ? { replyTo: decision.ways.replyTo } : {}),
+        ...(decision ? { replyTo: decision.replyTo } : {}),
         subject: email.subject,
         text: email.text,
         html: email.html,
-        messageId: messageIdFor(batch, recipient.email, settings.messageIdDomain, decision?.token),
+        messageId: messageIdFor(batch, recipient.email, settings.messageIdDomain),
         headers: { 'X-Dispute-Id': batch.facts.disputeId, 'X-Dispute-Stage': String(batch.facts.stage), 'Auto-Submitted': 'auto-generated' },
       });
       return 'sent';

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { linkHolder, peopleOf, recordDecision, recordRepresentation, refusalWords, standing } from '../replies/decide';
-import { act, DisputeFailure, readDispute, type Disputes } from '../operations';
+import { linkHolder, recordDecision, recordRepresentation, standing } from '../replies/decide';
+import { act, DisputeFailure, type Disputes } from '../operations';
 import { escapeHtml } from '../../runtime/html';
-import { checkDecisionToken, readDecisionToken, type DecisionClaim } from '../../runtime/decision-token';
+import { tokenReference, type DecisionClaim } from '../../runtime/decision-token';
 import { AnswerInput, type DisputeView } from '../../workflows/dispute/model';
 import { formQuestion } from '../../workflows/dispute/record';
 
@@ -97,17 +97,22 @@ export function registerDecisionPages(app: FastifyInstance, options: DecisionPag
   app.post<{ Params: { token: string; decision: string }; Body: Record<string, string> | undefined }>('/decisions/:token/:decision', async (request, reply) => {
     const { token, decision } = request.params;
     if (decision !== 'resolved' && decision !== 'unresolved' && decision !== 'representation' && decision !== 'rationale') return page(reply, 404, 'Not a decision link', 'This link is not one the service issued.');
-    const holder = await linkHolder(options.disputes, options.secret, token, now());
-    if (!holder.ok) return page(reply, holder.refusal === 'expired' ? 410 : 404, 'This link cannot be used', holder.message);
-    const body = typeof request.body === 'object' && request.body ? request.body : {};
+    // The form is read before the dispute is: a refused body costs no read.
+    const opened = async <T>(schema: z.ZodType<T>): Promise<{ refused: FastifyReply } | { data: T; holder: Exclude<Awaited<ReturnType<typeof linkHolder>>, { ok: false }> }> => {
+      const form = formOf(request, schema);
+      if (!form.ok) return { refused: refusedForm(reply, form) };
+      const holder = await linkHolder(options.disputes, options.secret, token, now());
+      if (!holder.ok) return { refused: page(reply, holder.refusal === 'expired' ? 410 : 404, 'This link cannot be used', holder.message) };
+      return { data: form.data, holder };
+    };
+    // Update IDs are kept in clear in the dispute's history: they name the token by a keyed hash only.
+    const requestId = `link:${tokenReference(options.secret, token)}:${decision}`;
     if (decision === 'rationale') {
-      const parsed = RationaleForm.safeParse(body);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0]!;
-        return page(reply, 400, 'Nothing was recorded', `${issue.path.join('.') || 'form'}: ${issue.message}`);
-      }
+      const form = await opened(RationaleForm);
+      if ('refused' in form) return form.refused;
+      const { data, holder } = form;
       try {
-        await act(options.disputes, holder.claim.disputeId, 'recordRationale', { by: holder.claim.recipient, ...parsed.data }, `link:${token}:rationale:${requestKey(`${parsed.data.decision}\n${parsed.data.rationale}`)}`);
+        await act(options.disputes, holder.claim.disputeId, 'recordRationale', { by: holder.claim.recipient, ...data }, `${requestId}:${requestKey(`${data.decision}\n${data.rationale}`)}`);
       } catch (error) {
         if (!(error instanceof DisputeFailure)) throw error;
         const status = error.kind === 'conflict' ? 410 : error.kind === 'forbidden' ? 403 : error.kind === 'invalid' ? 400 : 422;
@@ -116,16 +121,18 @@ export function registerDecisionPages(app: FastifyInstance, options: DecisionPag
       return page(reply, 200, 'Recorded', html`Your organisation’s decision and rationale have been recorded for stage ${holder.claim.stage} of dispute ${holder.claim.disputeId}.`);
     }
     if (decision === 'representation') {
-      const text = String(body.text ?? '');
+      const form = await opened(RepresentationForm);
+      if ('refused' in form) return form.refused;
+      const { data: { text }, holder } = form;
       // The same text posted twice (a double click, a resubmitted form) is one representation.
-      const result = await recordRepresentation(options.disputes, holder.view, holder.claim, text, { requestId: `link:${token}:representation:${requestKey(text)}` });
+      const result = await recordRepresentation(options.disputes, holder.view, holder.claim, text, { requestId: `${requestId}:${requestKey(text)}` });
       if (!result.ok) return page(reply, result.refusal === 'stage-passed' || result.refusal === 'closed' ? 410 : result.refusal === 'not-a-party' ? 403 : 422, 'Nothing was recorded', result.message);
       return page(reply, 200, 'Recorded', html`Your written representation has been recorded for stage ${result.claim.stage} of dispute ${result.claim.disputeId} and sent to the panel.`);
     }
-    const result = await recordDecision(options.disputes, holder.view, holder.claim, decision, String(body.text ?? ''), {
-      safetyMeasuresConfirmed: body.safetyMeasuresConfirmed === 'true',
-      requestId: `link:${token}:${decision}`,
-    });
+    const form = await opened(DecisionForm);
+    if ('refused' in form) return form.refused;
+    const { data: { text, safetyMeasuresConfirmed }, holder } = form;
+    const result = await recordDecision(options.disputes, holder.view, holder.claim, decision, text, { safetyMeasuresConfirmed: safetyMeasuresConfirmed === 'true', requestId });
     if (!result.ok) {
       const status = result.refusal === 'used' || result.refusal === 'stage-passed' || result.refusal === 'closed' ? 410 : 422;
       return page(reply, status, result.refusal === 'used' ? 'This link has been used' : 'Nothing was recorded', result.message);
@@ -146,23 +153,8 @@ export function registerDecisionPages(app: FastifyInstance, options: DecisionPag
  */
 function registerAnswerPages(app: FastifyInstance, options: DecisionPagesOptions, now: () => number): void {
   const answering = async (token: string): Promise<{ ok: true; claim: DecisionClaim; view: DisputeView } | { ok: false; status: number; title: string; message: string }> => {
-    const reading = readDecisionToken(token, 'answer');
-    const refused = (status: number, message: string) => ({ ok: false as const, status, title: 'This link cannot be used', message });
-    if (!reading.ok) return refused(404, refusalWords[reading.reason]);
-    let view: DisputeView;
-    try {
-      view = await readDispute(options.disputes, reading.claim.disputeId);
-    } catch (error) {
-      if (error instanceof DisputeFailure && error.kind === 'not-found') return refused(404, refusalWords.forged);
-      throw error;
-    }
-    let expired = false;
-    for (const person of peopleOf(options.disputes, view)) {
-      const check = checkDecisionToken(options.secret, token, person, now(), 'answer');
-      if (check.ok) return { ok: true, claim: check.claim, view };
-      if (check.reason === 'expired') expired = true;
-    }
-    return expired ? refused(410, refusalWords.expired) : refused(404, refusalWords.forged);
+    const holder = await linkHolder(options.disputes, options.secret, token, now(), 'answer');
+    return holder.ok ? holder : { ok: false, status: holder.refusal === 'expired' ? 410 : 404, title: 'This link cannot be used', message: holder.message };
   };
   const questionOf = (view: DisputeView) => formQuestion(view, options.disputes.context.policies.find(view.policy.id, view.policy.version));
   const notAwaited = (view: DisputeView) =>
@@ -194,17 +186,14 @@ function registerAnswerPages(app: FastifyInstance, options: DecisionPagesOptions
   });
 
   app.post<{ Params: { token: string }; Body: Record<string, string> | undefined }>('/answers/:token', async (request, reply) => {
+    const form = formOf(request, AnswerForm);
+    if (!form.ok) return refusedForm(reply, form);
+    const { choice, comment } = form.data;
     const holder = await answering(request.params.token);
     if (!holder.ok) return page(reply, holder.status, holder.title, holder.message);
     const { view, claim } = holder;
     const question = questionOf(view);
     if (!question || question.state !== 'awaited') return page(reply, 410, 'This link cannot be used now', notAwaited(view));
-    const parsed = AnswerForm.safeParse(typeof request.body === 'object' && request.body ? request.body : {});
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      return page(reply, 400, 'Nothing was recorded', `${issue.path.join('.') || 'form'}: ${issue.message}`);
-    }
-    const { choice, comment } = parsed.data;
     try {
       // The same answer posted twice (a double click) is recorded once; a different second answer is refused by the dispute.
       await act(
@@ -212,7 +201,7 @@ function registerAnswerPages(app: FastifyInstance, options: DecisionPagesOptions
         claim.disputeId,
         'answerForm',
         { by: claim.recipient, field: question.field, choice, ...(comment ? { comment } : {}) },
-        `link:${request.params.token}:answer:${requestKey(`${choice}\n${comment ?? ''}`)}`,
+        `link:${tokenReference(options.secret, request.params.token)}:answer:${requestKey(`${choice}\n${comment ?? ''}`)}`,
       );
     } catch (error) {
       if (!(error instanceof DisputeFailure)) throw error;
@@ -222,6 +211,34 @@ function registerAnswerPages(app: FastifyInstance, options: DecisionPagesOptions
     return page(reply, 200, 'Recorded', html`Thank you: your answer (${choice}) has been recorded, and the board’s form is completed with it and sent.`);
   });
 }
+
+type FormRead<T> = { ok: true; data: T };
+type FormRefused = { ok: false; status: 400 | 415; message: string };
+
+/**
+ * A link page's POST body: a web form only (anything else is a 415, never a value for the code to
+ * puzzle over), read strictly by its schema; a refusal names the field.
+ */
+function formOf<T>(request: FastifyRequest, schema: z.ZodType<T>): FormRead<T> | FormRefused {
+  const type = String(request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== 'application/x-www-form-urlencoded') return { ok: false, status: 415, message: 'The form must be sent as a web form (application/x-www-form-urlencoded).' };
+  const parsed = schema.safeParse(request.body ?? {});
+  if (parsed.success) return { ok: true, data: parsed.data };
+  const issue = parsed.error.issues[0]!;
+  return { ok: false, status: 400, message: `${issue.path.join('.') || 'form'}: ${issue.message}` };
+}
+
+function refusedForm(reply: FastifyReply, refused: FormRefused): FastifyReply {
+  return page(reply, refused.status, 'Nothing was recorded', refused.message);
+}
+
+const missingText = { error: 'the form’s text box is missing' };
+
+/** The decision form's fields; the text's own rules (not empty, capped) are the dispute's, said in its words. */
+const DecisionForm = z.strictObject({ text: z.string(missingText), safetyMeasuresConfirmed: z.literal('true').optional() });
+
+/** The representation form's field. */
+const RepresentationForm = z.strictObject({ text: z.string(missingText) });
 
 /** The rationale form's fields: strict, capped as the dispute caps them. */
 const RationaleForm = z.strictObject({

@@ -1,4 +1,5 @@
-import { checkDecisionToken, readDecisionToken, type DecisionClaim } from '../../runtime/decision-token';
+import { checkDecisionToken, readDecisionToken, type DecisionClaim, type TokenPurpose } from '../../runtime/decision-token';
+import { boardOfficerContacts } from '../disputes';
 import type { Accepted } from '../../workflows/dispute/messages';
 import { OutcomeInput, type DisputeView } from '../../workflows/dispute/model';
 import { act, DisputeFailure, readDispute, type Disputes } from '../operations';
@@ -57,18 +58,31 @@ const refuse = (refusal: Refusal, detail?: string, disputeId?: string): Refused 
   ...(disputeId ? { disputeId } : {}),
 });
 
-/** Everyone who may have been sent a decision email for this dispute: its agencies' people and its board's officers. */
-export function peopleOf(disputes: Disputes, view: DisputeView): string[] {
-  const officers = Object.values(disputes.context.directory.boards[view.board]?.officers ?? {}).map((officer) => officer.email.toLowerCase());
-  return [...new Set([...view.agencies.flatMap((agency) => agency.people), ...officers])];
+/**
+ * Everyone who may have been sent a decision email for this dispute: its agencies' people, its
+ * board's officers (from the directory, or only in the policy) and every panel member it recorded.
+ */
+export function peopleOf(disputes: Pick<Disputes, 'context'>, view: DisputeView): string[] {
+  const { directory, policies } = disputes.context;
+  const policy = policies.find(view.policy.id, view.policy.version);
+  const officers = [...Object.values(directory.boards[view.board]?.officers ?? {}), ...(policy ? Object.values(boardOfficerContacts(policy, directory)) : [])];
+  const panel = view.events.flatMap((event) => (event.type === 'convened' ? (event.members ?? []) : []));
+  return [...new Set([...view.agencies.flatMap((agency) => agency.people), ...officers.map((officer) => officer.email), ...panel].map((address) => address.toLowerCase()))];
 }
 
 /**
  * Who a link's token was issued to, found among the dispute's people: a link carries no address,
- * and the token's signature covers it.
+ * and the token's signature covers it, so the dispute is read before the signature can be checked.
+ * A token naming a workflow that is not a dispute reads as no dispute.
  */
-export async function linkHolder(disputes: Disputes, secret: string, token: string, now: number): Promise<{ ok: true; claim: DecisionClaim; view: DisputeView } | Refused> {
-  const reading = readDecisionToken(token);
+export async function linkHolder(
+  disputes: Disputes,
+  secret: string,
+  token: string,
+  now: number,
+  purpose: TokenPurpose = 'decision',
+): Promise<{ ok: true; claim: DecisionClaim; view: DisputeView } | Refused> {
+  const reading = readDecisionToken(token, purpose);
   if (!reading.ok) return refuse(reading.reason);
   let view: DisputeView;
   try {
@@ -79,7 +93,7 @@ export async function linkHolder(disputes: Disputes, secret: string, token: stri
   }
   let expired = false;
   for (const person of peopleOf(disputes, view)) {
-    const check = checkDecisionToken(secret, token, person, now);
+    const check = checkDecisionToken(secret, token, person, now, purpose);
     if (check.ok) return { ok: true, claim: check.claim, view };
     if (check.reason === 'expired') expired = true;
   }

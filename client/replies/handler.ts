@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import type { ReplyAnswer } from '../../activities/email/answer';
-import { checkDecisionToken, tokenFromAddress, tokenFromReferences, type DecisionClaim, type ReplyAddressing } from '../../runtime/decision-token';
+import { checkDecisionToken, tokenFromAddress, type DecisionClaim, type ReplyAddressing } from '../../runtime/decision-token';
 import type { DisputeView } from '../../workflows/dispute/model';
 import { DisputeFailure, readDispute, type Disputes } from '../operations';
 import { recordDecision, recordRepresentation, refusalWords, type DecisionResult, type Refusal } from './decide';
@@ -193,6 +193,11 @@ function explain(message: string): string {
   return `${message}\n\nThis is an automatic answer from the safeguarding disputes service.\n`;
 }
 
+/**
+ * The token from our reply address, wherever the reply names it. Never from In-Reply-To or
+ * References: whoever is in the thread has those (emails sent before Message-IDs stopped carrying
+ * the token had it there), so a reply that lost the plus-part is not matched.
+ */
 function findToken(addressing: ReplyAddressing, mail: InboundMail, parsed: ParsedMail): string | null {
   const headerAddresses = [parsed.to, parsed.cc]
     .flatMap((field) => (field ? (Array.isArray(field) ? field : [field]) : []))
@@ -202,9 +207,7 @@ function findToken(addressing: ReplyAddressing, mail: InboundMail, parsed: Parse
     const token = tokenFromAddress(addressing, address);
     if (token) return token;
   }
-  // The plus-part was lost on the way: our Message-ID, which carries the token, is in the thread.
-  const references = [parsed.inReplyTo ?? '', ...(Array.isArray(parsed.references) ? parsed.references : [parsed.references ?? ''])].join(' ');
-  return tokenFromReferences(references);
+  return null;
 }
 
 /** Auto-replies, out-of-office notices and bounces (RFC 3834 and the usual signs): never answered. */

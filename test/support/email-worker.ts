@@ -1,7 +1,9 @@
 // A worker in its own process, with the real email activities, for a test that kills it mid-batch:
-// node --import tsx test/support/email-worker.ts <address> <namespace> <task queue> <smtp port> <bundle path>
+// node --import tsx test/support/email-worker.ts <address> <namespace> <task queue> <smtp port> <bundle path> [logged]
+// With `logged`, the SDK's logs go through the product's logger to stdout, as worker/main.ts sends them.
 import { NativeConnection } from '@temporalio/worker';
 import { createActivities } from '../../activities';
+import { createLogger, installTemporalLogging } from '../../runtime/logger';
 import { installQuietRuntime } from '../../runtime/quiet-runtime';
 import { createWorker } from '../../worker/create';
 import { testMailSettings } from './smtp-sink';
@@ -9,8 +11,9 @@ import { readFileSync } from 'node:fs';
 import { KeyRing } from '../../runtime/key-ring';
 import { dataConverter } from '../../runtime/payload-codec';
 
-const [address, namespace, taskQueue, smtpPort, bundlePath] = process.argv.slice(2) as [string, string, string, string, string];
-installQuietRuntime();
+const [address, namespace, taskQueue, smtpPort, bundlePath, logged] = process.argv.slice(2) as [string, string, string, string, string, string?];
+if (logged === 'logged') installTemporalLogging(createLogger('worker', 'info'), 'info');
+else installQuietRuntime();
 const connection = await NativeConnection.connect({ address });
 const worker = await createWorker({
   connection,

@@ -1,11 +1,11 @@
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { randomUUID } from 'node:crypto';
-import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildDisputeStart, startDispute } from '../../client/disputes';
 import { disputeState, withdraw } from '../../workflows/dispute/messages';
 import { realClockContext, twoAgencies } from '../support/disputes';
 import { launch, type Launched } from '../support/processes';
+import { startRelay } from '../support/smtp-relay';
 import { devServerEnv } from '../support/temporal';
 
 // A worker that dies mid-batch must not email anyone twice: the email activity heartbeats which
@@ -14,8 +14,7 @@ const RAISER = 'pat.raiser@rotherham-asc.example.org';
 const OTHER = 'robin.other@rotherham-nhs.example.org';
 
 let env: TestWorkflowEnvironment;
-let smtp: SMTPServer;
-let port: number;
+let relay: Awaited<ReturnType<typeof startRelay>>;
 const deliveries: string[] = [];
 /** While set, OTHER hangs at RCPT (the recipients go out concurrently): the worker is killed then. */
 let holdNext = true;
@@ -23,27 +22,16 @@ let held = false;
 
 beforeAll(async () => {
   env = await devServerEnv();
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
-    logger: false,
-    onRcptTo(address, _session, callback) {
+  relay = await startRelay({
+    onRcptTo(address, callback) {
       if (holdNext && address.address === OTHER) {
         held = true;
         return; // never answered: the sending worker dies waiting
       }
       callback();
     },
-    onData(stream, session, callback) {
-      stream.on('data', () => undefined);
-      stream.on('end', () => {
-        deliveries.push(...session.envelope.rcptTo.map((rcpt) => rcpt.address));
-        callback();
-      });
-    },
+    delivered: (to) => deliveries.push(...to),
   });
-  await new Promise<void>((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-  port = (smtp.server.address() as { port: number }).port;
 }, 60_000);
 
 /** Every worker process this file starts: one left running by a failed test would hold the run open. */
@@ -51,14 +39,14 @@ const workers: Launched[] = [];
 
 afterAll(async () => {
   for (const { child } of workers) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  await new Promise<void>((resolve) => smtp.close(() => resolve()));
+  await relay?.close();
   await env?.teardown();
 });
 
 function startWorker(taskQueue: string): Launched {
   const worker = launch(
     'node',
-    ['--import', 'tsx', 'test/support/email-worker.ts', env.address, env.namespace ?? 'default', taskQueue, String(port), inject('workflowBundlePath')],
+    ['--import', 'tsx', 'test/support/email-worker.ts', env.address, env.namespace ?? 'default', taskQueue, String(relay.port), inject('workflowBundlePath')],
     process.env,
   );
   workers.push(worker);

@@ -71,7 +71,9 @@ describe('the effectiveness question by its link form', () => {
     for (const choice of ['Very effective', 'Effective', 'Partly effective', 'Not effective']) expect(form).toContain(`value="${choice}"`);
     expect(dispute.mail().some((mail) => mail.text.includes('The completed Monitoring Form'))).toBe(false); // opening records nothing
 
-    // Bad forms are refused, naming the field; nothing is recorded.
+    // Bad forms are refused, naming the field; nothing is recorded. A form only: JSON is a 415.
+    const json = await fetch(`${apiBase}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"choice":{"toString":1}}' });
+    expect(json.status).toBe(415);
     const unknown = await post(path, { choice: 'Effective', padding: 'x' });
     expect(unknown.status).toBe(400);
     expect(await unknown.text()).toContain('padding');
@@ -88,6 +90,10 @@ describe('the effectiveness question by its link form', () => {
     expect(await again.text()).toContain('already been answered');
 
     const record = await dispute.handle.result();
+    // Update IDs are kept in clear in history: the answer's names its token by a keyed hash only.
+    const updateIds = ((await dispute.handle.fetchHistory()).events ?? []).flatMap((event) => event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.meta?.updateId ?? []);
+    expect(updateIds.filter((id) => id.startsWith('link:'))).toEqual([expect.stringMatching(/^link:[0-9a-f]{32}:answer:[0-9a-f]{16}$/)]);
+    expect(updateIds.join(' ')).not.toContain(token.slice(-13));
     expect(record.outcome).toBe('resolved');
     expect(record.form!.fields.find((field) => field.id === 'effectiveness')!.value).toBe('Partly effective — Stage 2 took long to arrange. (the raising practitioner, 2026-03-27)');
     expect(record.events.filter((event) => event.type === 'question-answered')).toEqual([expect.objectContaining({ by: RAISER, choice: 'Partly effective' })]);
@@ -101,6 +107,8 @@ describe('the effectiveness question by its link form', () => {
     const offset = Date.parse(await dispute.now()) - (await kit.env.currentTimeMs());
     expect(toMinute(new Date(closeTime + offset).toISOString())).toBe(toMinute(plusHours(T0, 3)));
     await saveHistory(dispute, 'north-somerset-effectiveness-answered-by-link');
+    // The same, with the update ID that names the token by a keyed hash (replay does not read update IDs).
+    await saveHistory(dispute, 'north-somerset-answered-by-link-keyed-update-id');
   });
 });
 
@@ -157,5 +165,6 @@ describe('the API and the rationale link', () => {
       expect.objectContaining({ agencyId: 'leeds-vcs', decision: 'Reopen it.', rationale: 'New facts.', by: senior }),
       expect.objectContaining({ agencyId: 'leeds-asc', decision: 'The closure stands.' }),
     ]);
+    await saveHistory(dispute, 'leeds-rationale-by-link-keyed-update-id');
   });
 });

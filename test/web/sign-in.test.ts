@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiKeys } from '../../client/api/keys';
+import type { RateLimits } from '../../client/api/rate-limits';
 import { buildApi } from '../../client/api/server';
 import { SESSION_LIMITS } from '../../client/web/sessions';
 import { openRecordsStore, type RecordsStore } from '../../records/open';
@@ -8,6 +9,7 @@ import { saveRecord } from '../../records/write';
 import { context } from '../support/disputes';
 import { handRecord } from './records';
 import { eventually } from '../support/eventually';
+import { floodLimits } from '../support/limits';
 import { startSmtpSink, testMailSettings, type SmtpSink } from '../support/smtp-sink';
 import { testKeyRing } from '../support/temporal';
 
@@ -29,8 +31,9 @@ afterAll(async () => {
   await sink?.close();
 });
 
-function web(publicUrl: string) {
+function web(publicUrl: string, limits?: RateLimits) {
   const app = buildApi({
+    ...(limits ? { limits } : {}),
     // Temporal is never reached by these requests.
     disputes: { client: undefined as never, taskQueue: 'none', context },
     keys: ApiKeys.demo(context.directory).keys,
@@ -118,7 +121,8 @@ describe('sign-in and sessions', () => {
 
   it('anonymous visits, however many, do not push a signed-in session out', async () => {
     now = Date.now();
-    const { request, signIn } = web('http://127.0.0.1:3000');
+    // The rate limits would stop one address long before (test/api-rate-limits.test.ts); a flood from many addresses would not.
+    const { request, signIn } = web('http://127.0.0.1:3000', floodLimits);
     await signIn('board-manager.rotherham@board.example.org');
     const app = apps[apps.length - 1]!;
     // More cookieless requests than the server holds sessions of any kind, each given a session for its sign-in form.

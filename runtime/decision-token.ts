@@ -1,7 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { base32, unbase32 } from './base32';
 
-// The token a decision email carries, in its Reply-To and its links (never its Message-ID): who was asked
+// The tokens a decision email carries, in its Reply-To and its links (never its Message-ID): who was asked
 // (dispute, stage, recipient) and until when, signed with the server's secret. Base32 in lower case,
 // because mail systems may change the case of an address.
 
@@ -11,10 +11,12 @@ const TAG_BYTES = 3;
 /**
  * What a token is for, in its first byte (which the MAC covers): a token made for one thing is
  * malformed for any other, so a link answering a form's question can never record a decision.
- * Decision tokens keep the first format's byte, so those already sent still work.
+ * Decision tokens keep the first format's byte, so those already sent still work. The Reply-To
+ * carries a reply token, not the links' decision token: replies with Cc, and replies to all, keep the
+ * Reply-To address in the thread, and a link needs nothing but its token.
  */
-export type TokenPurpose = 'decision' | 'answer';
-const versionOf: Record<TokenPurpose, number> = { decision: 1, answer: 2 };
+export type TokenPurpose = 'decision' | 'answer' | 'reply';
+const versionOf: Record<TokenPurpose, number> = { decision: 1, answer: 2, reply: 3 };
 
 export interface DecisionClaim {
   disputeId: string;
@@ -106,9 +108,23 @@ export function tokenReference(secret: string, token: string): string {
   return createHmac('sha256', secret).update('token-reference\n').update(token.toLowerCase()).digest('hex').slice(0, 32);
 }
 
-/** Whether the token is one we could have issued to someone (the MAC needs the addressee, so not checked). */
-export function plausibleToken(token: string): boolean {
-  return readDecisionToken(token).ok;
+/**
+ * What a reply address's token was made for. Emails sent before reply tokens carry the decision
+ * token in their Reply-To: a reply to one is taken until it expires, since a reply needs the
+ * sender's domain to vouch for the addressee anyway.
+ */
+function replyPurposeOf(token: string): TokenPurpose {
+  return unbase32(token)?.[0] === versionOf.decision ? 'decision' : 'reply';
+}
+
+/** Checks a reply address's token for the reply's sender, as `checkDecisionToken` does. */
+export function checkReplyToken(secret: string, token: string, sender: string, now: number): TokenCheck {
+  return checkDecisionToken(secret, token, sender, now, replyPurposeOf(token));
+}
+
+/** Whether a reply address's token is one we could have issued to someone (the MAC needs the addressee, so not checked). */
+export function plausibleReplyToken(token: string): boolean {
+  return readDecisionToken(token, replyPurposeOf(token)).ok;
 }
 
 export interface ReplyAddressing {

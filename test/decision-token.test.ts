@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readDecision } from '../client/replies/handler';
-import { unbase32 } from '../runtime/base32';
-import { checkDecisionToken, expiryDay, plausibleToken, readDecisionToken, replyAddress, signDecisionToken, tokenFromAddress } from '../runtime/decision-token';
+import { base32, unbase32 } from '../runtime/base32';
+import { checkDecisionToken, checkReplyToken, expiryDay, plausibleReplyToken, readDecisionToken, replyAddress, signDecisionToken, tokenFromAddress } from '../runtime/decision-token';
 
 const SECRET = 'unit-test-secret';
 const NOW = Date.parse('2026-11-23T10:00:00Z');
@@ -34,6 +34,39 @@ describe('decision tokens', () => {
   });
 });
 
+describe('a reply address’s token', () => {
+  it('a reply token checks by reply only: as a link’s (decision) or an answer’s token it is malformed', () => {
+    const token = signDecisionToken(SECRET, claim, 'reply');
+    expect(`reply+${token}`.length).toBeLessThanOrEqual(64);
+    expect(token).not.toBe(signDecisionToken(SECRET, claim, 'decision'));
+    expect(checkReplyToken(SECRET, token, claim.recipient, NOW)).toMatchObject({ ok: true, claim: { disputeId: claim.disputeId, stage: 3 } });
+    expect(plausibleReplyToken(token)).toBe(true);
+    expect(checkDecisionToken(SECRET, token, claim.recipient, NOW)).toEqual({ ok: false, reason: 'malformed' });
+    expect(checkDecisionToken(SECRET, token, claim.recipient, NOW, 'answer')).toEqual({ ok: false, reason: 'malformed' });
+    expect(checkReplyToken(SECRET, token, 'someone.else@leeds-asc.example.org', NOW)).toMatchObject({ ok: false, reason: 'not-addressee' });
+    expect(checkReplyToken(SECRET, token, claim.recipient, NOW + 31 * 86_400_000)).toMatchObject({ ok: false, reason: 'expired' });
+  });
+
+  it('a decision token (the Reply-To of emails sent before reply tokens) still checks by reply until it expires; an answer token never does', () => {
+    const decision = signDecisionToken(SECRET, claim);
+    expect(plausibleReplyToken(decision)).toBe(true);
+    expect(checkReplyToken(SECRET, decision, claim.recipient, NOW).ok).toBe(true);
+    expect(checkReplyToken(SECRET, decision, claim.recipient, NOW + 31 * 86_400_000)).toMatchObject({ ok: false, reason: 'expired' });
+    const answer = signDecisionToken(SECRET, claim, 'answer');
+    expect(plausibleReplyToken(answer)).toBe(false);
+    expect(checkReplyToken(SECRET, answer, claim.recipient, NOW)).toEqual({ ok: false, reason: 'malformed' });
+  });
+
+  it('a decision token whose purpose byte is changed to a reply token’s is altered, not a reply token', () => {
+    const decision = signDecisionToken(SECRET, claim);
+    const bytes = unbase32(decision)!;
+    bytes[0] = unbase32(signDecisionToken(SECRET, claim, 'reply'))![0]!;
+    const relabelled = base32(bytes);
+    expect(plausibleReplyToken(relabelled)).toBe(true); // well-formed: only the MAC tells
+    expect(checkReplyToken(SECRET, relabelled, claim.recipient, NOW)).toMatchObject({ ok: false, reason: 'forged' });
+  });
+});
+
 describe('the spare bits of a token’s last character', () => {
   it('a last character changed only in its spare bits is an alteration, not the same token', () => {
     const token = signDecisionToken(SECRET, claim);
@@ -47,7 +80,7 @@ describe('the spare bits of a token’s last character', () => {
       expect(unbase32(twin)).toEqual(unbase32(token));
       expect(readDecisionToken(twin)).toEqual({ ok: false, reason: 'forged' });
       expect(checkDecisionToken(SECRET, twin, claim.recipient, NOW)).toMatchObject({ ok: false, reason: 'forged' });
-      expect(plausibleToken(twin)).toBe(false);
+      expect(plausibleReplyToken(twin)).toBe(false);
     }
     expect(checkDecisionToken(SECRET, token.toUpperCase(), claim.recipient, NOW).ok).toBe(true);
   });

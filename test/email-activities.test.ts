@@ -4,6 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'v
 import { createEmailActivities, messageIdFor } from '../activities/email/activities';
 import { MAX_CONNECTIONS, releaseMail } from '../activities/email/transport';
 import type { EmailBatch, EmailBatchResult } from '../activities/email/types';
+import { checkDecisionToken, checkReplyToken } from '../runtime/decision-token';
 import { createWorker } from '../worker/create';
 import { testMailSettings } from './support/smtp-sink';
 import { testDataConverter, timeSkippingEnv } from './support/temporal';
@@ -123,6 +124,10 @@ describe('the email activity', () => {
       for (const { to, messageId, replyTo } of seen.delivered) {
         const token = /^reply\+([a-z2-7]+)@/.exec(replyTo ?? '')?.[1];
         expect(token).toBeDefined();
+        // The Reply-To's token is for replies only: whoever a reply is copied to cannot open a link with it.
+        // (The mock activity was scheduled at the epoch, so the tokens are checked then.)
+        expect(checkReplyToken(decisions.secret, token!, to, 0)).toMatchObject({ ok: true });
+        expect(checkDecisionToken(decisions.secret, token!, to, 0)).toEqual({ ok: false, reason: 'malformed' });
         expect(messageId.toLowerCase()).not.toContain(token!.slice(-13)); // its signature's characters
         expect(messageId).toBe(messageIdFor(asking, to, 'test.example.org'));
       }

@@ -137,6 +137,7 @@ const answerTo = (disputeId: string | null, to: string, after: number) =>
 type ReplyOptions = {
   from: string;
   to: string;
+  cc?: string;
   text?: string;
   inReplyTo?: string;
   messageId?: string;
@@ -153,6 +154,7 @@ async function sendReply(options: ReplyOptions) {
   return transport.sendMail({
     from: options.from,
     to: options.to,
+    ...(options.cc ? { cc: options.cc } : {}),
     subject: 'Re: your decision is needed',
     ...(options.text !== undefined ? { text: options.text } : {}),
     ...(options.inReplyTo ? { inReplyTo: options.inReplyTo, references: options.inReplyTo } : {}),
@@ -160,6 +162,8 @@ async function sendReply(options: ReplyOptions) {
     ...(options.headers ? { headers: options.headers } : {}),
     ...(options.attachments ? { attachments: options.attachments } : {}),
     ...(options.envelopeFrom !== undefined ? { envelope: { from: options.envelopeFrom, to: options.to } } : {}),
+    // The Cc'd colleague's copy goes to their own mail system, not to the reply server.
+    ...(options.cc && options.envelopeFrom === undefined ? { envelope: { from: options.from, to: options.to } } : {}),
   });
 }
 
@@ -533,6 +537,57 @@ describe('a reply whose handling fails, read from the IMAP mailbox', () => {
       await connection.close();
     }
   }, 120_000);
+});
+
+describe('the Reply-To address and the links carry different tokens', () => {
+  // Replies with Cc and replies-all keep the Reply-To address in the thread: whoever is in it has that token.
+  it('the Reply-To’s token opens no decision link (refused as not ours, 404); by reply it still records the decision', async () => {
+    const disputeId = await newDispute();
+    const email = await decisionEmail(disputeId, 1, OTHER);
+    const replyTo = replyToOf(email);
+    const replyToken = replyTo.slice('reply+'.length, replyTo.indexOf('@'));
+    // Posted as the recipient's form would be: nothing may be recorded.
+    const body = new URLSearchParams({ text: 'Recorded by someone in Cc.' }).toString();
+    const posted = await fetch(`${apiBase}/decisions/${replyToken}/resolved`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+    expect(await outcomes(disputeId)).toBe(0);
+    expect(posted.status).toBe(404);
+    expect(await posted.text()).toContain('not one this service issued, so nothing was recorded');
+    for (const path of ['resolved', 'unresolved', 'representation', 'rationale']) {
+      const shown = await fetch(`${apiBase}/decisions/${replyToken}/${path}`);
+      expect(shown.status, path).toBe(404);
+      expect(await shown.text(), path).toContain('not one this service issued, so nothing was recorded');
+    }
+    expect((await fetch(`${apiBase}/answers/${replyToken}`)).status).toBe(404);
+    const link = /resolved: (http\S+\/resolved)/.exec(email.text)![1]!;
+    expect(link).not.toContain(replyToken);
+
+    const before = sink.messages.length;
+    await sendReply({ from: OTHER, to: replyTo, cc: 'a.colleague@rotherham-nhs.example.org', text: 'UNRESOLVED\nThe ward will not agree to the date.' });
+    expect((await answerTo(disputeId, OTHER, before)).subject).toContain('recorded: unresolved');
+    expect((await stateOf(disputeId)).events.find((event) => event.type === 'outcome')).toMatchObject({ by: OTHER, decision: 'unresolved', reason: 'The ward will not agree to the date.' });
+  });
+
+  it('a Reply-To sent before reply tokens (the decision token, as the links carry) is still taken by reply until it expires', async () => {
+    const disputeId = await newDispute();
+    const email = await decisionEmail(disputeId, 1, RAISER);
+    const decisionToken = /resolved: http\S+\/decisions\/([a-z2-7]+)\/resolved/.exec(email.text)![1]!;
+    const before = sink.messages.length;
+    await sendReply({ from: RAISER, to: `reply+${decisionToken}@${DOMAIN}`, text: 'RESOLVED\nA joint visit on Friday.' });
+    expect((await answerTo(disputeId, RAISER, before)).subject).toContain('recorded: resolved');
+    expect((await stateOf(disputeId)).status).toBe('resolved');
+
+    const expired = await newDispute();
+    const old = /resolved: http\S+\/decisions\/([a-z2-7]+)\/resolved/.exec((await decisionEmail(expired, 1, RAISER)).text)![1]!;
+    clockShift = 40 * DAY;
+    try {
+      const beforeExpired = sink.messages.length;
+      await sendReply({ from: RAISER, to: `reply+${old}@${DOMAIN}`, text: 'RESOLVED\nToo late.' });
+      expect((await answerTo(expired, RAISER, beforeExpired)).text).toContain('has expired');
+    } finally {
+      clockShift = 0;
+    }
+    expect(await outcomes(expired)).toBe(0);
+  });
 });
 
 describe('decision links', () => {

@@ -39,23 +39,28 @@ export function messageIdFor(batch: EmailBatch, recipient: string, domain: strin
   return `<${disputeId}.s${stage}.${batch.kind}.${batch.sequence}.${who}@${domain}>`;
 }
 
-/** The ways one recipient of a decision email answers it: the signed Reply-To and links. */
+/**
+ * The ways one recipient of a decision email answers it: the signed Reply-To and links. Each has its
+ * own token: a reply with Cc, or a reply to all, puts the Reply-To address in other people's hands,
+ * and a link needs nothing but its token, whereas a reply needs the addressee's own verified address.
+ */
 function decisionWays(settings: DecisionSettings, batch: EmailBatch, recipient: string): DecisionWays {
-  // Expiry counts from when the email was first scheduled, so every retry sends the same token.
-  const token = signDecisionToken(settings.secret, {
+  // Expiry counts from when the email was first scheduled, so every retry sends the same tokens.
+  const claim = {
     disputeId: batch.facts.disputeId,
     stage: batch.facts.stage,
     recipient,
     expiresDay: expiryDay(activityInfo().scheduledTimestampMs, settings.ttlDays),
-  });
+  };
+  const link = signDecisionToken(settings.secret, claim, 'decision');
   const base = settings.linkBase.replace(/\/$/, '');
   return {
-    replyTo: replyAddress(settings.addressing, token),
+    replyTo: replyAddress(settings.addressing, signDecisionToken(settings.secret, claim, 'reply')),
     links: {
-      resolved: `${base}/decisions/${token}/resolved`,
-      unresolved: `${base}/decisions/${token}/unresolved`,
-      ...(batch.facts.asksForRepresentation ? { representation: `${base}/decisions/${token}/representation` } : {}),
-      ...(batch.facts.asksForRationale ? { rationale: `${base}/decisions/${token}/rationale` } : {}),
+      resolved: `${base}/decisions/${link}/resolved`,
+      unresolved: `${base}/decisions/${link}/unresolved`,
+      ...(batch.facts.asksForRepresentation ? { representation: `${base}/decisions/${link}/representation` } : {}),
+      ...(batch.facts.asksForRationale ? { rationale: `${base}/decisions/${link}/rationale` } : {}),
     },
   };
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { simpleParser, type ParsedMail } from 'mailparser';
 import type { ReplyAnswer } from '../../activities/email/answer';
-import { checkDecisionToken, tokenFromAddress, type DecisionClaim, type ReplyAddressing } from '../../runtime/decision-token';
+import { checkReplyToken, tokenFromAddress, type DecisionClaim, type ReplyAddressing } from '../../runtime/decision-token';
 import type { DisputeView } from '../../workflows/dispute/model';
 import { DisputeFailure, readDispute, type Disputes } from '../operations';
 import { recordDecision, recordRepresentation, refusalWords, type DecisionResult, type Refusal } from './decide';
@@ -89,7 +89,7 @@ async function judge(deps: ReplyDeps, mail: InboundMail, parsed: ParsedMail, rep
 
   const token = findToken(settings.addressing, mail, parsed);
   if (!token) return silently('malformed');
-  const check = checkDecisionToken(settings.secret, token, sender, deps.now?.() ?? Date.now());
+  const check = checkReplyToken(settings.secret, token, sender, deps.now?.() ?? Date.now());
   // Only a token signed for the From address makes an answer safe: it goes to someone we wrote to.
   if (!check.ok && check.reason !== 'expired') return silently(check.reason);
 

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { SMTPServer } from 'smtp-server';
-import { plausibleToken, tokenFromAddress } from '../../runtime/decision-token';
+import { plausibleReplyToken, tokenFromAddress } from '../../runtime/decision-token';
 import { handleReply, type ReplyDeps } from './handler';
 import { SenderCheckUnavailable } from './sender-auth';
 import { defaultInboundSmtpLimits, smtpLimits, type InboundSmtpLimits } from './smtp-limits';
@@ -32,7 +32,7 @@ export async function startInboundSmtp(deps: ReplyDeps, options: { host: string;
     onRcptTo(address, _session, callback) {
       const token = tokenFromAddress(addressing, address.address);
       if (!token) return callback(refuse(550, '5.1.1 This address takes no mail: it is not a reply address of the safeguarding disputes service.'));
-      if (!plausibleToken(token)) return callback(refuse(550, '5.7.1 This reply address was altered or not issued by the safeguarding disputes service.'));
+      if (!plausibleReplyToken(token)) return callback(refuse(550, '5.7.1 This reply address was altered or not issued by the safeguarding disputes service.'));
       callback();
     },
     onData(stream, session, callback) {

@@ -12,7 +12,7 @@ import {
 } from '../../workflows/dispute/messages';
 import type { RunningDispute } from '../support/disputes';
 import { messageLimits } from '../../workflows/dispute/procedure';
-import type { DisputeEvent } from '../../workflows/dispute/model';
+import { noteShare, type DisputeEvent } from '../../workflows/dispute/model';
 import { concernWith, contactsAt, twoAgencies, useDisputeKit } from '../support/disputes';
 import { boardOfficer, decide, expectRejected, mailMatching, partyOf, plusHours, saveHistory, subjectHas } from './scenarios';
 import { eventually } from '../support/eventually';
@@ -225,6 +225,14 @@ describe('messages that change who acts', () => {
   });
 });
 
+/** The patch markers a dispute's history recorded. */
+async function patchMarkers(dispute: RunningDispute): Promise<string[]> {
+  const history = await dispute.handle.fetchHistory();
+  return (history.events ?? [])
+    .filter((event) => event.markerRecordedEventAttributes?.markerName === 'core_patch')
+    .map((event) => Buffer.from(event.markerRecordedEventAttributes!.details!['patch-data']!.payloads![0]!.data!).toString());
+}
+
 const change = (n: number) => ({ agencyId: 'rotherham-asc', stage: 3, contacts: [{ name: `Deputy ${n}`, email: `deputy.${n}@rotherham-asc.example.org` }], by: RAISER, reason: `Cover ${n}.` });
 
 // Finding 9 of the s18 review, through the workflow: contact changes beyond the limit are refused by
@@ -250,9 +258,38 @@ describe('a dispute’s contact changes are capped', () => {
     expect(state.events.filter((event) => event.type === 'contact-changed')).toHaveLength(messageLimits.contactChangesPerAgencyStage);
     expect((await decide(dispute, 1, 'resolved')).status).toBe('resolved');
     await dispute.handle.result();
-    const history = await dispute.handle.fetchHistory();
-    const markers = (history.events ?? []).filter((event) => event.markerRecordedEventAttributes?.markerName === 'core_patch').map((event) => Buffer.from(event.markerRecordedEventAttributes!.details!['patch-data']!.payloads![0]!.data!).toString());
-    expect(markers.some((marker) => marker.includes('message-limits'))).toBe(true);
+    expect(await patchMarkers(dispute)).toContainEqual(expect.stringContaining('message-limits'));
     await saveHistory(dispute, 'contact-changes-beyond-limit');
+  }, 120_000);
+});
+
+// Re-review finding R3, through the workflow: one agency's notes beyond its share are refused by the
+// update's validator and, as a signal, recorded as rejected under the 'note-shares' marker; the other
+// agency's note is still taken.
+describe('a dispute’s notes are shared out by agency', () => {
+  it('beyond its share an agency’s note is refused naming it, as an update or a signal; the other agency’s is taken', async () => {
+    const dispute = await kit.start(concern());
+    await dispute.at(plusHours(T0, 1));
+    for (let n = 0; n < noteShare.count; n++) await dispute.handle.executeUpdate(addNote, { args: [{ by: RAISER, text: `Update ${n}: spoke to the ward.` }] });
+    await expectRejected(
+      dispute.handle.executeUpdate(addNote, { args: [{ by: RAISER, text: 'One more.' }] }),
+      RejectionType.limitReached,
+      new RegExp(`^text: .+ has added ${noteShare.count} notes of \\d+ characters to this dispute; one agency may add at most ${noteShare.count} notes`),
+    );
+    expect(await patchMarkers(dispute)).not.toContainEqual(expect.stringContaining('note-shares'));
+    await dispute.handle.signal(addNoteSignal, { by: RAISER, text: 'One more, as a signal.' });
+    const rejected = await eventually(
+      async () => (await dispute.state()).events.filter((event) => event.type === 'rejected'),
+      (found) => found.length === 1,
+    );
+    expect(rejected[0]).toMatchObject({ operation: 'addNote', reason: expect.stringMatching(/one agency may add at most/) });
+    await dispute.handle.executeUpdate(addNote, { args: [{ by: OTHER, text: 'Our view: the funding is health’s.' }] });
+    const notes = (await dispute.state()).events.filter((event) => event.type === 'note');
+    expect(notes).toHaveLength(noteShare.count + 1);
+    expect(notes.at(-1)).toMatchObject({ by: OTHER });
+    expect((await decide(dispute, 1, 'resolved')).status).toBe('resolved');
+    await dispute.handle.result();
+    expect(await patchMarkers(dispute)).toContainEqual(expect.stringContaining('note-shares'));
+    await saveHistory(dispute, 'notes-beyond-one-agency-share');
   }, 120_000);
 });

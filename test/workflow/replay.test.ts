@@ -35,6 +35,9 @@ describe('replay', () => {
         // Taken before the own-agency rule (an officer's change outside the agency's domains, another organisation's entry), and refused after it.
         'leeds-entries-and-officer-changes-before-own-agency-rule',
         'leeds-other-entry-signal-refused',
+        // One agency's notes beyond its share: taken before the 'note-shares' patch, refused after it.
+        'notes-beyond-one-agency-share-before-note-shares',
+        'notes-beyond-one-agency-share',
       ]),
     );
     // Histories from before the board's stage (no patch marker) run the first rules; those after run the new ones.

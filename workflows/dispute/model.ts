@@ -63,6 +63,14 @@ const Stage = z.number().int().min(1).max(20);
 /** What a dispute's notes may add up to: beyond it a note is refused, so its history stays small. */
 export const noteLimits = { count: 200, totalChars: 200_000 } as const;
 
+/**
+ * What one agency's people may add to a dispute's notes, and the board's officers together: so one
+ * party never fills `noteLimits` and leaves the others none. Far above honest use (50 is a note every
+ * working day of a ten-week dispute; 50,000 characters some 8,000 words); three agencies and the
+ * board fit within the total, so in nearly every dispute nobody within its share meets the total.
+ */
+export const noteShare = { count: 50, totalChars: 50_000 } as const;
+
 /** One organisation's own decision and rationale, where a stage that closes the dispute asks for each (Leeds stage 3). */
 export const OrganisationDecision = z.strictObject({ agencyId: z.string().min(1).max(80), decision: Text(2000), rationale: Text(4000) });
 export type OrganisationDecision = z.infer<typeof OrganisationDecision>;

@@ -9,6 +9,7 @@ import {
   ChangeContactInput,
   ConveneInput,
   noteLimits,
+  noteShare,
   NoteInput,
   RepresentationInput,
   OutcomeInput,
@@ -118,6 +119,8 @@ export interface ProcedureRules {
   ownAgencyOnly?: () => boolean;
   /** Asked only when a message would pass one of `messageLimits`: whether to refuse it (disputes that took more before the limits keep them). */
   messageLimits?: () => boolean;
+  /** Asked only when a note would pass its author's `noteShare`: whether to refuse it (disputes that took more before the shares keep them). */
+  noteShares?: () => boolean;
 }
 
 /**
@@ -141,6 +144,7 @@ export const currentRules: ProcedureRules = {
   closingAwaitsOrganisations: true,
   ownAgencyOnly: () => true,
   messageLimits: () => true,
+  noteShares: () => true,
 };
 
 type EntryReason = 'started' | 'unresolved' | 'deadline' | 'imminent-risk';
@@ -592,6 +596,7 @@ export class DisputeProcedure {
       this.mustBeOpen();
       this.mustBeInvolved(input.by);
       if (this.rules.hardened) {
+        this.withinNoteShare(input);
         const { notes } = this.state;
         const total = notes.reduce((sum, note) => sum + note.text.length, 0);
         if (notes.length >= noteLimits.count || total + input.text.length > noteLimits.totalChars) {
@@ -663,6 +668,30 @@ export class DisputeProcedure {
     if (changes.length >= messageLimits.contactChanges && this.rules.messageLimits?.()) {
       reject(RejectionType.limitReached, `contacts: this dispute's contacts have been changed ${changes.length} times, the most allowed (${messageLimits.contactChanges})`);
     }
+  }
+
+  /** Refuses a note that would pass its author's share of the dispute's notes (`noteShare`). */
+  private withinNoteShare(input: NoteInput): void {
+    const share = this.noteShareOf(input.by);
+    const own = this.state.notes.filter((note) => note.share === share);
+    const chars = own.reduce((sum, note) => sum + note.text.length, 0);
+    if (own.length < noteShare.count && chars + input.text.length <= noteShare.totalChars) return;
+    if (!this.rules.noteShares?.()) return;
+    const [who, whoMay] = share === null ? ["the board's officers have", "the board's officers may"] : [`${this.start.parties.find((party) => party.agency.id === share)!.agency.name} has`, 'one agency may'];
+    reject(
+      RejectionType.limitReached,
+      `text: ${who} added ${own.length} notes of ${chars} characters to this dispute; ${whoMay} add at most ${noteShare.count} notes of ${noteShare.totalChars} characters in all`,
+    );
+  }
+
+  /**
+   * Whose share a note by `by` counts against: the board officers' (null), else the agency `by` acts
+   * for (the first, where an address was named for two). Kept on the note, as a later contact change
+   * may replace the person who wrote it.
+   */
+  private noteShareOf(by: string): string | null {
+    if (Object.values(this.start.officers).some((officer) => officer.email.toLowerCase() === by)) return null;
+    return partiesOf(this.view(), by)[0]?.agency.id ?? null;
   }
 
   /** The overdue notice after the one due at `due`. */
@@ -776,7 +805,7 @@ export class DisputeProcedure {
       }
     },
     addNote: (input) => {
-      this.state.notes.push({ by: input.by, at: this.at, text: input.text });
+      this.state.notes.push({ by: input.by, at: this.at, text: input.text, share: this.noteShareOf(input.by) });
       this.record({ type: 'note', by: input.by, text: input.text });
     },
     submitRepresentation: (input) => {

@@ -23,7 +23,8 @@ export interface DisputeState {
   route?: string;
   representations?: { agencyId: string; by: string; at: number; text: string }[];
   agreedActions: string | null;
-  notes: { by: string; at: number; text: string }[];
+  /** `share`: the agency whose share of the notes it counts against, or null for the board's officers'. */
+  notes: { by: string; at: number; text: string; share: string | null }[];
   /** Everyone a notice went to, for the record's "copied to". */
   copiedTo: string[];
   closedAt: number | null;

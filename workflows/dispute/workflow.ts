@@ -80,6 +80,11 @@ const LATER_PATCH = {
    * took more before the limits replays as recorded; from here on one beyond them is refused.
    */
   messageLimits: 'message-limits',
+  /**
+   * Asked only when a note would pass its author's share of the dispute's notes (model.ts
+   * `noteShare`): a dispute whose agency took more before the shares replays as recorded.
+   */
+  noteShares: 'note-shares',
 } as const;
 
 /** The patches `onePatchMarker` stands for: every one made before it, here and in record-writes.ts. Never add to this set. */
@@ -168,6 +173,7 @@ async function runDispute(input: DisputeStartInput, offset: number, applied: App
       // A validator's refusal leaves no history, so it needs no marker; a handler or a signal asks.
       ownAgencyOnly: () => validating || applied(LATER_PATCH.ownAgencyOnly),
       messageLimits: () => validating || applied(LATER_PATCH.messageLimits),
+      noteShares: () => validating || applied(LATER_PATCH.noteShares),
     },
     // Each effect is carried out as it arises, so commands and patch markers keep their recorded order.
     (effect) => carryOut([effect]),

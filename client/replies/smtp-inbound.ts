@@ -23,19 +23,20 @@ export const inboundSizeLimit = (maxBytes: number) => maxBytes * 4;
 export async function startInboundSmtp(deps: ReplyDeps, options: { host: string; port: number; limits?: InboundSmtpLimits }): Promise<InboundSmtp> {
   const { addressing, maxBytes } = deps.settings;
   const limit = inboundSizeLimit(maxBytes);
+  const limits = smtpLimits(options.limits ?? defaultInboundSmtpLimits);
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['AUTH', 'STARTTLS'],
     logger: false,
     size: limit,
-    ...smtpLimits(options.limits ?? defaultInboundSmtpLimits),
+    ...limits.options,
     onRcptTo(address, _session, callback) {
       const token = tokenFromAddress(addressing, address.address);
       if (!token) return callback(refuse(550, '5.1.1 This address takes no mail: it is not a reply address of the safeguarding disputes service.'));
       if (!plausibleToken(token)) return callback(refuse(550, '5.7.1 This reply address was altered or not issued by the safeguarding disputes service.'));
       callback();
     },
-    onData(stream, session, callback) {
+    onData: limits.reading((stream, session, callback) => {
       readCapped(stream, limit).then((raw) => {
         if (!raw) {
           deps.log?.(`reply refused at DATA: larger than ${limit} bytes`);
@@ -57,8 +58,9 @@ export async function startInboundSmtp(deps: ReplyDeps, options: { host: string;
           },
         );
       }, callback);
-    },
+    }),
   });
+  limits.watch(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());

@@ -73,11 +73,27 @@ async function dial(port: number) {
   };
 }
 
-/** MAIL FROM, then RSET: one message begun and dropped, as a flood of messages counts. */
-async function message(session: Awaited<ReturnType<typeof dial>>) {
-  const answer = await session.say('MAIL FROM:<someone@example.org>');
-  if (answer.startsWith('250')) await session.say('RSET');
-  return answer;
+/** A dialogue past its greeting and HELO. */
+async function greeted(port: number, host = 'sender.example.org') {
+  const session = await dial(port);
+  expect(await session.say(`HELO ${host}`)).toMatch(/^250 /);
+  return session;
+}
+
+/** A reply address issued to `recipient`. */
+const replyTo = (recipient: string) =>
+  replyAddress(deps.settings.addressing, signDecisionToken(deps.settings.secret, { disputeId: 'dispute-smtp-limits', stage: 1, recipient, expiresDay: expiryDay(Date.now(), 30) }));
+
+/**
+ * MAIL FROM and RCPT TO, then RSET: one message begun and dropped, as a flood of messages counts.
+ * The first answer that is not 250.
+ */
+async function message(session: Awaited<ReturnType<typeof dial>>, from = 'someone@example.org', to = replyTo('manager@example.org')) {
+  const mail = await session.say(`MAIL FROM:<${from}>`);
+  if (!mail.startsWith('250')) return mail;
+  const rcpt = await session.say(`RCPT TO:<${to}>`);
+  await session.say('RSET');
+  return rcpt.startsWith('250') ? '250 begun' : rcpt;
 }
 
 describe('inbound SMTP bounds', () => {
@@ -99,25 +115,36 @@ describe('inbound SMTP bounds', () => {
 
   it('a connection over its bound of messages gets 421 and is closed; a new connection goes on', async () => {
     const port = await serve({ messagesPerConnection: 3 });
-    const session = await dial(port);
-    await session.say('HELO sender.example.org');
+    const session = await greeted(port);
     for (let n = 0; n < 3; n += 1) expect(await message(session)).toMatch(/^250 /);
     expect(await message(session)).toBe('421 4.7.0 Too many messages in one connection; connect again to send more.');
     await session.closed();
-    const again = await dial(port);
-    await again.say('HELO sender.example.org');
+    const again = await greeted(port);
     expect(await message(again)).toMatch(/^250 /);
   });
 
   it('an address over its messages a minute gets 451 on every connection until the window ends', async () => {
     const port = await serve({ messagesPerMinute: 3 });
-    const session = await dial(port);
-    await session.say('HELO sender.example.org');
-    for (let n = 0; n < 3; n += 1) expect(await message(session)).toMatch(/^250 /);
+    const session = await greeted(port);
+    for (let n = 0; n < 3; n += 1) expect(await message(session)).toBe('250 begun');
     expect(await message(session)).toMatch(/^451 4\.7\.1 Too many messages from your address; try again in \d+ seconds\.$/);
-    const other = await dial(port);
-    await other.say('HELO sender.example.org');
+    const other = await greeted(port);
     expect(await message(other)).toMatch(/^451 /);
+  });
+
+  // Behind a forwarding relay every message comes from the relay's address: one sender flooding
+  // it had every reply deferred 451. A reply from the person its address was issued to is counted
+  // by that address alone, which only its addressee (or someone who knows both it and them) fills.
+  it('a reply from the person its address was issued to is counted by that reply address, not with the flood from the same relay', async () => {
+    const port = await serve({ messagesPerMinute: 3 });
+    const flood = await greeted(port, 'relay.example.org');
+    for (let n = 0; n < 3; n += 1) expect(await message(flood, 'flood@example.net')).toBe('250 begun');
+    expect(await message(flood, 'flood@example.net')).toMatch(/^451 4\.7\.1 Too many messages from your address; try again in \d+ seconds\.$/);
+    const relayed = await greeted(port, 'relay.example.org');
+    const manager = replyTo('manager@example.org');
+    for (let n = 0; n < 3; n += 1) expect(await message(relayed, 'Manager@Example.org', manager)).toBe('250 begun');
+    expect(await message(relayed, 'manager@example.org', manager)).toMatch(/^451 4\.7\.1 Too many messages to this reply address; try again in \d+ seconds\.$/);
+    expect(await message(relayed, 'officer@example.org', replyTo('officer@example.org'))).toBe('250 begun');
   });
 });
 
@@ -154,17 +181,15 @@ describe('connections held open', () => {
     await Promise.all(holders.map((holder) => holder.closed()));
     const again = await eventually(() => dial(port), (session) => session.greeting.startsWith('220 '), 5_000);
     expect(again.greeting).toMatch(/^220 /);
-    await again.say('EHLO honest.example.org');
+    expect(await again.say('EHLO honest.example.org')).toMatch(/^250 /);
     expect(await message(again)).toMatch(/^250 /);
   });
 
   it('a message read for longer than the idle bound is not cut off; the bound counts afresh after it', async () => {
     const port = await serve({ idleMs: 400 });
-    const token = signDecisionToken(deps.settings.secret, { disputeId: 'dispute-smtp-limits', stage: 1, recipient: 'manager@example.org', expiresDay: expiryDay(Date.now(), 30) });
-    const session = await dial(port);
-    await session.say('EHLO sender.example.org');
+    const session = await greeted(port);
     expect(await session.say('MAIL FROM:<manager@example.org>')).toMatch(/^250 /);
-    expect(await session.say(`RCPT TO:<${replyAddress(deps.settings.addressing, token)}>`)).toMatch(/^250 /);
+    expect(await session.say(`RCPT TO:<${replyTo('manager@example.org')}>`)).toMatch(/^250 /);
     expect(await session.say('DATA')).toMatch(/^354 /);
     // Over the size limit, so it is refused without reaching the handler, and read for 1.2 s.
     const line = `${'x'.repeat(998)}\r\n`;
@@ -181,8 +206,7 @@ describe('connections held open', () => {
 
   it('a connection that keeps beginning messages is closed with 421 at its lifetime', async () => {
     const port = await serve({ lifetimeMs: 1_000, idleMs: 60_000, messagesPerConnection: 1_000, messagesPerMinute: 1_000 });
-    const session = await dial(port);
-    await session.say('EHLO sender.example.org');
+    const session = await greeted(port);
     const { answers, afterMs } = await keepSaying(session, ['MAIL FROM:<someone@example.org>', 'RSET'], 50, 5_000);
     expect(answers.at(-1)).toBe('421 4.4.2 Connection open 1 s, the longest allowed; connect again to go on.');
     expect(afterMs).toBeGreaterThanOrEqual(900);

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { SMTPServer } from 'smtp-server';
-import { plausibleToken, tokenFromAddress } from '../../runtime/decision-token';
+import { checkDecisionToken, plausibleToken, tokenFromAddress } from '../../runtime/decision-token';
 import { handleReply, type ReplyDeps } from './handler';
 import { SenderCheckUnavailable } from './sender-auth';
 import { defaultInboundSmtpLimits, smtpLimits, type InboundSmtpLimits } from './smtp-limits';
@@ -30,11 +30,13 @@ export async function startInboundSmtp(deps: ReplyDeps, options: { host: string;
     logger: false,
     size: limit,
     ...limits.options,
-    onRcptTo(address, _session, callback) {
+    onRcptTo(address, session, callback) {
       const token = tokenFromAddress(addressing, address.address);
       if (!token) return callback(refuse(550, '5.1.1 This address takes no mail: it is not a reply address of the safeguarding disputes service.'));
       if (!plausibleToken(token)) return callback(refuse(550, '5.7.1 This reply address was altered or not issued by the safeguarding disputes service.'));
-      callback();
+      const envelopeFrom = session.envelope.mailFrom === false ? '' : session.envelope.mailFrom.address;
+      const fromAddressee = envelopeFrom !== '' && checkDecisionToken(deps.settings.secret, token, envelopeFrom, Date.now()).ok;
+      callback(limits.countRecipient(session, fromAddressee ? { token } : null));
     },
     onData: limits.reading((stream, session, callback) => {
       readCapped(stream, limit).then((raw) => {

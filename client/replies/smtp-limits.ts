@@ -12,7 +12,7 @@ export interface InboundSmtpLimits {
   maxClientsPerAddress: number;
   /** Messages (MAIL FROM commands) in one connection. */
   messagesPerConnection: number;
-  /** Messages from one address in a window. */
+  /** Messages in a window to one reply address from its addressee, or else from one IP address. */
   messagesPerMinute: number;
   windowMs: number;
   /** How long a connection may go without beginning a message: since it connected, or since its last message. */
@@ -24,8 +24,8 @@ export interface InboundSmtpLimits {
 /** The configuration's defaults. */
 export const defaultInboundSmtpLimits: InboundSmtpLimits = inboundSmtpLimits(loadConfig({}));
 
-/** Addresses whose messages are counted at once; the least recently seen beyond this are forgotten. */
-const rememberedAddresses = 10_000;
+/** Addresses and reply addresses whose messages are counted at once; the least recently seen beyond this are forgotten. */
+const rememberedKeys = 10_000;
 
 type Callback = (error?: Error | null) => void;
 const refuse = (code: number, text: string) => Object.assign(new Error(text), { responseCode: code });
@@ -62,7 +62,7 @@ export function smtpLimits(limits: InboundSmtpLimits, now: () => number = Date.n
   const open = new Map<string, number>();
   const counted = new WeakSet<SMTPServerSession>();
   const messagesIn = new WeakMap<SMTPServerSession, number>();
-  const perAddress = new WindowCounts(limits.windowMs, rememberedAddresses, now);
+  const perKey = new WindowCounts(limits.windowMs, rememberedKeys, now);
   const clocks = new ConnectionClocks(limits);
   const release = (session: SMTPServerSession) => {
     clocks.stop(session);
@@ -102,11 +102,19 @@ export function smtpLimits(limits: InboundSmtpLimits, now: () => number = Date.n
         messagesIn.set(session, inConnection);
         // A 421 closes the connection: the sender reconnects for the rest.
         if (inConnection > limits.messagesPerConnection) return callback(refuse(421, '4.7.0 Too many messages in one connection; connect again to send more.'));
-        const { count, retryAfterSeconds } = perAddress.add(addressOf(session));
-        if (count > limits.messagesPerMinute) return callback(refuse(451, `4.7.1 Too many messages from your address; try again in ${retryAfterSeconds} seconds.`));
         clocks.resume(session);
         callback();
       },
+    },
+    /**
+     * Counts a message to a reply address: by that address (its token) when the envelope sender is
+     * the person it was issued to, otherwise by the sender's IP address, which everyone behind a
+     * forwarding relay shares. The refusal when over the bound.
+     */
+    countRecipient(session: SMTPServerSession, fromAddressee: { token: string } | null): Error | null {
+      const { count, retryAfterSeconds } = perKey.add(fromAddressee ? `token:${fromAddressee.token}` : `address:${addressOf(session)}`);
+      if (count <= limits.messagesPerMinute) return null;
+      return refuse(451, `4.7.1 Too many messages ${fromAddressee ? 'to this reply address' : 'from your address'}; try again in ${retryAfterSeconds} seconds.`);
     },
   };
 }

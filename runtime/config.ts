@@ -66,6 +66,9 @@ const Env = z.object({
   INBOUND_SMTP_MAX_CLIENTS_PER_ADDRESS: z.coerce.number().int().min(1).max(10_000).default(10),
   INBOUND_SMTP_MESSAGES_PER_CONNECTION: z.coerce.number().int().min(1).default(20),
   INBOUND_SMTP_MESSAGES_PER_MINUTE: z.coerce.number().int().min(1).default(60),
+  /** Seconds a connection may go without beginning a message, and seconds any connection may stay open. */
+  INBOUND_SMTP_IDLE_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+  INBOUND_SMTP_CONNECTION_SECONDS: z.coerce.number().int().min(1).max(86_400).default(300),
   IMAP_HOST: z.string().min(1).optional(),
   IMAP_PORT: z.coerce.number().int().min(1).max(65535).default(993),
   IMAP_SECURE: z.enum(['true', 'false']).default('true').transform((value) => value === 'true'),
@@ -188,5 +191,7 @@ export function inboundSmtpLimits(config: Config) {
     messagesPerConnection: config.INBOUND_SMTP_MESSAGES_PER_CONNECTION,
     messagesPerMinute: config.INBOUND_SMTP_MESSAGES_PER_MINUTE,
     windowMs: 60_000,
+    idleMs: config.INBOUND_SMTP_IDLE_SECONDS * 1000,
+    lifetimeMs: config.INBOUND_SMTP_CONNECTION_SECONDS * 1000,
   };
 }

@@ -5,6 +5,7 @@ import { answerQueue } from '../client/replies/answer';
 import type { ReplyDeps } from '../client/replies/handler';
 import { startInboundSmtp, type InboundSmtp } from '../client/replies/smtp-inbound';
 import { WindowCounts, type InboundSmtpLimits } from '../client/replies/smtp-limits';
+import { expiryDay, replyAddress, signDecisionToken } from '../runtime/decision-token';
 import { realClockContext } from './support/disputes';
 import { eventually } from './support/eventually';
 import { freePort } from './support/processes';
@@ -32,7 +33,7 @@ afterAll(async () => {
 });
 
 async function serve(limits: Partial<InboundSmtpLimits>): Promise<number> {
-  const server = await startInboundSmtp(deps, { host: '127.0.0.1', port: 0, limits: { maxClients: 10, maxClientsPerAddress: 10, messagesPerConnection: 10, messagesPerMinute: 10, windowMs: 60_000, ...limits } });
+  const server = await startInboundSmtp(deps, { host: '127.0.0.1', port: 0, limits: { maxClients: 10, maxClientsPerAddress: 10, messagesPerConnection: 10, messagesPerMinute: 10, windowMs: 60_000, idleMs: 60_000, lifetimeMs: 60_000, ...limits } });
   servers.push(server);
   return server.port;
 }
@@ -66,16 +67,33 @@ async function dial(port: number) {
   return {
     greeting,
     say: (command: string) => (socket.write(`${command}\r\n`), reply()),
+    write: (text: string) => socket.write(text),
     closed: () => new Promise<void>((resolve) => (closed ? resolve() : socket.once('close', () => resolve()))),
     quit: () => socket.destroy(),
   };
 }
 
-/** MAIL FROM, then RSET: one message begun and dropped, as a flood of messages counts. */
-async function message(session: Awaited<ReturnType<typeof dial>>) {
-  const answer = await session.say('MAIL FROM:<someone@example.org>');
-  if (answer.startsWith('250')) await session.say('RSET');
-  return answer;
+/** A dialogue past its greeting and HELO. */
+async function greeted(port: number, host = 'sender.example.org') {
+  const session = await dial(port);
+  expect(await session.say(`HELO ${host}`)).toMatch(/^250 /);
+  return session;
+}
+
+/** A reply address issued to `recipient`. */
+const replyTo = (recipient: string) =>
+  replyAddress(deps.settings.addressing, signDecisionToken(deps.settings.secret, { disputeId: 'dispute-smtp-limits', stage: 1, recipient, expiresDay: expiryDay(Date.now(), 30) }));
+
+/**
+ * MAIL FROM and RCPT TO, then RSET: one message begun and dropped, as a flood of messages counts.
+ * The first answer that is not 250.
+ */
+async function message(session: Awaited<ReturnType<typeof dial>>, from = 'someone@example.org', to = replyTo('manager@example.org')) {
+  const mail = await session.say(`MAIL FROM:<${from}>`);
+  if (!mail.startsWith('250')) return mail;
+  const rcpt = await session.say(`RCPT TO:<${to}>`);
+  await session.say('RSET');
+  return rcpt.startsWith('250') ? '250 begun' : rcpt;
 }
 
 describe('inbound SMTP bounds', () => {
@@ -97,25 +115,102 @@ describe('inbound SMTP bounds', () => {
 
   it('a connection over its bound of messages gets 421 and is closed; a new connection goes on', async () => {
     const port = await serve({ messagesPerConnection: 3 });
-    const session = await dial(port);
-    await session.say('HELO sender.example.org');
+    const session = await greeted(port);
     for (let n = 0; n < 3; n += 1) expect(await message(session)).toMatch(/^250 /);
     expect(await message(session)).toBe('421 4.7.0 Too many messages in one connection; connect again to send more.');
     await session.closed();
-    const again = await dial(port);
-    await again.say('HELO sender.example.org');
+    const again = await greeted(port);
     expect(await message(again)).toMatch(/^250 /);
   });
 
   it('an address over its messages a minute gets 451 on every connection until the window ends', async () => {
     const port = await serve({ messagesPerMinute: 3 });
-    const session = await dial(port);
-    await session.say('HELO sender.example.org');
-    for (let n = 0; n < 3; n += 1) expect(await message(session)).toMatch(/^250 /);
+    const session = await greeted(port);
+    for (let n = 0; n < 3; n += 1) expect(await message(session)).toBe('250 begun');
     expect(await message(session)).toMatch(/^451 4\.7\.1 Too many messages from your address; try again in \d+ seconds\.$/);
-    const other = await dial(port);
-    await other.say('HELO sender.example.org');
+    const other = await greeted(port);
     expect(await message(other)).toMatch(/^451 /);
+  });
+
+  // Behind a forwarding relay every message comes from the relay's address: one sender flooding
+  // it had every reply deferred 451. A reply from the person its address was issued to is counted
+  // by that address alone, which only its addressee (or someone who knows both it and them) fills.
+  it('a reply from the person its address was issued to is counted by that reply address, not with the flood from the same relay', async () => {
+    const port = await serve({ messagesPerMinute: 3 });
+    const flood = await greeted(port, 'relay.example.org');
+    for (let n = 0; n < 3; n += 1) expect(await message(flood, 'flood@example.net')).toBe('250 begun');
+    expect(await message(flood, 'flood@example.net')).toMatch(/^451 4\.7\.1 Too many messages from your address; try again in \d+ seconds\.$/);
+    const relayed = await greeted(port, 'relay.example.org');
+    const manager = replyTo('manager@example.org');
+    for (let n = 0; n < 3; n += 1) expect(await message(relayed, 'Manager@Example.org', manager)).toBe('250 begun');
+    expect(await message(relayed, 'manager@example.org', manager)).toMatch(/^451 4\.7\.1 Too many messages to this reply address; try again in \d+ seconds\.$/);
+    expect(await message(relayed, 'officer@example.org', replyTo('officer@example.org'))).toBe('250 begun');
+  });
+});
+
+const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Sends `commands` in turn, `everyMs` apart, until one is not answered 2xx: every answer. */
+async function keepSaying(session: Awaited<ReturnType<typeof dial>>, commands: string[], everyMs: number, forMs: number) {
+  const answers: string[] = [];
+  const started = Date.now();
+  for (let n = 0; Date.now() - started < forMs; n += 1) {
+    answers.push(await session.say(commands[n % commands.length]!));
+    if (!/^2\d\d /.test(answers.at(-1)!)) break;
+    await pause(everyMs);
+  }
+  return { answers, afterMs: Date.now() - started };
+}
+
+describe('connections held open', () => {
+  // AUTH is off, so smtp-server's bound on commands before logging in never applies, and every
+  // command resets its idle timer: a few addresses sending NOOPs held every slot for as long as
+  // they liked, and every honest mail server was told 421 Too many connected clients.
+  it('connections that only NOOP, RSET, HELP and EHLO are closed with 421 past the idle bound; the honest sender refused meanwhile then gets in', async () => {
+    const port = await serve({ maxClients: 2, idleMs: 800 });
+    const holders = [await dial(port), await dial(port)];
+    for (const holder of holders) expect(await holder.say('EHLO holder.example.org')).toMatch(/^250 /);
+    const honest = await dial(port);
+    expect(honest.greeting).toMatch(/^421 .*Too many connected clients/);
+    const held = await Promise.all(holders.map((holder) => keepSaying(holder, ['NOOP', 'RSET', 'HELP', 'EHLO holder.example.org'], 100, 5_000)));
+    for (const { answers, afterMs } of held) {
+      expect(answers.length).toBeGreaterThan(3);
+      expect(answers.at(-1)).toBe('421 4.4.2 No message begun in 0.8 s; connect again to send one.');
+      expect(afterMs).toBeGreaterThanOrEqual(700);
+    }
+    await Promise.all(holders.map((holder) => holder.closed()));
+    const again = await eventually(() => dial(port), (session) => session.greeting.startsWith('220 '), 5_000);
+    expect(again.greeting).toMatch(/^220 /);
+    expect(await again.say('EHLO honest.example.org')).toMatch(/^250 /);
+    expect(await message(again)).toMatch(/^250 /);
+  });
+
+  it('a message read for longer than the idle bound is not cut off; the bound counts afresh after it', async () => {
+    const port = await serve({ idleMs: 400 });
+    const session = await greeted(port);
+    expect(await session.say('MAIL FROM:<manager@example.org>')).toMatch(/^250 /);
+    expect(await session.say(`RCPT TO:<${replyTo('manager@example.org')}>`)).toMatch(/^250 /);
+    expect(await session.say('DATA')).toMatch(/^354 /);
+    // Over the size limit, so it is refused without reaching the handler, and read for 1.2 s.
+    const line = `${'x'.repeat(998)}\r\n`;
+    for (let n = 0; n < 12; n += 1) {
+      session.write(line.repeat(30));
+      await pause(100);
+    }
+    expect(await session.say('.')).toMatch(/^552 /);
+    expect(await session.say('NOOP')).toBe('250 OK');
+    const { answers, afterMs } = await keepSaying(session, ['NOOP'], 50, 5_000);
+    expect(answers.at(-1)).toBe('421 4.4.2 No message begun in 0.4 s; connect again to send one.');
+    expect(afterMs).toBeGreaterThanOrEqual(300);
+  });
+
+  it('a connection that keeps beginning messages is closed with 421 at its lifetime', async () => {
+    const port = await serve({ lifetimeMs: 1_000, idleMs: 60_000, messagesPerConnection: 1_000, messagesPerMinute: 1_000 });
+    const session = await greeted(port);
+    const { answers, afterMs } = await keepSaying(session, ['MAIL FROM:<someone@example.org>', 'RSET'], 50, 5_000);
+    expect(answers.at(-1)).toBe('421 4.4.2 Connection open 1 s, the longest allowed; connect again to go on.');
+    expect(afterMs).toBeGreaterThanOrEqual(900);
+    await session.closed();
   });
 });
 

@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { SMTPServer } from 'smtp-server';
-import { plausibleReplyToken, tokenFromAddress } from '../../runtime/decision-token';
+import { checkReplyToken, plausibleReplyToken, tokenFromAddress } from '../../runtime/decision-token';
 import { handleReply, type ReplyDeps } from './handler';
 import { SenderCheckUnavailable } from './sender-auth';
 import { defaultInboundSmtpLimits, smtpLimits, type InboundSmtpLimits } from './smtp-limits';
@@ -23,19 +23,22 @@ export const inboundSizeLimit = (maxBytes: number) => maxBytes * 4;
 export async function startInboundSmtp(deps: ReplyDeps, options: { host: string; port: number; limits?: InboundSmtpLimits }): Promise<InboundSmtp> {
   const { addressing, maxBytes } = deps.settings;
   const limit = inboundSizeLimit(maxBytes);
+  const limits = smtpLimits(options.limits ?? defaultInboundSmtpLimits);
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['AUTH', 'STARTTLS'],
     logger: false,
     size: limit,
-    ...smtpLimits(options.limits ?? defaultInboundSmtpLimits),
-    onRcptTo(address, _session, callback) {
+    ...limits.options,
+    onRcptTo(address, session, callback) {
       const token = tokenFromAddress(addressing, address.address);
       if (!token) return callback(refuse(550, '5.1.1 This address takes no mail: it is not a reply address of the safeguarding disputes service.'));
       if (!plausibleReplyToken(token)) return callback(refuse(550, '5.7.1 This reply address was altered or not issued by the safeguarding disputes service.'));
-      callback();
+      const envelopeFrom = session.envelope.mailFrom === false ? '' : session.envelope.mailFrom.address;
+      const fromAddressee = envelopeFrom !== '' && checkReplyToken(deps.settings.secret, token, envelopeFrom, Date.now()).ok;
+      callback(limits.countRecipient(session, fromAddressee ? { token } : null));
     },
-    onData(stream, session, callback) {
+    onData: limits.reading((stream, session, callback) => {
       readCapped(stream, limit).then((raw) => {
         if (!raw) {
           deps.log?.(`reply refused at DATA: larger than ${limit} bytes`);
@@ -57,8 +60,9 @@ export async function startInboundSmtp(deps: ReplyDeps, options: { host: string;
           },
         );
       }, callback);
-    },
+    }),
   });
+  limits.watch(server);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => resolve());

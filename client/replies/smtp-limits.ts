@@ -1,5 +1,5 @@
 import { normalizeIP } from '@fastify/rate-limit';
-import type { SMTPServerAddress, SMTPServerSession } from 'smtp-server';
+import type { SMTPServer, SMTPServerAddress, SMTPServerOptions, SMTPServerSession } from 'smtp-server';
 import { inboundSmtpLimits, loadConfig } from '../../runtime/config';
 
 // A sender flooding the inbound server must not load the worker and Temporal without bound. Every
@@ -12,16 +12,20 @@ export interface InboundSmtpLimits {
   maxClientsPerAddress: number;
   /** Messages (MAIL FROM commands) in one connection. */
   messagesPerConnection: number;
-  /** Messages from one address in a window. */
+  /** Messages in a window to one reply address from its addressee, or else from one IP address. */
   messagesPerMinute: number;
   windowMs: number;
+  /** How long a connection may go without beginning a message: since it connected, or since its last message. */
+  idleMs: number;
+  /** How long any connection may stay open. */
+  lifetimeMs: number;
 }
 
 /** The configuration's defaults. */
 export const defaultInboundSmtpLimits: InboundSmtpLimits = inboundSmtpLimits(loadConfig({}));
 
-/** Addresses whose messages are counted at once; the least recently seen beyond this are forgotten. */
-const rememberedAddresses = 10_000;
+/** Addresses and reply addresses whose messages are counted at once; the least recently seen beyond this are forgotten. */
+const rememberedKeys = 10_000;
 
 type Callback = (error?: Error | null) => void;
 const refuse = (code: number, text: string) => Object.assign(new Error(text), { responseCode: code });
@@ -49,40 +53,127 @@ export class WindowCounts {
   }
 }
 
-/** The smtp-server options and handlers that hold the server to `limits`. */
+/**
+ * The smtp-server options and handlers that hold the server to `limits`; `watch` gives them the
+ * server, so a connection past its idle bound or lifetime can be told 421 and closed.
+ */
 export function smtpLimits(limits: InboundSmtpLimits, now: () => number = Date.now) {
   const addressOf = (session: SMTPServerSession) => normalizeIP(session.remoteAddress);
   const open = new Map<string, number>();
   const counted = new WeakSet<SMTPServerSession>();
   const messagesIn = new WeakMap<SMTPServerSession, number>();
-  const perAddress = new WindowCounts(limits.windowMs, rememberedAddresses, now);
+  const perKey = new WindowCounts(limits.windowMs, rememberedKeys, now);
+  const clocks = new ConnectionClocks(limits);
+  const release = (session: SMTPServerSession) => {
+    clocks.stop(session);
+    if (!counted.has(session)) return;
+    counted.delete(session);
+    const address = addressOf(session);
+    const count = (open.get(address) ?? 1) - 1;
+    if (count > 0) open.set(address, count);
+    else open.delete(address);
+  };
+  clocks.onEnd = release;
   return {
-    // Past this, smtp-server itself answers 421 and closes the connection.
-    maxClients: limits.maxClients,
-    onConnect(session: SMTPServerSession, callback: Callback) {
-      const address = addressOf(session);
-      const count = open.get(address) ?? 0;
-      if (count >= limits.maxClientsPerAddress) return callback(refuse(421, '4.7.0 Too many connections from your address; try again in a moment.'));
-      open.set(address, count + 1);
-      counted.add(session);
-      callback();
+    watch: (server: SMTPServer) => clocks.watch(server),
+    /** `onData` with its message's reading and recording kept out of the idle bound. */
+    reading: (onData: NonNullable<SMTPServerOptions['onData']>): SMTPServerOptions['onData'] => (stream, session, callback) => {
+      clocks.pause(session);
+      onData(stream, session, (...result) => {
+        clocks.resume(session);
+        callback(...result);
+      });
     },
-    onClose(session: SMTPServerSession) {
-      if (!counted.has(session)) return;
-      counted.delete(session);
-      const address = addressOf(session);
-      const count = (open.get(address) ?? 1) - 1;
-      if (count > 0) open.set(address, count);
-      else open.delete(address);
+    options: {
+      // Past this, smtp-server itself answers 421 and closes the connection.
+      maxClients: limits.maxClients,
+      onConnect(session: SMTPServerSession, callback: Callback) {
+        const address = addressOf(session);
+        const count = open.get(address) ?? 0;
+        if (count >= limits.maxClientsPerAddress) return callback(refuse(421, '4.7.0 Too many connections from your address; try again in a moment.'));
+        open.set(address, count + 1);
+        counted.add(session);
+        clocks.start(session);
+        callback();
+      },
+      onClose: release,
+      onMailFrom(_address: SMTPServerAddress, session: SMTPServerSession, callback: Callback) {
+        const inConnection = (messagesIn.get(session) ?? 0) + 1;
+        messagesIn.set(session, inConnection);
+        // A 421 closes the connection: the sender reconnects for the rest.
+        if (inConnection > limits.messagesPerConnection) return callback(refuse(421, '4.7.0 Too many messages in one connection; connect again to send more.'));
+        clocks.resume(session);
+        callback();
+      },
     },
-    onMailFrom(_address: SMTPServerAddress, session: SMTPServerSession, callback: Callback) {
-      const inConnection = (messagesIn.get(session) ?? 0) + 1;
-      messagesIn.set(session, inConnection);
-      // A 421 closes the connection: the sender reconnects for the rest.
-      if (inConnection > limits.messagesPerConnection) return callback(refuse(421, '4.7.0 Too many messages in one connection; connect again to send more.'));
-      const { count, retryAfterSeconds } = perAddress.add(addressOf(session));
-      if (count > limits.messagesPerMinute) return callback(refuse(451, `4.7.1 Too many messages from your address; try again in ${retryAfterSeconds} seconds.`));
-      callback();
+    /**
+     * Counts a message to a reply address: by that address (its token) when the envelope sender is
+     * the person it was issued to, otherwise by the sender's IP address, which everyone behind a
+     * forwarding relay shares. The refusal when over the bound.
+     */
+    countRecipient(session: SMTPServerSession, fromAddressee: { token: string } | null): Error | null {
+      const { count, retryAfterSeconds } = perKey.add(fromAddressee ? `token:${fromAddressee.token}` : `address:${addressOf(session)}`);
+      if (count <= limits.messagesPerMinute) return null;
+      return refuse(451, `4.7.1 Too many messages ${fromAddressee ? 'to this reply address' : 'from your address'}; try again in ${retryAfterSeconds} seconds.`);
     },
   };
 }
+
+// AUTH is off (mail servers do not log in to deliver), so smtp-server's bound on commands before
+// logging in never applies, and any command resets its idle timer: without these clocks a few
+// addresses sending NOOPs could hold every slot for as long as they liked.
+class ConnectionClocks {
+  private server: SMTPServer | undefined;
+  private readonly clocks = new WeakMap<SMTPServerSession, { idle: NodeJS.Timeout; lifetime: NodeJS.Timeout; reading: boolean }>();
+  onEnd: (session: SMTPServerSession) => void = () => undefined;
+
+  constructor(private readonly limits: Pick<InboundSmtpLimits, 'idleMs' | 'lifetimeMs'>) {}
+
+  watch(server: SMTPServer) {
+    this.server = server;
+  }
+
+  start(session: SMTPServerSession) {
+    const idle = setTimeout(() => {
+      // A message being read or recorded is not idle; its connection's lifetime still bounds it.
+      if (this.clocks.get(session)?.reading) idle.refresh();
+      else this.end(session, `4.4.2 No message begun in ${seconds(this.limits.idleMs)}; connect again to send one.`);
+    }, this.limits.idleMs).unref();
+    const lifetime = setTimeout(() => this.end(session, `4.4.2 Connection open ${seconds(this.limits.lifetimeMs)}, the longest allowed; connect again to go on.`), this.limits.lifetimeMs).unref();
+    this.clocks.set(session, { idle, lifetime, reading: false });
+  }
+
+  /** A message is being read or recorded. */
+  pause(session: SMTPServerSession) {
+    const clock = this.clocks.get(session);
+    if (clock) clock.reading = true;
+  }
+
+  /** A message was begun or has ended: the idle bound counts afresh. */
+  resume(session: SMTPServerSession) {
+    const clock = this.clocks.get(session);
+    if (!clock) return;
+    clock.reading = false;
+    clock.idle.refresh();
+  }
+
+  stop(session: SMTPServerSession) {
+    const clock = this.clocks.get(session);
+    if (!clock) return;
+    clearTimeout(clock.idle);
+    clearTimeout(clock.lifetime);
+    this.clocks.delete(session);
+  }
+
+  private end(session: SMTPServerSession, text: string) {
+    for (const connection of this.server?.connections ?? []) {
+      if (connection.session !== session) continue;
+      connection.send(421, text);
+      connection.close();
+    }
+    // Its slot is free now, not when the client gets round to closing its side.
+    this.onEnd(session);
+  }
+}
+
+const seconds = (ms: number) => `${ms / 1000} s`;

@@ -46,9 +46,11 @@ describe('docker-compose.yml', () => {
     expect(service('postgresql').image).toMatch(/^postgres:\d+\.\d+$/);
   });
 
-  it('publishes the gRPC port and the Web UI on the ports npm start uses', () => {
-    expect(service('temporal').ports).toContain('7233:7233');
-    expect(service('temporal-ui').ports).toContain('8233:8080');
+  it('publishes the gRPC port and the Web UI on the ports npm start uses, on the loopback only', () => {
+    // Neither has a login of its own: on every interface, anyone who reached the host could signal a dispute without an API key.
+    expect(service('temporal').ports).toEqual(['127.0.0.1:7233:7233']);
+    expect(service('temporal-ui').ports).toEqual(['127.0.0.1:8233:8080']);
+    expect(service('postgresql').ports).toBeUndefined();
   });
 
   it('wires the Temporal server to PostgreSQL and every client to the Temporal server', () => {

@@ -1,4 +1,5 @@
 import { createWriteStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { once } from 'node:events';
 import { z } from 'zod';
 import { exportRecords, exportSubjectAccess } from '../../records/export';
@@ -97,7 +98,12 @@ export async function recordsExport(records: () => Promise<RecordsStore>, raw: R
     out(text.replace(/\r?\n$/, ''));
     return count;
   }
-  const file = createWriteStream(options.output);
+  // The export holds records' personal details in clear: its owner's alone, and never written over
+  // (or through a link to) a file that is already there.
+  const handle = await open(options.output, 'wx', 0o600).catch((error: NodeJS.ErrnoException) => {
+    throw new UsageError(`--output: ${options.output} ${error.code === 'EEXIST' ? 'exists; an export is never written over a file, choose a new name' : `cannot be written (${error.code ?? error.message})`}`);
+  });
+  const file = createWriteStream('', { fd: handle.fd });
   const count = await run(async (chunk) => {
     if (!file.write(chunk)) await once(file, 'drain');
   });

@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { listFilterFromFlags, recordsExport } from '../../client/cli/records';
 import { UsageError } from '../../client/cli/errors';
@@ -40,6 +43,28 @@ describe('dispute list and records export flags', () => {
       expect(out[0]!.split('\r\n')).toHaveLength(2);
       expect(out[0]!.split('\r\n')[1]).toMatch(/^rsab-sample,rotherham-rsab,/);
     } finally {
+      await store.close();
+    }
+  });
+
+  it('--output writes a file only its owner can read, and never over an existing file', async () => {
+    const store = await openRecordsStore({ dataDir: 'memory' }, { keyRing: testKeyRing });
+    const old = process.umask(0o022); // as an operator's shell usually has it
+    try {
+      await saveRecord(store.db, sampleWrite());
+      const records = async () => store;
+      const folder = mkdtempSync(join(tmpdir(), 'dispute-export-'));
+      const output = join(folder, 'sar.json');
+      expect(await recordsExport(records, { board: 'rotherham-rsab', personReference: 'RMBC-000123', output }, () => {})).toBe(1);
+      // The export holds the records' personal details in clear.
+      expect(statSync(output).mode & 0o777).toBe(0o600);
+      expect(readFileSync(output, 'utf8')).toContain('rsab-sample');
+      const other = join(folder, 'existing.csv');
+      writeFileSync(other, 'kept');
+      await expect(recordsExport(records, { board: 'rotherham-rsab', format: 'csv', output: other }, () => {})).rejects.toThrow(/^--output: .*exists/);
+      expect(readFileSync(other, 'utf8')).toBe('kept');
+    } finally {
+      process.umask(old);
       await store.close();
     }
   });

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { formatLondon } from '../policies/calendar';
 import { calendarConfigFor, loadHolidaySources, type HolidaySources } from '../policies/calendar/sources';
 import { agenciesOfBoard, loadDirectory, type Directory } from '../policies/directory';
-import { directoryPeople, domainOf } from '../policies/directory-schema';
+import { directoryPeople, domainOf, type Agency } from '../policies/directory-schema';
 import { PolicyRegistry } from '../policies/load';
 import type { Config } from '../runtime/config';
 import { Category, Contact, Risk, type Policy } from '../policies/schema';
@@ -116,7 +116,7 @@ export function buildDisputeStart(raw: NewDispute, context: DisputeContext, opti
     }
   }
   const officers = boardOfficerContacts(policy, context.directory);
-  checkPractitioners(parties, officers);
+  checkPractitioners(parties, officers, context.directory);
   if (input.safeguardingPlanLead) checkPlanLead(input.safeguardingPlanLead, agencies);
   const start = {
     disputeId: options.disputeId ?? newDisputeId(policy.board.shortName),
@@ -155,7 +155,7 @@ export function boardOfficerContacts(policy: Policy, directory: Directory): Reco
  * by reply or link, so a raiser that named another agency's person as its own would speak in that
  * agency's name, and a mistyped domain would send the person's details outside the agencies.
  */
-function checkPractitioners(parties: { agency: DisputeStart['parties'][number]['agency']; practitioner: Contact }[], officers: Record<string, Contact>): void {
+function checkPractitioners(parties: { agency: DisputeStart['parties'][number]['agency']; practitioner: Contact }[], officers: Record<string, Contact>, directory: Directory): void {
   const officerAddresses = new Set(Object.values(officers).map((officer) => officer.email.toLowerCase()));
   parties.forEach(({ agency, practitioner }, index) => {
     const field = `agencies.${index}.practitioner.email`;
@@ -166,7 +166,25 @@ function checkPractitioners(parties: { agency: DisputeStart['parties'][number]['
     }
     const other = parties.find((party, at) => at !== index && (party.practitioner.email.toLowerCase() === address || directoryPeople(party.agency).includes(address)));
     if (other) throw new DisputeInputError(`${field}: ${address} is one of ${other.agency.name}'s people, not ${agency.name}'s`, field);
+    if (index > 0) checkAtSharedDomain(agency, address, directory, field);
   });
+}
+
+/**
+ * Another agency's practitioner at a mail domain it shares (nhs.net) is one of the people the
+ * directory lists for it: the domain cannot say whose person an unlisted address is, so the raiser
+ * could name a colleague of its own, who would get that agency's decision links and decide in its
+ * name. The raising agency's own practitioner is the raiser's to name: it speaks for itself.
+ */
+function checkAtSharedDomain(agency: Agency, address: string, directory: Directory, field: string): void {
+  const domain = domainOf(address);
+  const shared = directory.agencies.some((other) => other.id !== agency.id && other.emailDomains?.includes(domain));
+  if (shared && !directoryPeople(agency).includes(address)) {
+    throw new DisputeInputError(
+      `${field}: ${domain} is a mail domain ${agency.name} shares with another agency, so only its people listed in the directory (its contacts at each stage, safeguarding lead or board representative) may be named as its practitioner, and ${address} is not one of them`,
+      field,
+    );
+  }
 }
 
 /** The plan's lead is told of the dispute (CWAC stage 2): someone at one of the board's agencies, never an outside address. */

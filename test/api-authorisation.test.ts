@@ -6,7 +6,7 @@ import { buildApi } from '../client/api/server';
 import { buildDisputeStart, startDispute } from '../client/disputes';
 import type { Disputes } from '../client/operations';
 import { startDevWorker, type DevWorker } from './support/dev-worker';
-import { contactsAt, context as demoContext, officer } from './support/disputes';
+import { contactsAt, context as demoContext, officer, sharingDomain } from './support/disputes';
 
 // Issue 14: actions are authorised from the dispute's parties (remembered at its start or a read, else
 // its search attributes), not from a query of the dispute before every update. What must not change:
@@ -23,15 +23,14 @@ const ASC = 'demo-rotherham-asc';
 const NHS = 'demo-rotherham-nhs';
 const POLICE = 'demo-rotherham-police';
 const RAISER = 'pat.raiser@rotherham-asc.example.org';
-const OTHER = 'robin.other@rotherham-nhs.example.org';
+// The trust's practitioner: at the domain the police share, so one of the trust's people the directory lists.
+const OTHER = contactsAt('rotherham', 'nhs', 1)[0]!;
 const OFFICER = 'constable.case@rotherham-police.example.org';
 const MANAGER = 'board-manager.rotherham@board.example.org';
 
 // A directory where the police share a mail domain with the NHS trust: a domain alone cannot say
 // whose person an address is, so the API must read the dispute's own list of each agency's people.
-const context = { ...demoContext, directory: structuredClone(demoContext.directory) };
-const police = context.directory.agencies.find((agency) => agency.id === 'rotherham-police')!;
-police.emailDomains = [...police.emailDomains!, 'rotherham-nhs.example.org'];
+const context = { ...demoContext, directory: sharingDomain('rotherham-police', 'rotherham-nhs.example.org') };
 const keys = ApiKeys.demo(context.directory).keys;
 
 async function api(disputes: Disputes) {
@@ -82,7 +81,7 @@ async function started(agencies: Parties): Promise<string> {
 
 const twoParties = [
   { agencyId: 'rotherham-asc', practitioner: { name: 'Pat Raiser', email: RAISER } },
-  { agencyId: 'rotherham-nhs', practitioner: { name: 'Robin Other', email: OTHER } },
+  { agencyId: 'rotherham-nhs', practitioner: { name: 'Grace Northcott', email: OTHER } },
 ];
 
 /** Every action, with a body that is valid for the named person. */
@@ -181,7 +180,7 @@ describe('no party acts in another party’s name', () => {
     }
     // The workflow refuses it too, naming the trust, for a caller that goes straight to Temporal.
     await expect(dev.env.client.workflow.getHandle(disputeId).executeUpdate('changeContact', { args: [contactChange('rotherham-police', OTHER, OFFICER)] })).rejects.toMatchObject({
-      cause: { message: expect.stringMatching(/^contacts\.0\.email: robin\.other@rotherham-nhs\.example\.org is one of Rotherham Hospitals.*'s people in this dispute/) },
+      cause: { message: expect.stringMatching(/^contacts\.0\.email: grace\.northcott@rotherham-nhs\.example\.org is one of Rotherham Hospitals.*'s people in this dispute/) },
     });
     const after = await contactEvents(disputeId);
     expect(after.changed).toEqual([]);
@@ -203,7 +202,7 @@ describe('no party acts in another party’s name', () => {
   it('in a dispute whose start named the trust’s practitioner for the police too (as one could before), the police cannot act as that person', async () => {
     const built = buildDisputeStart(startOf(threeParties()), context);
     const start = structuredClone(built);
-    start.parties[2]!.practitioner = { name: 'Robin Other', email: OTHER };
+    start.parties[2]!.practitioner = { name: 'Grace Northcott', email: OTHER };
     await startDispute(dev.env.client, dev.taskQueue, start);
     for (const through of [warm, cold]) {
       const asOther = await call(through, 'POST', `/disputes/${start.disputeId}/outcome`, POLICE, { stage: 1, decision: 'unresolved', by: OTHER, reason: 'As the trust.' });

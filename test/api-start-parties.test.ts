@@ -1,5 +1,10 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
+import { stringify } from 'yaml';
 import { startApiWithoutTemporal } from './support/api-without-temporal';
+import { contactsAt, sharingDomain } from './support/disputes';
 import { runCli } from './support/processes';
 import { timeSkippingEnv } from './support/temporal';
 
@@ -19,22 +24,26 @@ afterAll(async () => {
   await close?.();
 });
 
+type Parties = { agencyId: string; practitioner: { name: string; email: string } }[];
+
+/** A start's body: raising agency first. */
+const startBody = (agencies: Parties) => ({
+  policy: 'rotherham-rsab',
+  concernAt: new Date().toISOString(),
+  category: 'neglect',
+  agencies,
+  personReference: 'RMBC-PARTIES-1',
+  summary: 'Disagreement about discharge planning.',
+});
+
+const post = (at: string, key: string, body: unknown) =>
+  fetch(`${at}/disputes`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
 const start = (raiser: string, other: string) =>
-  fetch(`${base}/disputes`, {
-    method: 'POST',
-    headers: { authorization: 'Bearer demo-rotherham-asc', 'content-type': 'application/json' },
-    body: JSON.stringify({
-      policy: 'rotherham-rsab',
-      concernAt: new Date().toISOString(),
-      category: 'neglect',
-      agencies: [
-        { agencyId: 'rotherham-asc', practitioner: { name: 'Pat Raiser', email: raiser } },
-        { agencyId: 'rotherham-nhs', practitioner: { name: 'Robin Other', email: other } },
-      ],
-      personReference: 'RMBC-PARTIES-1',
-      summary: 'Disagreement about discharge planning.',
-    }),
-  });
+  post(base, 'demo-rotherham-asc', startBody([
+    { agencyId: 'rotherham-asc', practitioner: { name: 'Pat Raiser', email: raiser } },
+    { agencyId: 'rotherham-nhs', practitioner: { name: 'Robin Other', email: other } },
+  ]));
 
 describe('POST /disputes: each practitioner is one of their own agency’s people', () => {
   it.each([
@@ -96,5 +105,67 @@ describe('POST /disputes: each practitioner is one of their own agency’s peopl
     );
     expect(result.code).toBe(2);
     expect(result.stderr.trim()).toMatch(/^dispute: invalid: agencies\.1\.practitioner\.email: robin@rotherham-asc\.example\.org is not an address of Rotherham Hospitals/);
+  });
+});
+
+// Re-review R4: where the police also mail from the trust's domain (as agencies sharing nhs.net do),
+// the police raised a dispute naming as the trust's practitioner a colleague of their own at that
+// domain, not in the directory: 201, and that colleague got the trust's stage-1 decision links and
+// could record outcomes in the trust's name. The domain cannot say whose person such an address is.
+describe('POST /disputes where agencies share a mail domain: another agency’s practitioner there is one of its listed people', () => {
+  const SHARED = 'rotherham-nhs.example.org';
+  const directory = sharingDomain('rotherham-police', SHARED);
+  let shared: Awaited<ReturnType<typeof startApiWithoutTemporal>>;
+  beforeAll(async () => {
+    shared = await startApiWithoutTemporal(directory);
+  });
+  afterAll(async () => {
+    await shared?.close();
+  });
+
+  const party = (agencyId: string, email: string) => ({ agencyId, practitioner: { name: 'Someone', email } });
+  const police = party('rotherham-police', 'kieran.marsden@rotherham-police.example.org');
+  const asc = party('rotherham-asc', 'pat.raiser@rotherham-asc.example.org');
+
+  it.each([
+    ['the police name a colleague of their own at the shared domain as the trust’s practitioner (the review’s request)', 'demo-rotherham-police', [police, party('rotherham-nhs', `casey.constable@${SHARED}`)], 'agencies.1.practitioner.email'],
+    ['the trust names a colleague of its own at its domain as the police’s practitioner', 'demo-rotherham-nhs', [party('rotherham-nhs', `robin.other@${SHARED}`), party('rotherham-police', `dee.puty@${SHARED}`)], 'agencies.1.practitioner.email'],
+    ['the council, whose domain is its own, names an unlisted address at the shared domain for the trust', 'demo-rotherham-asc', [asc, party('rotherham-nhs', `Robin.Other@${SHARED.toUpperCase()}`)], 'agencies.1.practitioner.email'],
+    ['a board’s key, for a third party', 'demo-board-rotherham-rsab', [asc, police, party('rotherham-nhs', `robin.other@${SHARED}`)], 'agencies.2.practitioner.email'],
+  ])('%s: 400 naming the field and why', async (_, key, agencies, field) => {
+    const response = await post(shared.base, key, startBody(agencies));
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({
+      error: 'invalid_request',
+      field,
+      message: expect.stringMatching(new RegExp(`^${field.replaceAll('.', '\\.')}: rotherham-nhs\\.example\\.org is a mail domain .+ shares with another agency, so only its people listed in the directory .* may be named as its practitioner`)),
+    });
+  });
+
+  it('the agency’s listed people at the shared domain, an unlisted address at a domain of one agency alone, and the raiser’s own unlisted colleague pass (and reach Temporal, which is not there: 503)', async () => {
+    const nhs = directory.agencies.find((agency) => agency.id === 'rotherham-nhs')!;
+    for (const listed of [contactsAt('rotherham', 'nhs', 1)[0]!, nhs.designatedSafeguardingLead.email, nhs.boardRepresentative.email]) {
+      expect((await post(shared.base, 'demo-rotherham-police', startBody([police, party('rotherham-nhs', listed)]))).status, listed).toBe(503);
+    }
+    expect((await post(shared.base, 'demo-rotherham-police', startBody([police, party('rotherham-asc', 'robin.other@rotherham-asc.example.org')]))).status).toBe(503);
+    const ownColleague = [party('rotherham-police', `casey.constable@${SHARED}`), party('rotherham-nhs', contactsAt('rotherham', 'nhs', 1)[0]!)];
+    expect((await post(shared.base, 'demo-rotherham-police', startBody(ownColleague))).status).toBe(503);
+  });
+
+  it('the CLI refuses the same start, naming the field', async () => {
+    const env = await timeSkippingEnv();
+    onTestFinished(() => env.teardown());
+    const file = join(mkdtempSync(join(tmpdir(), 'shared-domain-')), 'directory.yaml');
+    writeFileSync(file, stringify(directory));
+    const result = await runCli(
+      [
+        'start', '--policy', 'rotherham-rsab', '--concern-at', new Date().toISOString(), '--category', 'neglect',
+        '--agency', 'rotherham-police:Kieran Marsden:kieran.marsden@rotherham-police.example.org', '--agency', `rotherham-nhs:Casey Constable:casey.constable@${SHARED}`,
+        '--reference', 'RMBC-PARTIES-3', '--summary', 'Disagreement.',
+      ],
+      { TEMPORAL_ADDRESS: env.address, DIRECTORY_FILE: file },
+    );
+    expect(result.code).toBe(2);
+    expect(result.stderr.trim()).toMatch(/^dispute: invalid: agencies\.1\.practitioner\.email: rotherham-nhs\.example\.org is a mail domain Rotherham Hospitals.* shares with another agency/);
   });
 });

@@ -2,6 +2,7 @@ import { buildDisputeStart, type NewDispute } from '../../client/disputes';
 import { loadDirectory } from '../../policies/directory';
 import { PolicyRegistry } from '../../policies/load';
 import { expect } from 'vitest';
+import type { DisputeStart } from '../../workflows/dispute/model';
 import { DisputeProcedure, Rejection, type Effect, type Operation, type ProcedureRules } from '../../workflows/dispute/procedure';
 
 // The procedure without Temporal: what the workflow shell does (feed it time and messages, collect
@@ -48,9 +49,11 @@ export interface Sent {
 }
 
 /** A dispute driven by hand: time moves only when asked, and every email it asks for is kept. */
-export function drive(board: Board, changes: Partial<NewDispute> = {}, options: { directory?: typeof context.directory; rules?: ProcedureRules } = {}) {
+/** `started`: changes the start as today's checks would refuse it but an earlier release's took it (the procedure must still hold it to its rules). */
+export function drive(board: Board, changes: Partial<NewDispute> = {}, options: { started?: (start: DisputeStart) => void; rules?: ProcedureRules } = {}) {
   const input = newDispute(board, changes);
-  const start = buildDisputeStart(input, { ...context, directory: options.directory ?? context.directory }, { disputeId: 'test-procedure', now: Date.parse(input.concernAt) });
+  const start = buildDisputeStart(input, context, { disputeId: 'test-procedure', now: Date.parse(input.concernAt) });
+  options.started?.(start);
   const procedure = new DisputeProcedure(start, options.rules);
   const sent: Sent[] = [];
   let clock = Date.parse(start.concernAt);

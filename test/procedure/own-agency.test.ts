@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { currentRules, RejectionType } from '../../workflows/dispute/procedure';
-import { context, drive, officerOf, refusal, tierOf } from './kit';
+import type { DisputeStart } from '../../workflows/dispute/model';
+import { drive, officerOf, refusal, tierOf } from './kit';
 
 // The hostile review of s18: a contact change could name another party's person for one's own
 // agency (where two agencies share a mail domain), after which the dispute took outcomes "by" that
@@ -11,12 +12,13 @@ const NHS_PRACTITIONER = 'robin.other@rotherham-nhs.example.org';
 const MANAGER = officerOf('rotherham-rsab', 'board-manager');
 const CHAIR = officerOf('rotherham-rsab', 'chair');
 
-/** The demo directory, but the council's adult social care also mails from the trust's domain. */
-function sharedDomain() {
-  const directory = structuredClone(context.directory);
-  const asc = directory.agencies.find((agency) => agency.id === 'rotherham-asc')!;
+/**
+ * The council's adult social care also mails from the trust's domain, in a dispute started before
+ * a start had to name one of the directory's people for the trust there (its practitioner is not).
+ */
+function sharedDomain(start: DisputeStart) {
+  const asc = start.parties.find((party) => party.agency.id === 'rotherham-asc')!.agency;
   asc.emailDomains = [...asc.emailDomains!, 'rotherham-nhs.example.org'];
-  return directory;
 }
 
 const change = (by: string, agencyId: string, email: string) => ({ agencyId, stage: 2, contacts: [{ name: 'Someone', email }], by, reason: 'Covering.' });
@@ -29,7 +31,7 @@ function unchanged(dispute: ReturnType<typeof drive>) {
 
 describe('a contact change never names another party’s person', () => {
   it('where the agencies share a mail domain, the council cannot name the trust’s practitioner or the trust’s stage-2 contact as its own', () => {
-    const dispute = drive('rotherham', {}, { directory: sharedDomain() });
+    const dispute = drive('rotherham', {}, { started: sharedDomain });
     for (const [address, index] of [
       [NHS_PRACTITIONER, 0],
       [tierOf('rotherham-nhs', 2)[0]!, 0],

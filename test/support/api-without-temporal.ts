@@ -8,9 +8,9 @@ import { freePort } from './processes';
  * The API with the demo keys and nothing listening at its Temporal address: for requests that must
  * be refused before anything reaches Temporal.
  */
-export async function startApiWithoutTemporal(): Promise<{ base: string; close: () => Promise<void> }> {
+export async function startApiWithoutTemporal(directory = realClockContext.directory): Promise<{ base: string; close: () => Promise<void> }> {
   const connection = await Connection.lazy({ address: `127.0.0.1:${await freePort()}` });
-  const app = buildApi({ disputes: { client: new Client({ connection }), taskQueue: 'nowhere', context: realClockContext }, keys: ApiKeys.demo(realClockContext.directory).keys });
+  const app = buildApi({ disputes: { client: new Client({ connection }), taskQueue: 'nowhere', context: { ...realClockContext, directory } }, keys: ApiKeys.demo(directory).keys });
   const base = await app.listen({ port: 0, host: '127.0.0.1' });
   return {
     base,

@@ -185,6 +185,14 @@ export function contactsAt(board: string, agency: string, stage: number): string
   return found?.tiers.find((tier) => tier.stage === stage)?.contacts.map((contact) => contact.email) ?? [];
 }
 
+/** The demo directory, but `agencyId` also mails from `domain`, as agencies sharing nhs.net do. */
+export function sharingDomain(agencyId: string, domain: string): typeof context.directory {
+  const directory = structuredClone(context.directory);
+  const agency = directory.agencies.find((candidate) => candidate.id === agencyId)!;
+  agency.emailDomains = [...agency.emailDomains!, domain];
+  return directory;
+}
+
 export function officer(boardId: string, id: string): string {
   return context.directory.boards[boardId]!.officers[id]!.email;
 }

@@ -63,7 +63,7 @@ export function smtpLimits(limits: InboundSmtpLimits, now: () => number = Date.n
   const counted = new WeakSet<SMTPServerSession>();
   const messagesIn = new WeakMap<SMTPServerSession, number>();
   const perKey = new WindowCounts(limits.windowMs, rememberedKeys, now);
-  const clocks = new ConnectionClocks(limits, now);
+  const clocks = new ConnectionClocks(limits);
   const release = (session: SMTPServerSession) => {
     clocks.stop(session);
     if (!counted.has(session)) return;
@@ -133,14 +133,15 @@ export function smtpLimits(limits: InboundSmtpLimits, now: () => number = Date.n
 // addresses sending NOOPs could hold every slot for as long as they liked.
 class ConnectionClocks {
   private server: SMTPServer | undefined;
-  /** `since`: when the connection connected, or last began or ended a message. */
+  /**
+   * `since`: when the connection connected, or last began or ended a message, as a count of such
+   * moments rather than a time, which two of them within a millisecond would share.
+   */
   private readonly clocks = new WeakMap<SMTPServerSession, { idle: NodeJS.Timeout; lifetime: NodeJS.Timeout; reading: boolean; since: number }>();
+  private moments = 0;
   onEnd: (session: SMTPServerSession) => void = () => undefined;
 
-  constructor(
-    private readonly limits: Pick<InboundSmtpLimits, 'idleMs' | 'lifetimeMs'>,
-    private readonly now: () => number,
-  ) {}
+  constructor(private readonly limits: Pick<InboundSmtpLimits, 'idleMs' | 'lifetimeMs'>) {}
 
   watch(server: SMTPServer) {
     this.server = server;
@@ -153,7 +154,7 @@ class ConnectionClocks {
       else this.end(session, `4.4.2 No message begun in ${seconds(this.limits.idleMs)}; connect again to send one.`);
     }, this.limits.idleMs).unref();
     const lifetime = setTimeout(() => this.end(session, `4.4.2 Connection open ${seconds(this.limits.lifetimeMs)}, the longest allowed; connect again to go on.`), this.limits.lifetimeMs).unref();
-    this.clocks.set(session, { idle, lifetime, reading: false, since: this.now() });
+    this.clocks.set(session, { idle, lifetime, reading: false, since: (this.moments += 1) });
   }
 
   /** A message is being read or recorded. */
@@ -167,7 +168,7 @@ class ConnectionClocks {
     const clock = this.clocks.get(session);
     if (!clock) return;
     clock.reading = false;
-    clock.since = this.now();
+    clock.since = this.moments += 1;
     clock.idle.refresh();
   }
 

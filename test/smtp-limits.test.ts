@@ -33,7 +33,7 @@ afterAll(async () => {
 });
 
 async function serve(limits: Partial<InboundSmtpLimits>): Promise<number> {
-  const server = await startInboundSmtp(deps, { host: '127.0.0.1', port: 0, limits: { maxClients: 10, maxClientsPerAddress: 10, messagesPerConnection: 10, messagesPerMinute: 10, windowMs: 60_000, idleMs: 60_000, lifetimeMs: 60_000, ...limits } });
+  const server = await startInboundSmtp(deps, { host: '127.0.0.1', port: 0, limits: { maxClients: 10, maxClientsPerAddress: 10, connectionsPerMinute: 100, messagesPerConnection: 10, messagesPerMinute: 10, windowMs: 60_000, idleMs: 60_000, lifetimeMs: 60_000, ...limits } });
   servers.push(server);
   return server.port;
 }
@@ -110,6 +110,24 @@ describe('inbound SMTP bounds', () => {
     first.quit();
     // The server learns of the close a moment later.
     expect(await eventually(async () => (await dial(port)).greeting, (greeting) => greeting.startsWith('220 '), 5_000)).toMatch(/^220 /);
+  });
+
+  // With room made for every newcomer, one address reconnecting in a loop could close every idle
+  // connection in turn, an honest server's among them before it began its message.
+  it('an address over its connections a minute gets 421 and is closed until the window ends; another address is not', async () => {
+    const port = await serve({ connectionsPerMinute: 3 });
+    for (let n = 0; n < 3; n += 1) {
+      const session = await dial(port);
+      expect(session.greeting).toMatch(/^220 /);
+      session.quit();
+    }
+    const fourth = await dial(port);
+    expect(fourth.greeting).toMatch(/^421 4\.7\.0 Too many connections from your address in a minute; try again in \d+ seconds\.$/);
+    await fourth.closed();
+    expect((await dial(port)).greeting).toMatch(/^421 4\.7\.0 /);
+    const other = await dial(port, '127.0.0.2');
+    expect(other.greeting).toMatch(/^220 /);
+    expect(await other.say('HELO other.example.org')).toMatch(/^250 /);
   });
 
   it('a connection over its bound of messages gets 421 and is closed; a new connection goes on', async () => {

@@ -10,6 +10,8 @@ export interface InboundSmtpLimits {
   maxClients: number;
   /** Connections open at once from one address, so one sender cannot take every slot. */
   maxClientsPerAddress: number;
+  /** Connections begun in a window from one address, so one who reconnects in a loop cannot close every idle connection in turn. */
+  connectionsPerMinute: number;
   /** Messages (MAIL FROM commands) in one connection. */
   messagesPerConnection: number;
   /** Messages in a window to one reply address from its addressee, or else from one IP address. */
@@ -63,6 +65,7 @@ export function smtpLimits(limits: InboundSmtpLimits, now: () => number = Date.n
   const counted = new WeakSet<SMTPServerSession>();
   const messagesIn = new WeakMap<SMTPServerSession, number>();
   const perKey = new WindowCounts(limits.windowMs, rememberedKeys, now);
+  const connects = new WindowCounts(limits.windowMs, rememberedKeys, now);
   const clocks = new ConnectionClocks(limits);
   const release = (session: SMTPServerSession) => {
     clocks.stop(session);
@@ -91,6 +94,9 @@ export function smtpLimits(limits: InboundSmtpLimits, now: () => number = Date.n
       maxClients: limits.maxClients * 2,
       onConnect(session: SMTPServerSession, callback: Callback) {
         const address = addressOf(session);
+        // Every attempt counts, refused or not: a loop of them is what this slows.
+        const attempts = connects.add(address);
+        if (attempts.count > limits.connectionsPerMinute) return callback(refuse(421, `4.7.0 Too many connections from your address in a minute; try again in ${attempts.retryAfterSeconds} seconds.`));
         const count = open.get(address) ?? 0;
         if (count >= limits.maxClientsPerAddress) return callback(refuse(421, '4.7.0 Too many connections from your address; try again in a moment.'));
         // Refusing the newcomer when full let an attacker who reconnects at once keep every slot:

@@ -64,6 +64,7 @@ const Env = z.object({
   /** Bounds on the inbound SMTP server (client/replies/smtp-limits.ts). */
   INBOUND_SMTP_MAX_CLIENTS: z.coerce.number().int().min(1).max(10_000).default(50),
   INBOUND_SMTP_MAX_CLIENTS_PER_ADDRESS: z.coerce.number().int().min(1).max(10_000).default(10),
+  INBOUND_SMTP_CONNECTIONS_PER_MINUTE: z.coerce.number().int().min(1).default(60),
   INBOUND_SMTP_MESSAGES_PER_CONNECTION: z.coerce.number().int().min(1).default(20),
   INBOUND_SMTP_MESSAGES_PER_MINUTE: z.coerce.number().int().min(1).default(60),
   /** Seconds a connection may go without beginning a message, and seconds any connection may stay open. */
@@ -188,6 +189,7 @@ export function inboundSmtpLimits(config: Config) {
   return {
     maxClients: config.INBOUND_SMTP_MAX_CLIENTS,
     maxClientsPerAddress: config.INBOUND_SMTP_MAX_CLIENTS_PER_ADDRESS,
+    connectionsPerMinute: config.INBOUND_SMTP_CONNECTIONS_PER_MINUTE,
     messagesPerConnection: config.INBOUND_SMTP_MESSAGES_PER_CONNECTION,
     messagesPerMinute: config.INBOUND_SMTP_MESSAGES_PER_MINUTE,
     windowMs: 60_000,

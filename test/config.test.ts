@@ -25,6 +25,7 @@ describe('configuration from the environment', () => {
     [{ API_TRUSTED_PROXIES: '10.0.0.0/33' }, /API_TRUSTED_PROXIES: /],
     [{ INBOUND_SMTP_MAX_CLIENTS: '-1' }, /INBOUND_SMTP_MAX_CLIENTS: /],
     [{ INBOUND_SMTP_MESSAGES_PER_MINUTE: '1.5' }, /INBOUND_SMTP_MESSAGES_PER_MINUTE: /],
+    [{ INBOUND_SMTP_CONNECTIONS_PER_MINUTE: '0' }, /INBOUND_SMTP_CONNECTIONS_PER_MINUTE: /],
   ])('%j is refused, naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(/^Invalid configuration in the environment: /);
     expect(() => loadConfig(env)).toThrow(message);
@@ -35,10 +36,11 @@ describe('configuration from the environment', () => {
     expect(rateLimits(loadConfig({ API_WRITES_PER_MINUTE: '10', API_READS_PER_MINUTE: '100', API_RATE_LIMIT_CALLERS: '500' }))).toEqual({ writes: 10, reads: 100, windowMs: 60_000, callers: 500 });
     expect(loadConfig({}).API_TRUSTED_PROXIES).toEqual([]);
     expect(loadConfig({ API_TRUSTED_PROXIES: '10.0.0.1, 192.168.0.0/16,::1' }).API_TRUSTED_PROXIES).toEqual(['10.0.0.1', '192.168.0.0/16', '::1']);
-    expect(inboundSmtpLimits(loadConfig({}))).toEqual({ maxClients: 50, maxClientsPerAddress: 10, messagesPerConnection: 20, messagesPerMinute: 60, windowMs: 60_000, idleMs: 30_000, lifetimeMs: 300_000 });
-    expect(inboundSmtpLimits(loadConfig({ INBOUND_SMTP_MAX_CLIENTS: '5', INBOUND_SMTP_MAX_CLIENTS_PER_ADDRESS: '2', INBOUND_SMTP_MESSAGES_PER_CONNECTION: '3', INBOUND_SMTP_MESSAGES_PER_MINUTE: '4', INBOUND_SMTP_IDLE_SECONDS: '5', INBOUND_SMTP_CONNECTION_SECONDS: '60' }))).toMatchObject({
+    expect(inboundSmtpLimits(loadConfig({}))).toEqual({ maxClients: 50, maxClientsPerAddress: 10, connectionsPerMinute: 60, messagesPerConnection: 20, messagesPerMinute: 60, windowMs: 60_000, idleMs: 30_000, lifetimeMs: 300_000 });
+    expect(inboundSmtpLimits(loadConfig({ INBOUND_SMTP_MAX_CLIENTS: '5', INBOUND_SMTP_MAX_CLIENTS_PER_ADDRESS: '2', INBOUND_SMTP_CONNECTIONS_PER_MINUTE: '7', INBOUND_SMTP_MESSAGES_PER_CONNECTION: '3', INBOUND_SMTP_MESSAGES_PER_MINUTE: '4', INBOUND_SMTP_IDLE_SECONDS: '5', INBOUND_SMTP_CONNECTION_SECONDS: '60' }))).toMatchObject({
       maxClients: 5,
       maxClientsPerAddress: 2,
+      connectionsPerMinute: 7,
       messagesPerConnection: 3,
       messagesPerMinute: 4,
       idleMs: 5_000,

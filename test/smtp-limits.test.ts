@@ -33,14 +33,14 @@ afterAll(async () => {
 });
 
 async function serve(limits: Partial<InboundSmtpLimits>): Promise<number> {
-  const server = await startInboundSmtp(deps, { host: '127.0.0.1', port: 0, limits: { maxClients: 10, maxClientsPerAddress: 10, messagesPerConnection: 10, messagesPerMinute: 10, windowMs: 60_000, idleMs: 60_000, lifetimeMs: 60_000, ...limits } });
+  const server = await startInboundSmtp(deps, { host: '127.0.0.1', port: 0, limits: { maxClients: 10, maxClientsPerAddress: 10, connectionsPerMinute: 100, messagesPerConnection: 10, messagesPerMinute: 10, windowMs: 60_000, idleMs: 60_000, lifetimeMs: 60_000, ...limits } });
   servers.push(server);
   return server.port;
 }
 
 /** One SMTP dialogue: the server's first line, then each command's reply (its last line). */
-async function dial(port: number) {
-  const socket = connect(port, '127.0.0.1');
+async function dial(port: number, from = '127.0.0.1') {
+  const socket = connect({ port, host: '127.0.0.1', localAddress: from });
   sockets.push(socket);
   let buffered = '';
   let closed = false;
@@ -67,6 +67,8 @@ async function dial(port: number) {
   return {
     greeting,
     say: (command: string) => (socket.write(`${command}\r\n`), reply()),
+    /** The next reply, unasked: what the server said when it closed the connection. */
+    heard: reply,
     write: (text: string) => socket.write(text),
     closed: () => new Promise<void>((resolve) => (closed ? resolve() : socket.once('close', () => resolve()))),
     quit: () => socket.destroy(),
@@ -97,20 +99,35 @@ async function message(session: Awaited<ReturnType<typeof dial>>, from = 'someon
 }
 
 describe('inbound SMTP bounds', () => {
-  it.each([
-    ['the server’s bound', { maxClients: 2 }, /^421 .*Too many connected clients/],
-    ['one address’s share', { maxClientsPerAddress: 2 }, /^421 4\.7\.0 Too many connections from your address; try again in a moment\.$/],
-  ])('a connection over %s gets 421 and is closed; a slot freed is taken again', async (_bound, limits, refusal) => {
-    const port = await serve(limits);
+  it('a connection over one address’s share gets 421 and is closed; a slot freed is taken again', async () => {
+    const port = await serve({ maxClientsPerAddress: 2 });
     const first = await dial(port);
     const second = await dial(port);
     expect([first.greeting, second.greeting].map((line) => line.slice(0, 4))).toEqual(['220 ', '220 ']);
     const third = await dial(port);
-    expect(third.greeting).toMatch(refusal);
+    expect(third.greeting).toBe('421 4.7.0 Too many connections from your address; try again in a moment.');
     await third.closed();
     first.quit();
     // The server learns of the close a moment later.
     expect(await eventually(async () => (await dial(port)).greeting, (greeting) => greeting.startsWith('220 '), 5_000)).toMatch(/^220 /);
+  });
+
+  // With room made for every newcomer, one address reconnecting in a loop could close every idle
+  // connection in turn, an honest server's among them before it began its message.
+  it('an address over its connections a minute gets 421 and is closed until the window ends; another address is not', async () => {
+    const port = await serve({ connectionsPerMinute: 3 });
+    for (let n = 0; n < 3; n += 1) {
+      const session = await dial(port);
+      expect(session.greeting).toMatch(/^220 /);
+      session.quit();
+    }
+    const fourth = await dial(port);
+    expect(fourth.greeting).toMatch(/^421 4\.7\.0 Too many connections from your address in a minute; try again in \d+ seconds\.$/);
+    await fourth.closed();
+    expect((await dial(port)).greeting).toMatch(/^421 4\.7\.0 /);
+    const other = await dial(port, '127.0.0.2');
+    expect(other.greeting).toMatch(/^220 /);
+    expect(await other.say('HELO other.example.org')).toMatch(/^250 /);
   });
 
   it('a connection over its bound of messages gets 421 and is closed; a new connection goes on', async () => {
@@ -165,13 +182,11 @@ async function keepSaying(session: Awaited<ReturnType<typeof dial>>, commands: s
 describe('connections held open', () => {
   // AUTH is off, so smtp-server's bound on commands before logging in never applies, and every
   // command resets its idle timer: a few addresses sending NOOPs held every slot for as long as
-  // they liked, and every honest mail server was told 421 Too many connected clients.
-  it('connections that only NOOP, RSET, HELP and EHLO are closed with 421 past the idle bound; the honest sender refused meanwhile then gets in', async () => {
-    const port = await serve({ maxClients: 2, idleMs: 800 });
+  // they liked.
+  it('connections that only NOOP, RSET, HELP and EHLO are closed with 421 past the idle bound', async () => {
+    const port = await serve({ idleMs: 800 });
     const holders = [await dial(port), await dial(port)];
     for (const holder of holders) expect(await holder.say('EHLO holder.example.org')).toMatch(/^250 /);
-    const honest = await dial(port);
-    expect(honest.greeting).toMatch(/^421 .*Too many connected clients/);
     const held = await Promise.all(holders.map((holder) => keepSaying(holder, ['NOOP', 'RSET', 'HELP', 'EHLO holder.example.org'], 100, 5_000)));
     for (const { answers, afterMs } of held) {
       expect(answers.length).toBeGreaterThan(3);
@@ -179,10 +194,6 @@ describe('connections held open', () => {
       expect(afterMs).toBeGreaterThanOrEqual(700);
     }
     await Promise.all(holders.map((holder) => holder.closed()));
-    const again = await eventually(() => dial(port), (session) => session.greeting.startsWith('220 '), 5_000);
-    expect(again.greeting).toMatch(/^220 /);
-    expect(await again.say('EHLO honest.example.org')).toMatch(/^250 /);
-    expect(await message(again)).toMatch(/^250 /);
   });
 
   it('a message read for longer than the idle bound is not cut off; the bound counts afresh after it', async () => {
@@ -211,6 +222,54 @@ describe('connections held open', () => {
     expect(answers.at(-1)).toBe('421 4.4.2 Connection open 1 s, the longest allowed; connect again to go on.');
     expect(afterMs).toBeGreaterThanOrEqual(900);
     await session.closed();
+  });
+});
+
+// An attacker who reconnects as soon as he is closed kept the server nearly full: with 5 addresses
+// × 10 connections an honest mail server arriving at a random moment was nearly always told 421
+// Too many connected clients. A newcomer to a full server now takes the slot of the connection
+// that has gone longest without beginning a message, whatever else it sends; a message under way
+// is never cut off for it.
+describe('a full server', () => {
+  it('takes the newcomer and closes with 421 the connection longest without beginning a message, never one with a message begun', async () => {
+    const port = await serve({ maxClients: 3 });
+    const begun = await greeted(port);
+    expect(await begun.say('MAIL FROM:<someone@example.org>')).toMatch(/^250 /);
+    expect(await begun.say(`RCPT TO:<${replyTo('manager@example.org')}>`)).toMatch(/^250 /);
+    // Connected before `idlest`, but has begun (and dropped) a message since.
+    const lately = await greeted(port, 'holder.example.org');
+    const idlest = await greeted(port, 'holder.example.org');
+    expect(await message(lately)).toBe('250 begun');
+    // Commands that begin no message do not make a connection any less idle.
+    for (const command of ['NOOP', 'RSET', 'EHLO holder.example.org']) expect(await idlest.say(command)).toMatch(/^250 /);
+    const honest = await dial(port);
+    expect(honest.greeting).toMatch(/^220 /);
+    expect(await honest.say('EHLO honest.example.org')).toMatch(/^250 /);
+    expect(await message(honest)).toBe('250 begun');
+    expect(await idlest.heard()).toBe('421 4.4.5 Too many connected clients: this one, longest without beginning a message, is closed to make room; connect again to send one.');
+    await idlest.closed();
+    expect(await begun.say('RSET')).toBe('250 Flushed');
+    expect(await lately.say('NOOP')).toBe('250 OK');
+  });
+
+  it('refuses the newcomer with 421 when every connection is in the middle of a message, and the messages go on', async () => {
+    const port = await serve({ maxClients: 2 });
+    const holders = [await greeted(port), await greeted(port)];
+    const line = `${'x'.repeat(998)}\r\n`;
+    for (const holder of holders) {
+      expect(await holder.say('MAIL FROM:<manager@example.org>')).toMatch(/^250 /);
+      expect(await holder.say(`RCPT TO:<${replyTo('manager@example.org')}>`)).toMatch(/^250 /);
+      expect(await holder.say('DATA')).toMatch(/^354 /);
+      holder.write(line.repeat(150));
+    }
+    const newcomer = await dial(port);
+    expect(newcomer.greeting).toBe('421 4.4.5 Too many connected clients, each in the middle of a message; try again in a moment.');
+    await newcomer.closed();
+    // Over the size limit, so refused without reaching the handler: each was read to its end.
+    for (const holder of holders) {
+      holder.write(line.repeat(150));
+      expect(await holder.say('.')).toMatch(/^552 /);
+    }
   });
 });
 

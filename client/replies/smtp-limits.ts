@@ -6,10 +6,12 @@ import { inboundSmtpLimits, loadConfig } from '../../runtime/config';
 // refusal is a 4xx, so an honest sender's server keeps the mail and retries later; nothing is lost.
 
 export interface InboundSmtpLimits {
-  /** Connections open at once, from everyone. */
+  /** Connections open at once, from everyone: past it a newcomer takes the slot of the idlest (see `ConnectionClocks.idlest`). */
   maxClients: number;
   /** Connections open at once from one address, so one sender cannot take every slot. */
   maxClientsPerAddress: number;
+  /** Connections begun in a window from one address, so one who reconnects in a loop cannot close every idle connection in turn. */
+  connectionsPerMinute: number;
   /** Messages (MAIL FROM commands) in one connection. */
   messagesPerConnection: number;
   /** Messages in a window to one reply address from its addressee, or else from one IP address. */
@@ -63,6 +65,7 @@ export function smtpLimits(limits: InboundSmtpLimits, now: () => number = Date.n
   const counted = new WeakSet<SMTPServerSession>();
   const messagesIn = new WeakMap<SMTPServerSession, number>();
   const perKey = new WindowCounts(limits.windowMs, rememberedKeys, now);
+  const connects = new WindowCounts(limits.windowMs, rememberedKeys, now);
   const clocks = new ConnectionClocks(limits);
   const release = (session: SMTPServerSession) => {
     clocks.stop(session);
@@ -85,12 +88,24 @@ export function smtpLimits(limits: InboundSmtpLimits, now: () => number = Date.n
       });
     },
     options: {
-      // Past this, smtp-server itself answers 421 and closes the connection.
-      maxClients: limits.maxClients,
+      // smtp-server refuses past its own bound before onConnect could make room, so the bound on
+      // connections is kept below; this one only bounds newcomers not yet through onConnect (the
+      // early-talker pause and reverse lookup), which past it smtp-server answers 421 and closes.
+      maxClients: limits.maxClients * 2,
       onConnect(session: SMTPServerSession, callback: Callback) {
         const address = addressOf(session);
+        // Every attempt counts, refused or not: a loop of them is what this slows.
+        const attempts = connects.add(address);
+        if (attempts.count > limits.connectionsPerMinute) return callback(refuse(421, `4.7.0 Too many connections from your address in a minute; try again in ${attempts.retryAfterSeconds} seconds.`));
         const count = open.get(address) ?? 0;
         if (count >= limits.maxClientsPerAddress) return callback(refuse(421, '4.7.0 Too many connections from your address; try again in a moment.'));
+        // Refusing the newcomer when full let an attacker who reconnects at once keep every slot:
+        // an honest server arriving at a random moment found none free. It is taken instead.
+        if (clocks.running() >= limits.maxClients) {
+          const idlest = clocks.idlest();
+          if (!idlest) return callback(refuse(421, '4.4.5 Too many connected clients, each in the middle of a message; try again in a moment.'));
+          clocks.end(idlest, '4.4.5 Too many connected clients: this one, longest without beginning a message, is closed to make room; connect again to send one.');
+        }
         open.set(address, count + 1);
         counted.add(session);
         clocks.start(session);
@@ -124,7 +139,12 @@ export function smtpLimits(limits: InboundSmtpLimits, now: () => number = Date.n
 // addresses sending NOOPs could hold every slot for as long as they liked.
 class ConnectionClocks {
   private server: SMTPServer | undefined;
-  private readonly clocks = new WeakMap<SMTPServerSession, { idle: NodeJS.Timeout; lifetime: NodeJS.Timeout; reading: boolean }>();
+  /**
+   * `since`: when the connection connected, or last began or ended a message, as a count of such
+   * moments rather than a time, which two of them within a millisecond would share.
+   */
+  private readonly clocks = new WeakMap<SMTPServerSession, { idle: NodeJS.Timeout; lifetime: NodeJS.Timeout; reading: boolean; since: number }>();
+  private moments = 0;
   onEnd: (session: SMTPServerSession) => void = () => undefined;
 
   constructor(private readonly limits: Pick<InboundSmtpLimits, 'idleMs' | 'lifetimeMs'>) {}
@@ -140,7 +160,7 @@ class ConnectionClocks {
       else this.end(session, `4.4.2 No message begun in ${seconds(this.limits.idleMs)}; connect again to send one.`);
     }, this.limits.idleMs).unref();
     const lifetime = setTimeout(() => this.end(session, `4.4.2 Connection open ${seconds(this.limits.lifetimeMs)}, the longest allowed; connect again to go on.`), this.limits.lifetimeMs).unref();
-    this.clocks.set(session, { idle, lifetime, reading: false });
+    this.clocks.set(session, { idle, lifetime, reading: false, since: (this.moments += 1) });
   }
 
   /** A message is being read or recorded. */
@@ -154,6 +174,7 @@ class ConnectionClocks {
     const clock = this.clocks.get(session);
     if (!clock) return;
     clock.reading = false;
+    clock.since = this.moments += 1;
     clock.idle.refresh();
   }
 
@@ -165,7 +186,30 @@ class ConnectionClocks {
     this.clocks.delete(session);
   }
 
-  private end(session: SMTPServerSession, text: string) {
+  /** Connections started and not yet closing; one the client has quit is not counted while its socket winds down. */
+  running(): number {
+    let running = 0;
+    for (const { session } of this.server?.connections ?? []) if (this.clocks.has(session)) running += 1;
+    return running;
+  }
+
+  /**
+   * The connection to close to make room: of those not in a message, the one that has gone longest
+   * without beginning one. By the idle bound's measure, so commands that begin none (NOOP, RSET)
+   * do not spare it; a message begun (MAIL FROM accepted) or being read or recorded is never cut off.
+   */
+  idlest(): SMTPServerSession | undefined {
+    let idlest: { session: SMTPServerSession; since: number } | undefined;
+    for (const { session } of this.server?.connections ?? []) {
+      const clock = this.clocks.get(session);
+      if (!clock || clock.reading || session.envelope.mailFrom) continue;
+      if (!idlest || clock.since < idlest.since) idlest = { session, since: clock.since };
+    }
+    return idlest?.session;
+  }
+
+  /** Tells the connection 421 `text` and closes it. */
+  end(session: SMTPServerSession, text: string) {
     for (const connection of this.server?.connections ?? []) {
       if (connection.session !== session) continue;
       connection.send(421, text);

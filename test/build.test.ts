@@ -86,6 +86,7 @@ describe('the compiled worker and API against a real dev server', () => {
     const api = start('dist/client/api/main.js', { API_PORT: String(apiPort), API_DEMO_KEYS: 'true', RECORDS_DIR: join(records, 'api') });
     try {
       await eventually(async () => worker.output() + api.output(), (text) => text.includes('worker polling') && text.includes('API listening'), 60_000);
+      // A refused connection after "API listening" once failed this under load with nothing to go on: say what the API printed.
       const response = await fetch(`http://127.0.0.1:${apiPort}/disputes`, {
         method: 'POST',
         headers: { authorization: 'Bearer demo-rotherham-asc', 'content-type': 'application/json' },
@@ -101,6 +102,8 @@ describe('the compiled worker and API against a real dev server', () => {
           personReference: 'RMBC-BUILD-1',
           summary: 'Disagreement about discharge planning.',
         }),
+      }).catch((error: unknown) => {
+        throw new Error(`POST /disputes failed (API exit code ${api.child.exitCode}): ${String(error)}\n${api.output()}`, { cause: error });
       });
       expect(response.status).toBe(201);
       // The worker ran the workflow from dist/workflow-bundle.js and tried the stage-1 emails.

@@ -53,7 +53,7 @@ describe('replay', () => {
     expect(patchedOnes).not.toContain('rotherham-nobody-decides');
     const results = await replay(inject('workflowBundlePath'), histories);
     expect(results.map((result) => [result.workflowId, result.error?.message ?? 'ok'])).toEqual(histories.map((history) => [history.workflowId, 'ok']));
-  });
+  }, 180_000); // Replay is CPU-bound and grows with every recorded history: 8 s on a quiet machine, over 60 s at load 20.
 
   it('a workflow change that would break running disputes fails the replay', async () => {
     const { code } = await bundleWorkflowCode({

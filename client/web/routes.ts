@@ -247,6 +247,7 @@ async function webPages(app: FastifyInstance, options: WebOptions): Promise<void
       const person = findPerson(directory, context.body.email);
       const token = person ? links.issue(person.email, context.session.id) : null;
       if (person && token) {
+        sessions.asked(context.session);
         const link = `${base}/web/sign-in/${token}`;
         // Not awaited: a known address must not answer more slowly than an unknown one.
         transport

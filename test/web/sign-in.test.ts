@@ -176,6 +176,21 @@ describe('sign-in and sessions', () => {
     }
     expect((await request('GET', '/web/overview')).statusCode).toBe(200);
   }, 120_000);
+
+  it('anonymous visits, however many, do not push out the session a sign-in link was asked for in', async () => {
+    now = Date.now();
+    const { request, askLink } = web('http://127.0.0.1:3000', floodLimits);
+    const path = await askLink('board-manager.rotherham@board.example.org');
+    const app = apps[apps.length - 1]!;
+    // More cookieless visits than the anonymous pool holds: each has a session of its own.
+    for (let i = 0; i <= SESSION_LIMITS.anonymous; i++) {
+      expect((await app.inject({ method: 'GET', url: '/web/overview' })).statusCode).toBe(303);
+    }
+    const opened = await request('GET', path);
+    expect(opened.statusCode).toBe(200);
+    const csrf = /name="csrf" value="([^"]+)"/.exec(opened.body)![1]!;
+    expect((await request('POST', path, { csrf })).headers.location).toBe('/web/overview');
+  }, 120_000);
 });
 
 describe('forms and inputs', () => {

@@ -15,6 +15,7 @@ import { boardLog, reportFigures, type ReportFigures } from '../../records/repor
 import type { RecordsDatabase } from '../../records/schema';
 import type { DisputeView } from '../../workflows/dispute/model';
 import { maySee } from '../access';
+import { htmlPage } from '../page-headers';
 import { RateLimited } from '../api/rate-limits';
 import { act, DisputeFailure, openDispute, readDispute, recordAccess, type Disputes, type FailureKind } from '../operations';
 import { ACCESS_PAGE_SIZE, type AccessChannel, type Reader, type ReaderKind } from '../../records/access-log';
@@ -136,18 +137,11 @@ async function webPages(app: FastifyInstance, options: WebOptions): Promise<void
       : [];
     // The template's one inline script (it marks the page as having JavaScript) runs by its nonce; nothing else inline does.
     const cspNonce = randomBytes(16).toString('base64');
-    return context.reply
-      .code(status)
-      .header('content-type', 'text/html; charset=utf-8')
-      .header(
-        'content-security-policy',
-        `default-src 'self'; script-src 'self' 'nonce-${cspNonce}'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'`,
-      )
-      .header('cache-control', 'no-store')
-      .header('referrer-policy', 'no-referrer')
-      .header('x-frame-options', 'DENY')
-      .header('x-content-type-options', 'nosniff')
-      .send(render(view, { ...data, person, csrf: context.session.csrf, cspNonce, serviceName: board ? boardName(board) : 'Safeguarding disputes', nav }));
+    return htmlPage(
+      context.reply,
+      status,
+      `default-src 'self'; script-src 'self' 'nonce-${cspNonce}'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'`,
+    ).send(render(view, { ...data, person, csrf: context.session.csrf, cspNonce, serviceName: board ? boardName(board) : 'Safeguarding disputes', nav }));
   }
 
   app.setErrorHandler((error: unknown, request, reply) => {

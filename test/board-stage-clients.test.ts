@@ -227,6 +227,7 @@ describe('representations by email reply and by the link’s form', () => {
     const token = tokenFor(disputeId, COUNCIL);
     const shown = await fetch(`${apiBase}/decisions/${token}/representation`);
     expect(shown.status).toBe(200);
+    expect(shown.headers.get('x-frame-options')).toBe('DENY'); // test/decision-pages.test.ts has the rest
     const form = await shown.text();
     expect(form).toContain('<form method="post">');
     expect(form).toContain('name="text"');

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { linkHolder, recordDecision, recordRepresentation, standing } from '../replies/decide';
 import { act, DisputeFailure, type Disputes } from '../operations';
 import { escapeHtml } from '../../runtime/html';
+import { htmlPage } from '../page-headers';
 import { tokenReference, type DecisionClaim } from '../../runtime/decision-token';
 import { AnswerInput, type DisputeView } from '../../workflows/dispute/model';
 import { formQuestion } from '../../workflows/dispute/record';
@@ -21,7 +22,7 @@ export interface DecisionPagesOptions {
 const words = { resolved: 'Resolved', unresolved: 'Unresolved' } as const;
 
 /** Markup this module wrote itself. Any plain string given to `page()` is text and is escaped. */
-interface Html {
+export interface Html {
   html: string;
 }
 
@@ -262,15 +263,18 @@ function requestKey(text: string): string {
   return createHash('sha256').update(text.trim()).digest('hex').slice(0, 16);
 }
 
+const style = 'body { font-family: sans-serif; max-width: 44rem; margin: 2rem auto }';
+/**
+ * What a link page loads: its one style block (allowed by its hash, so no inline style is
+ * `unsafe-inline`), and a form that posts back to the page's own address. Nothing else: no script,
+ * no image, no other origin, never in a frame.
+ */
+const linkPagePolicy = `default-src 'none'; style-src 'sha256-${createHash('sha256').update(style).digest('base64')}'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`;
+
 /** A page; `message` is text unless it is markup made with html`…` (refusal messages quote workflow errors, which quote callers). */
 export function page(reply: FastifyReply, status: number, title: string, message: string | Html, extra: Html = { html: '' }): FastifyReply {
-  return reply
-    .code(status)
-    .header('content-type', 'text/html; charset=utf-8')
-    .header('cache-control', 'no-store')
-    .header('referrer-policy', 'no-referrer')
-    .send(
-      `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="robots" content="noindex"><title>${escapeHtml(title)}</title></head>` +
-        `<body style="font-family: sans-serif; max-width: 44rem; margin: 2rem auto"><h1>${escapeHtml(title)}</h1><p>${toHtml(message)}</p>${extra.html}</body></html>`,
-    );
+  return htmlPage(reply, status, linkPagePolicy).send(
+    `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="robots" content="noindex"><title>${escapeHtml(title)}</title><style>${style}</style></head>` +
+      `<body><h1>${escapeHtml(title)}</h1><p>${toHtml(message)}</p>${extra.html}</body></html>`,
+  );
 }

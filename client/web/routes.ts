@@ -15,6 +15,7 @@ import { boardLog, reportFigures, type ReportFigures } from '../../records/repor
 import type { RecordsDatabase } from '../../records/schema';
 import type { DisputeView } from '../../workflows/dispute/model';
 import { maySee } from '../access';
+import { htmlPage } from '../page-headers';
 import { RateLimited } from '../api/rate-limits';
 import { act, DisputeFailure, openDispute, readDispute, recordAccess, type Disputes, type FailureKind } from '../operations';
 import { ACCESS_PAGE_SIZE, type AccessChannel, type Reader, type ReaderKind } from '../../records/access-log';
@@ -136,18 +137,11 @@ async function webPages(app: FastifyInstance, options: WebOptions): Promise<void
       : [];
     // The template's one inline script (it marks the page as having JavaScript) runs by its nonce; nothing else inline does.
     const cspNonce = randomBytes(16).toString('base64');
-    return context.reply
-      .code(status)
-      .header('content-type', 'text/html; charset=utf-8')
-      .header(
-        'content-security-policy',
-        `default-src 'self'; script-src 'self' 'nonce-${cspNonce}'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'`,
-      )
-      .header('cache-control', 'no-store')
-      .header('referrer-policy', 'no-referrer')
-      .header('x-frame-options', 'DENY')
-      .header('x-content-type-options', 'nosniff')
-      .send(render(view, { ...data, person, csrf: context.session.csrf, cspNonce, serviceName: board ? boardName(board) : 'Safeguarding disputes', nav }));
+    return htmlPage(
+      context.reply,
+      status,
+      `default-src 'self'; script-src 'self' 'nonce-${cspNonce}'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'`,
+    ).send(render(view, { ...data, person, csrf: context.session.csrf, cspNonce, serviceName: board ? boardName(board) : 'Safeguarding disputes', nav }));
   }
 
   app.setErrorHandler((error: unknown, request, reply) => {
@@ -245,8 +239,9 @@ async function webPages(app: FastifyInstance, options: WebOptions): Promise<void
     forms.SignInForm,
     async (context) => {
       const person = findPerson(directory, context.body.email);
-      const token = person ? links.issue(person.email) : null;
+      const token = person ? links.issue(person.email, context.session.id) : null;
       if (person && token) {
+        sessions.asked(context.session);
         const link = `${base}/web/sign-in/${token}`;
         // Not awaited: a known address must not answer more slowly than an unknown one.
         transport
@@ -268,15 +263,17 @@ async function webPages(app: FastifyInstance, options: WebOptions): Promise<void
     altered: ['This link is not valid', 'The link has been changed or was not sent by this service. Ask for a new link.'],
     expired: ['This link has expired', 'Sign-in links work for 15 minutes. Ask for a new link.'],
     used: ['This link has been used', 'Each sign-in link works once. Ask for a new link.'],
+    elsewhere: ['Open this link in the browser where you asked for it', 'A sign-in link works only in the browser where it was asked for, and nobody has been signed in. Open it there, or ask for a new link here.'],
   } as const;
+  const refusalStatus = { altered: 404, expired: 410, used: 410, elsewhere: 403 } as const;
 
   app.get<{ Params: { token: string } }>('/sign-in/:token', async (request, reply) => {
     const context = { request, reply, session: sessionOf(request, reply) };
     // Opening the link only shows a button: mail scanners follow links, and must not use them up.
-    const checked = links.check(request.params.token);
+    const checked = links.check(request.params.token, context.session.id);
     if (!checked.ok) {
       const [title, message] = linkRefusals[checked.reason];
-      return page(context, 'message.njk', { title, message, signInAgain: true }, checked.reason === 'altered' ? 404 : 410);
+      return page(context, 'message.njk', { title, message, signInAgain: true }, refusalStatus[checked.reason]);
     }
     return page(context, 'sign-in-link.njk', { token: request.params.token });
   });
@@ -285,10 +282,10 @@ async function webPages(app: FastifyInstance, options: WebOptions): Promise<void
     '/sign-in/:token',
     forms.CsrfOnly,
     async (context) => {
-      const redeemed = links.redeem(context.params.token ?? '');
+      const redeemed = links.redeem(context.params.token ?? '', context.session.id);
       if (!redeemed.ok) {
         const [title, message] = linkRefusals[redeemed.reason];
-        return page(context, 'message.njk', { title, message, signInAgain: true }, redeemed.reason === 'altered' ? 404 : 410);
+        return page(context, 'message.njk', { title, message, signInAgain: true }, refusalStatus[redeemed.reason]);
       }
       const person = findPerson(directory, redeemed.email);
       if (!person) throw new PageError(403, 'You cannot sign in', 'Your address is no longer in the agency directory.');

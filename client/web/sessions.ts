@@ -16,12 +16,16 @@ export interface Session {
  * Sessions held at once, least recently used dropped first (those people sign in again). The
  * anonymous (a cookieless visit's, holding only the sign-in form's token) have their own pool, so
  * any number of visits never pushes out a signed-in session; one dropped means reloading that form.
+ * An anonymous session a sign-in link was sent for moves to a third pool: the link signs in only
+ * that session, so a flood of visits must not drop it before the link is used. Links are issued a
+ * few per address, so this pool fills only as fast as the directory's people ask.
  */
-export const SESSION_LIMITS = { signedIn: 50_000, anonymous: 10_000 } as const;
+export const SESSION_LIMITS = { signedIn: 50_000, asking: 10_000, anonymous: 10_000 } as const;
 export const SESSION_COOKIE = 'dispute_session';
 
 export class Sessions {
   private readonly signedIn = new Map<string, Session>();
+  private readonly asking = new Map<string, Session>();
   private readonly anonymous = new Map<string, Session>();
 
   constructor(
@@ -33,17 +37,22 @@ export class Sessions {
   create(person: Person | null): Session {
     const session: Session = { id: randomBytes(32).toString('base64url'), csrf: randomBytes(32).toString('base64url'), person, expires: this.idleUntil(this.now()) };
     const [pool, limit] = person ? [this.signedIn, SESSION_LIMITS.signedIn] : [this.anonymous, SESSION_LIMITS.anonymous];
-    pool.set(session.id, session);
-    while (pool.size > limit) pool.delete(pool.keys().next().value!);
+    admit(pool, session, limit);
     return session;
+  }
+
+  /** A sign-in link was sent for this anonymous session: it is kept apart from cookieless visits'. */
+  asked(session: Session): void {
+    if (session.person || !this.anonymous.delete(session.id)) return;
+    admit(this.asking, session, SESSION_LIMITS.asking);
   }
 
   /** The live session with this id, its idle clock restarted; null if unknown or expired. */
   touch(id: string | undefined): Session | null {
     if (!id || id.length > 64) return null;
-    const pool = this.signedIn.has(id) ? this.signedIn : this.anonymous;
-    const session = pool.get(id);
-    if (!session) return null;
+    const pool = [this.signedIn, this.asking, this.anonymous].find((held) => held.has(id));
+    const session = pool?.get(id);
+    if (!pool || !session) return null;
     const now = this.now();
     pool.delete(id);
     if (now > session.expires) return null;
@@ -54,8 +63,14 @@ export class Sessions {
 
   end(id: string): void {
     this.signedIn.delete(id);
+    this.asking.delete(id);
     this.anonymous.delete(id);
   }
+}
+
+function admit(pool: Map<string, Session>, session: Session, limit: number): void {
+  pool.set(session.id, session);
+  while (pool.size > limit) pool.delete(pool.keys().next().value!);
 }
 
 export function csrfMatches(session: Session, sent: unknown): boolean {

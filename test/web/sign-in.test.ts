@@ -40,23 +40,31 @@ function web(publicUrl: string, limits?: RateLimits) {
     web: { records: store.db, secret: 'a test secret for sign-in', mail: testMailSettings(sink), publicUrl, now: () => now },
   });
   apps.push(app);
-  let cookie = '';
-  const request = async (method: 'GET' | 'POST', url: string, form?: Record<string, string | string[]>, headers: Record<string, string> = {}) => {
-    const payload = form ? new URLSearchParams(Object.entries(form).flatMap(([key, value]) => (Array.isArray(value) ? value.map((item): [string, string] => [key, item]) : [[key, value] as [string, string]]))).toString() : undefined;
-    const response = await app.inject({ method, url, headers: { cookie, ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}), ...headers }, ...(payload !== undefined ? { payload } : {}) });
-    const set = response.headers['set-cookie'];
-    if (set) cookie = String(set).split(';')[0]!.endsWith('=') ? '' : String(set).split(';')[0]!;
-    return response;
+  // A browser: its own cookie jar on this one server. `browser()` gives another.
+  const browser = () => {
+    let cookie = '';
+    const request = async (method: 'GET' | 'POST', url: string, form?: Record<string, string | string[]>, headers: Record<string, string> = {}) => {
+      const payload = form ? new URLSearchParams(Object.entries(form).flatMap(([key, value]) => (Array.isArray(value) ? value.map((item): [string, string] => [key, item]) : [[key, value] as [string, string]]))).toString() : undefined;
+      const response = await app.inject({ method, url, headers: { cookie, ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}), ...headers }, ...(payload !== undefined ? { payload } : {}) });
+      const set = response.headers['set-cookie'];
+      if (set) cookie = String(set).split(';')[0]!.endsWith('=') ? '' : String(set).split(';')[0]!;
+      return response;
+    };
+    const csrf = async (url = '/web/sign-in') => /name="csrf" value="([^"]+)"/.exec((await request('GET', url)).body)![1]!;
+    /** Asks for a sign-in link for this address; the emailed link's path. */
+    const askLink = async (email: string) => {
+      const before = sink.messages.filter((message) => message.envelopeTo.includes(email)).length;
+      await request('POST', '/web/sign-in', { csrf: await csrf(), email });
+      const mail = await eventually(async () => sink.messages.filter((message) => message.envelopeTo.includes(email)), (found) => found.length > before);
+      return new URL(/(http\S+)/.exec(mail[mail.length - 1]!.text)![1]!).pathname;
+    };
+    const signIn = async (email: string) => {
+      const path = await askLink(email);
+      return request('POST', path, { csrf: await csrf(path) });
+    };
+    return { request, csrf, askLink, signIn };
   };
-  const csrf = async (url = '/web/sign-in') => /name="csrf" value="([^"]+)"/.exec((await request('GET', url)).body)![1]!;
-  const signIn = async (email: string) => {
-    const before = sink.messages.filter((message) => message.envelopeTo.includes(email)).length;
-    await request('POST', '/web/sign-in', { csrf: await csrf(), email });
-    const mail = await eventually(async () => sink.messages.filter((message) => message.envelopeTo.includes(email)), (found) => found.length > before);
-    const path = new URL(/(http\S+)/.exec(mail[mail.length - 1]!.text)![1]!).pathname;
-    return request('POST', path, { csrf: await csrf(path) });
-  };
-  return { request, csrf, signIn };
+  return { ...browser(), browser };
 }
 
 describe('sign-in and sessions', () => {
@@ -119,6 +127,42 @@ describe('sign-in and sessions', () => {
     expect((await request('GET', '/web/overview')).headers.location).toBe('/web/sign-in');
   });
 
+  it('a link signs in only the browser that asked for it: sent to someone else, it signs nobody in and is not used up', async () => {
+    now = Date.now();
+    const { browser } = web('http://127.0.0.1:3000');
+    // X asks a link for their own address and sends it to Y, who presses Continue (review 2, L1: login CSRF).
+    const x = browser();
+    const path = await x.askLink('jordan.oakley@rotherham-asc.example.org');
+    const refusedHere = (response: { statusCode: number; body: string; headers: Record<string, unknown> }) => {
+      expect(response.statusCode).toBe(403);
+      expect(response.body).toContain('Open this link in the browser where you asked for it');
+      expect(response.body).toContain('href="/web/sign-in"'); // and a way to ask for a new one
+      expect(response.body).not.toContain('Continue');
+      expect(response.headers['set-cookie']).toBeUndefined();
+    };
+
+    // Y signed in as themselves (a board officer, who may see the reports; Jordan may not).
+    const y = browser();
+    await y.signIn('board-manager.rotherham@board.example.org');
+    refusedHere(await y.request('GET', path));
+    refusedHere(await y.request('POST', path, { csrf: await y.csrf('/web/overview') }));
+    expect((await y.request('GET', '/web/reports')).statusCode).toBe(200); // still Y
+
+    // Y not signed in, with a session of their own from the sign-in page.
+    const z = browser();
+    const zCsrf = await z.csrf('/web/sign-in');
+    refusedHere(await z.request('GET', path));
+    refusedHere(await z.request('POST', path, { csrf: zCsrf }));
+    expect((await z.request('GET', '/web/overview')).headers.location).toBe('/web/sign-in'); // signed in as nobody
+
+    // In X's own browser the link still works, once.
+    const own = await x.request('POST', path, { csrf: await x.csrf(path) });
+    expect(own.statusCode).toBe(303);
+    expect(own.headers.location).toBe('/web/overview');
+    expect((await x.request('GET', '/web/overview')).statusCode).toBe(200);
+    expect((await x.request('GET', path)).statusCode).toBe(410);
+  });
+
   it('anonymous visits, however many, do not push a signed-in session out', async () => {
     now = Date.now();
     // The rate limits would stop one address long before (test/api-rate-limits.test.ts); a flood from many addresses would not.
@@ -131,6 +175,21 @@ describe('sign-in and sessions', () => {
       expect(anonymous.statusCode).toBe(303);
     }
     expect((await request('GET', '/web/overview')).statusCode).toBe(200);
+  }, 120_000);
+
+  it('anonymous visits, however many, do not push out the session a sign-in link was asked for in', async () => {
+    now = Date.now();
+    const { request, askLink } = web('http://127.0.0.1:3000', floodLimits);
+    const path = await askLink('board-manager.rotherham@board.example.org');
+    const app = apps[apps.length - 1]!;
+    // More cookieless visits than the anonymous pool holds: each has a session of its own.
+    for (let i = 0; i <= SESSION_LIMITS.anonymous; i++) {
+      expect((await app.inject({ method: 'GET', url: '/web/overview' })).statusCode).toBe(303);
+    }
+    const opened = await request('GET', path);
+    expect(opened.statusCode).toBe(200);
+    const csrf = /name="csrf" value="([^"]+)"/.exec(opened.body)![1]!;
+    expect((await request('POST', path, { csrf })).headers.location).toBe('/web/overview');
   }, 120_000);
 });
 

@@ -68,6 +68,7 @@ describe('the effectiveness question by its link form', () => {
     const opened = await fetch(`${apiBase}${path}`);
     const form = await opened.text();
     expect(opened.status).toBe(200);
+    expect(opened.headers.get('content-security-policy')).toContain("frame-ancestors 'none'"); // test/decision-pages.test.ts has the rest
     for (const choice of ['Very effective', 'Effective', 'Partly effective', 'Not effective']) expect(form).toContain(`value="${choice}"`);
     expect(dispute.mail().some((mail) => mail.text.includes('The completed Monitoring Form'))).toBe(false); // opening records nothing
 

@@ -44,6 +44,17 @@ export class DisputeFailure extends Error {
   }
 }
 
+/**
+ * Temporal takes no more updates for this dispute's run (`history.maxTotalUpdates`): the dispute is
+ * open, yet nothing more can be recorded on it. Its own type, so people are not told it is closed.
+ */
+export class UpdateLimitReached extends DisputeFailure {
+  override name = 'UpdateLimitReached';
+  constructor(readonly limit: string) {
+    super('conflict', `nothing was changed: the dispute has taken the most updates Temporal takes for one dispute (${limit}); ask the board's officers`);
+  }
+}
+
 export interface Disputes {
   client: Client;
   taskQueue: string;
@@ -124,7 +135,7 @@ function refuseAtUpdateLimits(error: unknown): void {
     // Server versions word it differently: "limit on number of total updates", "the total number of distinct updates".
     if (code === 9 /* FAILED_PRECONDITION */ && /total updates|total number of distinct updates/i.test(text)) {
       const limit = /has been reached \((\d+)\)/.exec(text)?.[1] ?? 'its limit';
-      throw new DisputeFailure('conflict', `nothing was changed: the dispute has taken the most updates Temporal takes for one dispute (${limit}); ask the board's officers`);
+      throw new UpdateLimitReached(limit);
     }
     if (code === 8 /* RESOURCE_EXHAUSTED */) throw new DisputeFailure('unavailable', 'Temporal is busy with other changes to this dispute; nothing was changed, try again shortly');
   }

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { linkHolder, recordDecision, recordRepresentation, standing } from '../replies/decide';
-import { act, DisputeFailure, type Disputes } from '../operations';
+import { linkHolder, recordDecision, recordRepresentation, refusalWords, standing, type Refusal } from '../replies/decide';
+import { act, DisputeFailure, UpdateLimitReached, type Disputes } from '../operations';
 import { escapeHtml } from '../../runtime/html';
 import { htmlPage } from '../page-headers';
 import { tokenReference, type DecisionClaim } from '../../runtime/decision-token';
@@ -115,9 +115,7 @@ export function registerDecisionPages(app: FastifyInstance, options: DecisionPag
       try {
         await act(options.disputes, holder.claim.disputeId, 'recordRationale', { by: holder.claim.recipient, ...data }, `${requestId}:${requestKey(`${data.decision}\n${data.rationale}`)}`);
       } catch (error) {
-        if (!(error instanceof DisputeFailure)) throw error;
-        const status = error.kind === 'conflict' ? 410 : error.kind === 'forbidden' ? 403 : error.kind === 'invalid' ? 400 : 422;
-        return page(reply, status, 'Nothing was recorded', error.message);
+        return refusedAct(reply, error);
       }
       return page(reply, 200, 'Recorded', html`Your organisation’s decision and rationale have been recorded for stage ${holder.claim.stage} of dispute ${holder.claim.disputeId}.`);
     }
@@ -127,7 +125,7 @@ export function registerDecisionPages(app: FastifyInstance, options: DecisionPag
       const { data: { text }, holder } = form;
       // The same text posted twice (a double click, a resubmitted form) is one representation.
       const result = await recordRepresentation(options.disputes, holder.view, holder.claim, text, { requestId: `${requestId}:${requestKey(text)}` });
-      if (!result.ok) return page(reply, result.refusal === 'stage-passed' || result.refusal === 'closed' ? 410 : result.refusal === 'not-a-party' ? 403 : 422, 'Nothing was recorded', result.message);
+      if (!result.ok) return page(reply, refusedStatus(result.refusal), 'Nothing was recorded', result.message);
       return page(reply, 200, 'Recorded', html`Your written representation has been recorded for stage ${result.claim.stage} of dispute ${result.claim.disputeId} and sent to the panel.`);
     }
     const form = await opened(DecisionForm);
@@ -135,8 +133,7 @@ export function registerDecisionPages(app: FastifyInstance, options: DecisionPag
     const { data: { text, safetyMeasuresConfirmed }, holder } = form;
     const result = await recordDecision(options.disputes, holder.view, holder.claim, decision, text, { safetyMeasuresConfirmed: safetyMeasuresConfirmed === 'true', requestId });
     if (!result.ok) {
-      const status = result.refusal === 'used' || result.refusal === 'stage-passed' || result.refusal === 'closed' ? 410 : 422;
-      return page(reply, status, result.refusal === 'used' ? 'This link has been used' : 'Nothing was recorded', result.message);
+      return page(reply, refusedStatus(result.refusal), result.refusal === 'used' ? 'This link has been used' : 'Nothing was recorded', result.message);
     }
     return page(
       reply,
@@ -205,12 +202,28 @@ function registerAnswerPages(app: FastifyInstance, options: DecisionPagesOptions
         `link:${tokenReference(options.secret, request.params.token)}:answer:${requestKey(`${choice}\n${comment ?? ''}`)}`,
       );
     } catch (error) {
-      if (!(error instanceof DisputeFailure)) throw error;
-      const status = error.kind === 'conflict' ? 410 : error.kind === 'forbidden' ? 403 : error.kind === 'invalid' ? 400 : 422;
-      return page(reply, status, 'Nothing was recorded', error.message);
+      return refusedAct(reply, error);
     }
     return page(reply, 200, 'Recorded', html`Thank you: your answer (${choice}) has been recorded, and the board’s form is completed with it and sent.`);
   });
+}
+
+/**
+ * A refusal's status: 410 only where the link can never be used again (its stage passed, the dispute
+ * closed, the decision made); the dispute at Temporal's update limit is open, so 409, never "closed".
+ */
+function refusedStatus(refusal: Refusal): number {
+  if (refusal === 'used' || refusal === 'stage-passed' || refusal === 'closed') return 410;
+  if (refusal === 'limit-reached') return 409;
+  return refusal === 'not-a-party' ? 403 : 422;
+}
+
+/** The page for an update the dispute refused, in the words the email answers use. */
+function refusedAct(reply: FastifyReply, error: unknown): FastifyReply {
+  if (!(error instanceof DisputeFailure)) throw error;
+  if (error instanceof UpdateLimitReached) return page(reply, refusedStatus('limit-reached'), 'Nothing was recorded', refusalWords['limit-reached']);
+  const status = error.kind === 'conflict' ? 410 : error.kind === 'forbidden' ? 403 : error.kind === 'invalid' ? 400 : 422;
+  return page(reply, status, 'Nothing was recorded', error.message);
 }
 
 type FormRead<T> = { ok: true; data: T };

@@ -2,7 +2,7 @@ import { checkDecisionToken, readDecisionToken, type DecisionClaim, type TokenPu
 import { boardOfficerContacts } from '../disputes';
 import type { Accepted } from '../../workflows/dispute/messages';
 import { OutcomeInput, type DisputeView } from '../../workflows/dispute/model';
-import { act, DisputeFailure, readDispute, type Disputes } from '../operations';
+import { act, DisputeFailure, readDispute, UpdateLimitReached, type Disputes } from '../operations';
 
 // A decision given from an email, by reply or by link: the token says who was asked about which
 // stage; the dispute says whether that still stands. Every refusal says why, in plain words.
@@ -14,6 +14,7 @@ export type Refusal =
   | 'expired'
   | 'no-dispute'
   | 'closed'
+  | 'limit-reached'
   | 'stage-passed'
   | 'used'
   | 'no-decision'
@@ -38,6 +39,8 @@ export const refusalWords: Record<Refusal, string> = {
   expired: 'This reply address or link has expired. Nothing was recorded; use your case system or ask the board manager.',
   'no-dispute': 'There is no such dispute. Nothing was recorded.',
   closed: 'The dispute is already closed. Nothing was recorded.',
+  'limit-reached':
+    'This dispute has taken the most messages the service can record for one dispute, so nothing more can be recorded on it, by email, link or case system. It is not closed. Nothing was recorded; contact the board’s officers, who can take it forward.',
   'stage-passed': 'That stage has already passed, so a decision for it can no longer be recorded. Nothing was recorded.',
   used: 'This decision has already been recorded. Nothing more was changed.',
   'no-decision': 'The first line of the reply must be RESOLVED or UNRESOLVED (or, at the board’s stage, REPRESENTATION). Nothing was recorded.',
@@ -148,6 +151,7 @@ export async function recordDecision(
     return { ok: true, claim, accepted, decision };
   } catch (error) {
     if (!(error instanceof DisputeFailure)) throw error;
+    if (error instanceof UpdateLimitReached) return refuse('limit-reached', undefined, claim.disputeId);
     if (error.kind === 'conflict') return refuse(/not current/.test(error.message) ? 'stage-passed' : 'closed', error.message, claim.disputeId);
     if (error.kind === 'forbidden' && /may not record the outcome of stage/.test(error.message)) return refuse('boards-outcome', error.message, claim.disputeId);
     if (error.kind === 'forbidden') return refuse('not-addressee', error.message, claim.disputeId);
@@ -178,6 +182,7 @@ export async function recordRepresentation(
     return { ok: true, claim, accepted };
   } catch (error) {
     if (!(error instanceof DisputeFailure)) throw error;
+    if (error instanceof UpdateLimitReached) return refuse('limit-reached', undefined, claim.disputeId);
     if (error.kind === 'conflict') return refuse(/not current/.test(error.message) ? 'stage-passed' : 'closed', error.message, claim.disputeId);
     if (error.kind === 'forbidden') return refuse('not-a-party', error.message, claim.disputeId);
     return refuse('not-allowed', error.message, claim.disputeId);

@@ -4,7 +4,7 @@ import { compiled, freePort, runCli } from './support/processes';
 // Every command answers --help with its options before anything loads or connects; a bad setting
 // or argument is one line on stderr and exit code 2, never a stack trace.
 const commands: [string[], string[]][] = [
-  [[], ['policy', 'simulate', 'api-key', 'reply', 'start', 'show', 'list', 'outcome', 'risk', 'withdraw', 'note']],
+  [[], ['policy', 'simulate', 'api-key', 'reply', 'start', 'show', 'list', 'outcome', 'risk', 'withdraw', 'note', 'answer', 'rationale']],
   [['policy'], ['list', 'show', 'timeline']],
   [['policy', 'list'], []],
   [['policy', 'show'], ['<id>']],
@@ -19,6 +19,8 @@ const commands: [string[], string[]][] = [
   [['risk'], ['<id> <risk>', '--by <email>', '--reason <text>']],
   [['withdraw'], ['--by <email>', '--reason <text>']],
   [['note'], ['--by <email>', '--text <text>']],
+  [['answer'], ['<id>', '--by <email>', '--field <id>', '--choice <text>', '--comment <text>', '--json']],
+  [['rationale'], ['<id>', '--by <email>', '--decision <text>', '--rationale <text>', '--json']],
 ];
 
 describe('dispute --help', () => {

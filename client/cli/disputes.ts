@@ -9,6 +9,7 @@ import { loadConfig } from '../../runtime/config';
 import { ConfigError } from '../../runtime/errors';
 import type { DisputeEvent, DisputeView } from '../../workflows/dispute/model';
 import { loadKeyRing } from '../../runtime/key-ring';
+import { AnswerInput, RationaleInput } from '../../workflows/dispute/model';
 import { act, connectDisputes, DisputeFailure, listDisputePage, openDispute, readDispute, recordAccess, type Disputes, type Operation } from '../operations';
 import { listFilterFromFlags, listFlags } from './records';
 import { UsageError } from './errors';
@@ -26,9 +27,11 @@ export const disputeUsage = `usage:
   dispute outcome <id> resolved|unresolved|decided --by <email> [--stage <n>] [--actions <text> | --reason <text>] [--safety-confirmed] [--json]
   dispute risk <id> high|imminent --by <email> --reason <text> [--json]
   dispute withdraw <id> --by <email> --reason <text> [--json]
-  dispute note <id> --by <email> --text <text> [--json]`;
+  dispute note <id> --by <email> --text <text> [--json]
+  dispute answer <id> --by <email> --field <id> --choice <text> [--comment <text>] [--json]
+  dispute rationale <id> --by <email> --decision <text> --rationale <text> [--json]`;
 
-export type DisputeCommand = 'start' | 'show' | 'list' | 'outcome' | 'risk' | 'withdraw' | 'note';
+export type DisputeCommand = 'start' | 'show' | 'list' | 'outcome' | 'risk' | 'withdraw' | 'note' | 'answer' | 'rationale';
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 
@@ -166,6 +169,11 @@ function prepare(command: DisputeCommand, args: string[], out: (text: string) =>
         reason: { type: 'string' },
         text: { type: 'string' },
         'safety-confirmed': { type: 'boolean' },
+        field: { type: 'string' },
+        choice: { type: 'string' },
+        comment: { type: 'string' },
+        decision: { type: 'string' },
+        rationale: { type: 'string' },
       });
       const disputeId = needed(positionals[0], 'dispute id (first argument)');
       const by = needed(values.by, 'by');
@@ -193,6 +201,17 @@ function prepare(command: DisputeCommand, args: string[], out: (text: string) =>
       } else if (command === 'withdraw') {
         operation = 'withdraw';
         payload = { by, reason: needed(values.reason, 'reason') };
+      } else if (command === 'answer') {
+        operation = 'answerForm';
+        payload = strictly(AnswerInput, {
+          by,
+          field: needed(values.field, 'field'),
+          choice: needed(values.choice, 'choice'),
+          ...(values.comment !== undefined ? { comment: values.comment } : {}),
+        });
+      } else if (command === 'rationale') {
+        operation = 'recordRationale';
+        payload = strictly(RationaleInput, { by, decision: needed(values.decision, 'decision'), rationale: needed(values.rationale, 'rationale') });
       } else {
         operation = 'addNote';
         payload = { by, text: needed(values.text, 'text') };
@@ -204,6 +223,17 @@ function prepare(command: DisputeCommand, args: string[], out: (text: string) =>
       };
     }
   }
+}
+
+/**
+ * A body the API would take, parsed by the same schema before anything connects; a refusal names the
+ * flag (the flags are the body's fields by the same names).
+ */
+function strictly<T extends Record<string, unknown>>(schema: z.ZodType<T>, body: Record<string, unknown>): T {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  throw new UsageError(`--${String(issue?.path[0] ?? 'by')}: ${issue?.message ?? 'invalid'}`);
 }
 
 function describeDispute(view: DisputeView): string {

@@ -134,6 +134,15 @@ function build(): Command {
     .option('--reason <text>', 'why');
   operator('withdraw', 'withdraws a dispute (raising agency only)').argument('<id>', 'dispute id').option('--by <email>', 'who withdraws').option('--reason <text>', 'why');
   operator('note', 'adds a note').argument('<id>', 'dispute id').option('--by <email>', 'who writes').option('--text <text>', 'the note');
+  // A command on one dispute, by one person: its id, and who acts.
+  const byPerson = (name: DisputeCommand, description: string, by: string) => operator(name, description).argument('<id>', 'dispute id').option('--by <email>', by);
+  byPerson('answer', "answers a closed dispute's form question (North Somerset: how effective the procedure was; the raising practitioner)", 'who answers (the person asked)')
+    .option('--field <id>', 'the form field asked about, e.g. effectiveness')
+    .option('--choice <text>', 'one of the question\'s choices, e.g. "Partly effective"')
+    .option('--comment <text>', 'a comment (optional)');
+  byPerson('rationale', "records an organisation's own decision and rationale where an unresolved stage closes the dispute (Leeds stage 3)", "who records it (the organisation's stage contact or safeguarding lead)")
+    .option('--decision <text>', "the organisation's decision")
+    .option('--rationale <text>', 'its rationale: attempts to resolve it, advice given, alternatives offered');
   return program;
 }
 

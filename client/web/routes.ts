@@ -79,7 +79,7 @@ async function webPages(app: FastifyInstance, options: WebOptions): Promise<void
   const secure = options.publicUrl.startsWith('https:');
   const base = options.publicUrl.replace(/\/$/, '');
   const officeCalendar = createCalendar(calendarConfigFor('england-and-wales', holidays));
-  // Idle for a working day: a session touched on Friday afternoon lasts until Monday afternoon.
+  // Idle for a working day (a session touched on Friday afternoon lasts until Monday afternoon), within its lifetime (./sessions).
   const sessions = new Sessions((at) => officeCalendar.addWorkingDays(new Date(at), 1).getTime(), now);
   const links = new SignInLinks(options.secret, now);
   const formTokens = new SignInFormTokens(options.secret, now);

@@ -54,6 +54,8 @@ const Period = z
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (value === '' ? undefined : value), schema.optional());
 
 export const SignInForm = z.object({ csrf: Csrf, email: z.string().trim().max(254, 'at most 254 characters') }).strict();
+/** `ended=lifetime`: sent here because the session reached its lifetime, which the page says. */
+export const SignInQuery = z.object({ ended: optional(z.enum(['lifetime'])) }).strict();
 export const CsrfOnly = z.object({ csrf: Csrf }).strict();
 export const NoteForm = z.object({ csrf: Csrf, text: text(4000) }).strict();
 export const ContactForm = z

@@ -25,14 +25,15 @@ import { decisionLines, disputeRecord } from './dispute-record';
 import * as forms from './forms';
 import { boardsOf, findPerson, mayRecordLastStage, type Person } from './people';
 import { createRenderer, govukDist, viewsDir } from './render';
-import { cookieValue, csrfMatches, SESSION_COOKIE, sessionCookie, Sessions, type Session } from './sessions';
+import { cookieValue, csrfMatches, SESSION_COOKIE, SESSION_LIFETIME_MS, sessionCookie, Sessions, type Session } from './sessions';
 import { SignInLinks } from './sign-in';
+import { SIGN_IN_FORM_COOKIE, signInFormCookie, SignInFormTokens } from './sign-in-form';
 import { reportTables, tableCsv } from './tables';
 
 // The board pages, under /web: sign-in by emailed link, the board's log, a dispute and its
 // actions, raising a concern, and reports. Server-rendered, working without JavaScript. Every
-// POST checks the session's CSRF token; every input is parsed by ./forms; nothing a browser
-// sends gives a 5xx.
+// POST checks the session's CSRF token (the sign-in form, its own: ./sign-in-form); every input is
+// parsed by ./forms; nothing a browser sends gives a 5xx.
 
 export interface WebOptions {
   disputes: Disputes;
@@ -60,6 +61,9 @@ class PageError extends Error {
   }
 }
 
+/** Stands in for a session on a page that must make none (a refused request, the sign-in form). */
+const noSession = (): Session => ({ id: '', csrf: '', person: null, expires: 0, ends: 0 });
+const formExpired = () => new PageError(403, 'This form has expired', 'The form was not sent from this service’s page, or your session has ended. Go back, reload the page and try again.');
 const notFound = () => new PageError(404, 'Page not found', 'There is no dispute or page here that you can see. Check the address, or go back to the board’s log.');
 const failureStatus: Record<FailureKind, number> = { invalid: 400, forbidden: 403, 'not-found': 404, conflict: 409, 'not-allowed': 422, 'key-reused': 422, unavailable: 503 };
 
@@ -75,9 +79,13 @@ async function webPages(app: FastifyInstance, options: WebOptions): Promise<void
   const secure = options.publicUrl.startsWith('https:');
   const base = options.publicUrl.replace(/\/$/, '');
   const officeCalendar = createCalendar(calendarConfigFor('england-and-wales', holidays));
-  // Idle for a working day: a session touched on Friday afternoon lasts until Monday afternoon.
+  // Idle for a working day (a session touched on Friday afternoon lasts until Monday afternoon), within its lifetime (./sessions).
   const sessions = new Sessions((at) => officeCalendar.addWorkingDays(new Date(at), 1).getTime(), now);
   const links = new SignInLinks(options.secret, now);
+  const formTokens = new SignInFormTokens(options.secret, now);
+  /** Requests whose signed-in session had just reached its lifetime: they are sent to sign in again, told why. */
+  const lifetimeOver = new WeakSet<FastifyRequest>();
+  const signInAgain = (request: FastifyRequest) => (lifetimeOver.has(request) ? '/web/sign-in?ended=lifetime' : '/web/sign-in');
   const transport = mailTransport(options.mail);
   const calendars = new Map<string, Calendar>();
   const boardPolicy = (board: string): Policy | undefined =>
@@ -118,7 +126,8 @@ async function webPages(app: FastifyInstance, options: WebOptions): Promise<void
 
   function sessionOf(request: FastifyRequest, reply: FastifyReply): Session {
     const found = sessions.touch(cookieValue(request.headers.cookie, SESSION_COOKIE));
-    if (found) return found;
+    if (found === 'lifetime') lifetimeOver.add(request);
+    else if (found) return found;
     const created = sessions.create(null);
     reply.header('set-cookie', sessionCookie(created.id, secure));
     return created;
@@ -147,9 +156,8 @@ async function webPages(app: FastifyInstance, options: WebOptions): Promise<void
   app.setErrorHandler((error: unknown, request, reply) => {
     if (error instanceof RateLimited) {
       // No session is made or touched for a refused request: a flood must not push people's sessions out.
-      const passer = { id: '', csrf: '', person: null, expires: 0 };
       reply.header('retry-after', String(error.retryAfterSeconds));
-      return page({ request, reply, session: passer }, 'message.njk', { title: 'Too many requests', message: `Too many requests came from your connection in the last minute. Wait ${error.retryAfterSeconds} seconds, then try again. Nothing was changed.` }, 429);
+      return page({ request, reply, session: noSession() }, 'message.njk', { title: 'Too many requests', message: `Too many requests came from your connection in the last minute. Wait ${error.retryAfterSeconds} seconds, then try again. Nothing was changed.` }, 429);
     }
     const session = sessionOf(request, reply);
     const context = { request, reply, session };
@@ -176,7 +184,7 @@ async function webPages(app: FastifyInstance, options: WebOptions): Promise<void
   function get<Q>(path: string, handler: (context: Context & { person: Person; query: Q; params: Record<string, string> }) => Promise<unknown>, query?: import('zod').ZodType<Q>) {
     app.get(path, async (request, reply) => {
       const session = sessionOf(request, reply);
-      if (!session.person) return reply.redirect('/web/sign-in', 303);
+      if (!session.person) return reply.redirect(signInAgain(request), 303);
       const parsedQuery = query ? forms.parseWith(query, request.query) : (undefined as Q);
       return handler({ request, reply, session, person: session.person, query: parsedQuery, params: request.params as Record<string, string> });
     });
@@ -192,11 +200,11 @@ async function webPages(app: FastifyInstance, options: WebOptions): Promise<void
   ) {
     app.post(path, async (request, reply) => {
       const session = sessionOf(request, reply);
+      // Nothing is done with a form sent after the session's lifetime; the person signs in again first.
+      if (lifetimeOver.has(request)) return reply.redirect(signInAgain(request), 303);
       const raw = (request.body ?? {}) as Record<string, unknown>;
-      if (!csrfMatches(session, raw.csrf)) {
-        throw new PageError(403, 'This form has expired', 'The form was not sent from this service’s page, or your session has ended. Go back, reload the page and try again.');
-      }
-      if (!session.person && !anonymous) return reply.redirect('/web/sign-in', 303);
+      if (!csrfMatches(session, raw.csrf)) throw formExpired();
+      if (!session.person && !anonymous) return reply.redirect(signInAgain(request), 303);
       const context = { request, reply, session, person: session.person!, params: request.params as Record<string, string> };
       try {
         return await handler({ ...context, body: forms.parseWith(schema, raw) });
@@ -230,34 +238,42 @@ async function webPages(app: FastifyInstance, options: WebOptions): Promise<void
   // ---------------------------------------------------------------------------------------------
   // Signing in and out.
 
-  app.get('/', async (request, reply) => reply.redirect(sessionOf(request, reply).person ? '/web/overview' : '/web/sign-in', 303));
+  app.get('/', async (request, reply) => reply.redirect(sessionOf(request, reply).person ? '/web/overview' : signInAgain(request), 303));
 
-  app.get('/sign-in', async (request, reply) => page({ request, reply, session: sessionOf(request, reply) }, 'sign-in.njk', {}));
+  // The form makes no server session: its token is bound to a cookie of its own (./sign-in-form).
+  app.get('/sign-in', async (request, reply) => {
+    const { ended } = forms.parseWith(forms.SignInQuery, request.query);
+    const found = sessions.touch(cookieValue(request.headers.cookie, SESSION_COOKIE));
+    const session = found && found !== 'lifetime' ? found : noSession();
+    const { cookie, token } = formTokens.issue(cookieValue(request.headers.cookie, SIGN_IN_FORM_COOKIE));
+    reply.header('set-cookie', signInFormCookie(cookie, secure));
+    return page({ request, reply, session }, 'sign-in.njk', { formToken: token, ended, lifetimeHours: SESSION_LIFETIME_MS / 3_600_000 });
+  });
 
-  post(
-    '/sign-in',
-    forms.SignInForm,
-    async (context) => {
-      const person = findPerson(directory, context.body.email);
-      const token = person ? links.issue(person.email, context.session.id) : null;
-      if (person && token) {
-        sessions.asked(context.session);
-        const link = `${base}/web/sign-in/${token}`;
-        // Not awaited: a known address must not answer more slowly than an unknown one.
-        transport
-          .sendMail({
-            from: options.mail.from,
-            to: person.email,
-            subject: 'Your sign-in link for the safeguarding disputes service',
-            text: `Sign in to the safeguarding disputes service with this link. It works once, for 15 minutes:\n\n${link}\n\nIf you did not ask to sign in, ignore this email.\n`,
-            headers: { 'Auto-Submitted': 'auto-generated' },
-          })
-          .catch((error: unknown) => options.log?.(`web: sign-in email not sent (${(error as { responseCode?: number; code?: string })?.responseCode ?? (error as { code?: string })?.code ?? 'error'})`));
-      }
-      return page(context, 'check-email.njk', {});
-    },
-    true,
-  );
+  app.post('/sign-in', async (request, reply) => {
+    const raw = (request.body ?? {}) as Record<string, unknown>;
+    if (!formTokens.matches(cookieValue(request.headers.cookie, SIGN_IN_FORM_COOKIE), raw.csrf)) throw formExpired();
+    const { email } = forms.parseWith(forms.SignInForm, raw);
+    // The session the link will sign in: this browser's, or a new one if it had none (or lost it).
+    const session = sessionOf(request, reply);
+    const person = findPerson(directory, email);
+    const token = person ? links.issue(person.email, session.id) : null;
+    if (person && token) {
+      sessions.asked(session);
+      const link = `${base}/web/sign-in/${token}`;
+      // Not awaited: a known address must not answer more slowly than an unknown one.
+      transport
+        .sendMail({
+          from: options.mail.from,
+          to: person.email,
+          subject: 'Your sign-in link for the safeguarding disputes service',
+          text: `Sign in to the safeguarding disputes service with this link. It works once, for 15 minutes:\n\n${link}\n\nIf you did not ask to sign in, ignore this email.\n`,
+          headers: { 'Auto-Submitted': 'auto-generated' },
+        })
+        .catch((error: unknown) => options.log?.(`web: sign-in email not sent (${(error as { responseCode?: number; code?: string })?.responseCode ?? (error as { code?: string })?.code ?? 'error'})`));
+    }
+    return page({ request, reply, session }, 'check-email.njk', {});
+  });
 
   const linkRefusals = {
     altered: ['This link is not valid', 'The link has been changed or was not sent by this service. Ask for a new link.'],

@@ -2,15 +2,25 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Person } from './people';
 
 // Sessions kept in the server's memory, keyed by a random cookie value. Each carries its CSRF
-// token; one without a person is the anonymous session the sign-in form's token lives in.
-// Idle expiry is given by the caller (a working day); sign-out deletes the session.
+// token; one without a person is a visitor's before sign-in (the sign-in form's own token is not
+// kept here: ./sign-in-form). Idle expiry is given by the caller (a working day); sign-out deletes
+// the session.
 
 export interface Session {
   id: string;
   csrf: string;
   person: Person | null;
   expires: number;
+  /** When it ends whatever its activity (SESSION_LIFETIME_MS after it began). */
+  ends: number;
 }
+
+/**
+ * A session ends 12 hours after sign-in however busy it is: a long working day at one sign-in, but
+ * a session left open on a shared or lost device, or a copied cookie, stops working by the next
+ * morning; signing in again costs an email.
+ */
+export const SESSION_LIFETIME_MS = 12 * 60 * 60_000;
 
 /**
  * Sessions held at once, least recently used dropped first (those people sign in again). The
@@ -35,7 +45,8 @@ export class Sessions {
   ) {}
 
   create(person: Person | null): Session {
-    const session: Session = { id: randomBytes(32).toString('base64url'), csrf: randomBytes(32).toString('base64url'), person, expires: this.idleUntil(this.now()) };
+    const now = this.now();
+    const session: Session = { id: randomBytes(32).toString('base64url'), csrf: randomBytes(32).toString('base64url'), person, expires: this.idleUntil(now), ends: now + SESSION_LIFETIME_MS };
     const [pool, limit] = person ? [this.signedIn, SESSION_LIMITS.signedIn] : [this.anonymous, SESSION_LIMITS.anonymous];
     admit(pool, session, limit);
     return session;
@@ -47,8 +58,8 @@ export class Sessions {
     admit(this.asking, session, SESSION_LIMITS.asking);
   }
 
-  /** The live session with this id, its idle clock restarted; null if unknown or expired. */
-  touch(id: string | undefined): Session | null {
+  /** The live session with this id, its idle clock restarted; null if unknown or expired; 'lifetime' if a signed-in session has just reached its lifetime. */
+  touch(id: string | undefined): Session | 'lifetime' | null {
     if (!id || id.length > 64) return null;
     const pool = [this.signedIn, this.asking, this.anonymous].find((held) => held.has(id));
     const session = pool?.get(id);
@@ -56,6 +67,7 @@ export class Sessions {
     const now = this.now();
     pool.delete(id);
     if (now > session.expires) return null;
+    if (now > session.ends) return session.person ? 'lifetime' : null;
     session.expires = this.idleUntil(now);
     pool.set(id, session); // re-inserted: the map's order is least recently used first
     return session;

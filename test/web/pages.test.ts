@@ -324,6 +324,25 @@ describe('the board pages', () => {
     await browserContext.close();
   }, 120_000);
 
+  it('12 hours after sign-in a note sent is not recorded, and the sign-in page says why', async () => {
+    const { context: browserContext, page } = await signIn(boardManager);
+    await page.goto(`${base}/web/disputes/${raisedId}`);
+    await page.getByLabel('Note', { exact: true }).fill('Sent after the session’s lifetime: must not be recorded.');
+    clockShift = 12 * 60 * 60_000 + 60_000;
+    try {
+      await page.getByRole('button', { name: 'Add note' }).click();
+      await page.waitForURL(`${base}/web/sign-in?ended=lifetime`);
+      await expect(page.getByText('You have been signed out because you signed in 12 hours ago.').isVisible()).resolves.toBe(true);
+      await expect(page.getByText('Signed in as').count()).resolves.toBe(0);
+      await axe(page);
+    } finally {
+      clockShift = 0;
+    }
+    const events = await env.client.workflow.getHandle(raisedId).query<{ events: { type: string; text?: string }[] }>('disputeState');
+    expect(events.events.filter((event) => event.type === 'note').map((event) => event.text)).toEqual(['Board manager has asked both leads to meet.']);
+    await browserContext.close();
+  }, 120_000);
+
   it('a form posted without its CSRF token is refused and changes nothing; sign-out ends the session', async () => {
     const { context: browserContext, page } = await signIn(boardManager);
     await page.goto(`${base}/web/disputes/${raisedId}`);

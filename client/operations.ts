@@ -129,7 +129,7 @@ export function translate(error: unknown, disputeId?: string): never {
  * dispute well inside it). Too many in flight at once (`history.maxInFlightUpdates`) passes: 503.
  */
 function refuseAtUpdateLimits(error: unknown): void {
-  for (let cause: unknown = error, depth = 0; cause && depth < 5; cause = (cause as { cause?: unknown }).cause, depth++) {
+  for (const cause of causes(error)) {
     const { code, details, message } = cause as { code?: unknown; details?: unknown; message?: unknown };
     const text = `${typeof details === 'string' ? details : ''} ${typeof message === 'string' ? message : ''}`;
     // Server versions word it differently: "limit on number of total updates", "the total number of distinct updates".
@@ -158,11 +158,16 @@ const unreachableCodes = new Set([4 /* DEADLINE_EXCEEDED */, 14 /* UNAVAILABLE *
 
 /** A gRPC failure that means Temporal cannot be reached now (down, or not answering in time). */
 function isUnreachable(error: unknown): boolean {
-  for (let cause: unknown = error, depth = 0; cause && depth < 5; cause = (cause as { cause?: unknown }).cause, depth++) {
+  for (const cause of causes(error)) {
     const code = (cause as { code?: unknown }).code;
     if (typeof code === 'number' && unreachableCodes.has(code)) return true;
   }
   return false;
+}
+
+/** An error and its causes, at most five deep: the SDK wraps a gRPC status in a failure or two. */
+function* causes(error: unknown): Generator<unknown> {
+  for (let cause: unknown = error, depth = 0; cause && depth < 5; cause = (cause as { cause?: unknown }).cause, depth++) yield cause;
 }
 
 /**

@@ -90,10 +90,20 @@ function bearerKey(request: FastifyRequest): string | undefined {
   return typeof header === 'string' && /^Bearer \S+$/i.test(header) ? header.slice(7) : undefined;
 }
 
+/** Each request's key, identified once: the rate limit asks first, then the route (identifying hashes the key). */
+const identified = new WeakMap<FastifyRequest, Caller | null>();
+
+function identify(request: FastifyRequest, keys: ApiKeys): Caller | null {
+  if (!identified.has(request)) {
+    const key = bearerKey(request);
+    identified.set(request, key ? keys.identify(key) : null);
+  }
+  return identified.get(request)!;
+}
+
 function callerOf(request: FastifyRequest, keys: ApiKeys): Caller {
-  const key = bearerKey(request);
-  if (!key) throw new HttpError(401, 'unauthenticated', 'an API key is needed: send "Authorization: Bearer <key>"');
-  const caller = keys.identify(key);
+  if (!bearerKey(request)) throw new HttpError(401, 'unauthenticated', 'an API key is needed: send "Authorization: Bearer <key>"');
+  const caller = identify(request, keys);
   if (!caller) throw new HttpError(403, 'forbidden', 'this API key is not recognised');
   return caller;
 }
@@ -218,8 +228,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
 
   // An API key we issued names its agency or board; any other request is counted by its address.
   limitRequests(app, options.limits ?? defaultRateLimits, (request) => {
-    const key = bearerKey(request);
-    const caller = key ? keys.identify(key) : null;
+    const caller = identify(request, keys);
     return caller ? callerId(caller) : undefined;
   });
 

@@ -151,8 +151,7 @@ export async function recordDecision(
     return { ok: true, claim, accepted, decision };
   } catch (error) {
     if (!(error instanceof DisputeFailure)) throw error;
-    if (error instanceof UpdateLimitReached) return refuse('limit-reached', undefined, claim.disputeId);
-    if (error.kind === 'conflict') return refuse(/not current/.test(error.message) ? 'stage-passed' : 'closed', error.message, claim.disputeId);
+    if (error.kind === 'conflict') return conflictRefusal(error, claim.disputeId);
     if (error.kind === 'forbidden' && /may not record the outcome of stage/.test(error.message)) return refuse('boards-outcome', error.message, claim.disputeId);
     if (error.kind === 'forbidden') return refuse('not-addressee', error.message, claim.disputeId);
     return refuse('not-allowed', error.message, claim.disputeId);
@@ -182,9 +181,14 @@ export async function recordRepresentation(
     return { ok: true, claim, accepted };
   } catch (error) {
     if (!(error instanceof DisputeFailure)) throw error;
-    if (error instanceof UpdateLimitReached) return refuse('limit-reached', undefined, claim.disputeId);
-    if (error.kind === 'conflict') return refuse(/not current/.test(error.message) ? 'stage-passed' : 'closed', error.message, claim.disputeId);
+    if (error.kind === 'conflict') return conflictRefusal(error, claim.disputeId);
     if (error.kind === 'forbidden') return refuse('not-a-party', error.message, claim.disputeId);
     return refuse('not-allowed', error.message, claim.disputeId);
   }
+}
+
+/** A conflict from the dispute: Temporal's update limit reached (it is not closed), the stage passed, or the dispute closed. */
+function conflictRefusal(error: DisputeFailure, disputeId: string): Refused {
+  if (error instanceof UpdateLimitReached) return refuse('limit-reached', undefined, disputeId);
+  return refuse(/not current/.test(error.message) ? 'stage-passed' : 'closed', error.message, disputeId);
 }

@@ -62,15 +62,13 @@ export class WindowCounts {
 export function smtpLimits(limits: InboundSmtpLimits, now: () => number = Date.now) {
   const addressOf = (session: SMTPServerSession) => normalizeIP(session.remoteAddress);
   const open = new Map<string, number>();
-  const counted = new WeakSet<SMTPServerSession>();
   const messagesIn = new WeakMap<SMTPServerSession, number>();
   const perKey = new WindowCounts(limits.windowMs, rememberedKeys, now);
   const connects = new WindowCounts(limits.windowMs, rememberedKeys, now);
   const clocks = new ConnectionClocks(limits);
   const release = (session: SMTPServerSession) => {
-    clocks.stop(session);
-    if (!counted.has(session)) return;
-    counted.delete(session);
+    // Only a connection onConnect took holds a clock and a place in its address's count, once.
+    if (!clocks.stop(session)) return;
     const address = addressOf(session);
     const count = (open.get(address) ?? 1) - 1;
     if (count > 0) open.set(address, count);
@@ -107,7 +105,6 @@ export function smtpLimits(limits: InboundSmtpLimits, now: () => number = Date.n
           clocks.end(idlest, '4.4.5 Too many connected clients: this one, longest without beginning a message, is closed to make room; connect again to send one.');
         }
         open.set(address, count + 1);
-        counted.add(session);
         clocks.start(session);
         callback();
       },
@@ -178,12 +175,14 @@ class ConnectionClocks {
     clock.idle.refresh();
   }
 
-  stop(session: SMTPServerSession) {
+  /** Whether the connection had a clock (it was started and not yet stopped). */
+  stop(session: SMTPServerSession): boolean {
     const clock = this.clocks.get(session);
-    if (!clock) return;
+    if (!clock) return false;
     clearTimeout(clock.idle);
     clearTimeout(clock.lifetime);
     this.clocks.delete(session);
+    return true;
   }
 
   /** Connections started and not yet closing; one the client has quit is not counted while its socket winds down. */
